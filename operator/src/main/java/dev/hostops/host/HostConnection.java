@@ -1,0 +1,231 @@
+package dev.hostops.host;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.SocketFactory;
+import net.schmizz.sshj.DefaultConfig;
+import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.common.Buffer;
+import net.schmizz.sshj.connection.channel.direct.Session;
+import net.schmizz.sshj.transport.TransportException;
+import net.schmizz.sshj.transport.verification.HostKeyVerifier;
+import net.schmizz.sshj.transport.verification.OpenSSHKnownHosts;
+import net.schmizz.sshj.userauth.UserAuthException;
+import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
+
+/**
+ * One authenticated SSH connection to a host, with its host key checked against the pinned keys.
+ * Every remote action is a POSIX shell script fed to {@code sh -s} on stdin (through
+ * {@code sudo -n} for a non-root user), so no value ever passes through a command line.
+ */
+public final class HostConnection implements AutoCloseable {
+  private final SshTarget target;
+  private final SSHClient client;
+  private final String hostKeyFingerprint;
+
+  private HostConnection(SshTarget target, SSHClient client, String hostKeyFingerprint) {
+    this.target = target;
+    this.client = client;
+    this.hostKeyFingerprint = hostKeyFingerprint;
+  }
+
+  /** Connects, verifies the host key strictly, and authenticates with the private key. */
+  public static HostConnection open(SshTarget target, Duration timeout) throws HostUnreachableException {
+    OpenSSHKnownHosts pinned;
+    try {
+      pinned = KnownHosts.verifier(target.knownHosts());
+    } catch (IOException e) {
+      throw new HostUnreachableException(e.getMessage(), null);
+    }
+    AtomicReference<String> presented = new AtomicReference<>();
+    HostKeyVerifier recording = new HostKeyVerifier() {
+      @Override
+      public boolean verify(String hostname, int port, PublicKey key) {
+        presented.set(fingerprint(key));
+        return pinned.verify(hostname, port, key);
+      }
+
+      @Override
+      public List<String> findExistingAlgorithms(String hostname, int port) {
+        return pinned.findExistingAlgorithms(hostname, port);
+      }
+    };
+    SSHClient client = new SSHClient(new DefaultConfig());
+    client.setSocketFactory(new NoDelaySocketFactory());
+    client.setConnectTimeout((int) timeout.toMillis());
+    client.setTimeout((int) timeout.toMillis());
+    client.addHostKeyVerifier(recording);
+    try {
+      client.connect(target.address(), target.port());
+    } catch (TransportException e) {
+      closeQuietly(client);
+      if (presented.get() != null && e.getDisconnectReason() != null
+          && e.getDisconnectReason().name().equals("HOST_KEY_NOT_VERIFIABLE")) {
+        throw new HostKeyMismatchException("host key " + presented.get()
+            + " presented by " + target.address() + ":" + target.port()
+            + " is not among the pinned knownHosts; refusing to connect", presented.get(), null);
+      }
+      throw new HostUnreachableException("ssh handshake with " + target.address() + ":" + target.port()
+          + " failed: " + e.getMessage(), null);
+    } catch (IOException e) {
+      closeQuietly(client);
+      throw new HostUnreachableException("cannot connect to " + target.address() + ":" + target.port()
+          + ": " + describe(e), null);
+    }
+    try {
+      KeyProvider key = client.loadKeys(target.privateKey(), null, null);
+      client.authPublickey(target.user(), key);
+    } catch (UserAuthException e) {
+      closeQuietly(client);
+      throw new HostUnreachableException("public key authentication as " + target.user()
+          + " was refused by " + target.address(), null);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(client);
+      // The exception text of a key parser may quote key material: never pass it on.
+      throw new HostUnreachableException("cannot use the SSH private key for " + target.display()
+          + " (" + e.getClass().getSimpleName() + ")", null);
+    }
+    return new HostConnection(target, client, presented.get());
+  }
+
+  public SshTarget target() {
+    return target;
+  }
+
+  /** SHA256 fingerprint of the host key this connection verified, as ssh-keygen -l prints it. */
+  public String hostKeyFingerprint() {
+    return hostKeyFingerprint;
+  }
+
+  public boolean isAlive() {
+    return client.isConnected() && client.isAuthenticated();
+  }
+
+  /**
+   * Runs a shell script on the host as root (directly, or via {@code sudo -n} for other users).
+   * The script travels on stdin, so neither it nor any value inside it is parsed by a login shell.
+   */
+  public ExecResult run(String script, Duration timeout) throws HostUnreachableException {
+    String command = target.needsSudo() ? "sudo -n -- /bin/sh -s" : "/bin/sh -s";
+    try (Session session = client.startSession()) {
+      Session.Command cmd = session.exec(command);
+      CompletableFuture<byte[]> out = drain(cmd.getInputStream());
+      CompletableFuture<byte[]> err = drain(cmd.getErrorStream());
+      try (OutputStream stdin = cmd.getOutputStream()) {
+        stdin.write(script.getBytes(StandardCharsets.UTF_8));
+      }
+      cmd.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      Integer exit = cmd.getExitStatus();
+      if (exit == null) {
+        cmd.close();
+        throw new HostUnreachableException("remote command on " + target.display()
+            + " did not finish within " + timeout.toSeconds() + " s", null);
+      }
+      return new ExecResult(exit,
+          new String(out.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8),
+          new String(err.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8));
+    } catch (HostUnreachableException e) {
+      throw e;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new HostUnreachableException("ssh session to " + target.display() + " failed: " + describe(e), null);
+    }
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(client);
+  }
+
+  private static CompletableFuture<byte[]> drain(InputStream in) {
+    return CompletableFuture.supplyAsync(() -> {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      try {
+        in.transferTo(buf);
+      } catch (IOException e) {
+        // the channel closed; return what was read
+      }
+      return buf.toByteArray();
+    });
+  }
+
+  static String fingerprint(PublicKey key) {
+    byte[] blob = new Buffer.PlainBuffer().putPublicKey(key).getCompactData();
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(blob);
+      return "SHA256:" + Base64.getEncoder().withoutPadding().encodeToString(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String describe(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+
+  private static void closeQuietly(SSHClient client) {
+    try {
+      client.disconnect();
+    } catch (IOException | RuntimeException e) {
+      // already gone
+    }
+  }
+
+  /** Without TCP_NODELAY every round trip waits ~40 ms for a delayed ACK (measured, DESIGN.md). */
+  private static final class NoDelaySocketFactory extends SocketFactory {
+    private final SocketFactory plain = SocketFactory.getDefault();
+
+    @Override
+    public Socket createSocket() throws IOException {
+      Socket s = plain.createSocket();
+      s.setTcpNoDelay(true);
+      return s;
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) throws IOException {
+      Socket s = plain.createSocket(host, port);
+      s.setTcpNoDelay(true);
+      return s;
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+      Socket s = plain.createSocket(host, port, localHost, localPort);
+      s.setTcpNoDelay(true);
+      return s;
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) throws IOException {
+      Socket s = plain.createSocket(host, port);
+      s.setTcpNoDelay(true);
+      return s;
+    }
+
+    @Override
+    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+        throws IOException {
+      Socket s = plain.createSocket(address, port, localAddress, localPort);
+      s.setTcpNoDelay(true);
+      return s;
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package dev.hostops.testhosts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hostops.host.ExecResult;
+import dev.hostops.host.SshTarget;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A running test host: a Debian container booted with systemd, sshd and its own Docker engine.
+ * Tests reach it over SSH like the operator does; {@link #sh} is the "console" a person would use
+ * to check the result, and goes through {@code docker exec}, not through the code under test.
+ */
+public final class TestHost {
+  private final String name;
+  private final String address;
+  private final int port;
+  private final String knownHosts;
+  private final String privateKey;
+  private final String registry;
+
+  TestHost(JsonNode facts) {
+    this.name = facts.get("name").asText();
+    this.address = facts.get("address").asText();
+    this.port = facts.get("port").asInt();
+    this.knownHosts = facts.get("knownHosts").asText();
+    this.registry = facts.get("registry").asText();
+    try {
+      this.privateKey = Files.readString(Path.of(facts.get("privateKeyFile").asText()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public String address() {
+    return address;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** The host's own key, as a known_hosts line for [address]:port. */
+  public String knownHosts() {
+    return knownHosts;
+  }
+
+  public String privateKey() {
+    return privateKey;
+  }
+
+  /** host:port of the local registry as this host's Docker engine reaches it. */
+  public String registry() {
+    return registry;
+  }
+
+  /** An image reference in the local registry, e.g. {@code image("hostops/demo:v1")}. */
+  public String image(String repoAndTag) {
+    return registry + "/" + repoAndTag;
+  }
+
+  public SshTarget root() {
+    return new SshTarget(address, port, "root", privateKey, knownHosts);
+  }
+
+  /** The Ubuntu-style user with passwordless sudo. */
+  public SshTarget ubuntu() {
+    return new SshTarget(address, port, "ubuntu", privateKey, knownHosts);
+  }
+
+  /** Runs a command as root on the host's console (docker exec), for checks and for making drift. */
+  public ExecResult sh(String command) {
+    return TestHosts.exec(List.of("docker", "exec", name, "sh", "-c", command));
+  }
+
+  /** Like {@link #sh} but fails the test when the command fails; returns trimmed stdout. */
+  public String shOk(String command) {
+    ExecResult r = sh(command);
+    if (!r.ok()) {
+      throw new AssertionError("on " + name + ": `" + command + "` exited " + r.exitCode() + ": " + r.stderr());
+    }
+    return r.stdout().strip();
+  }
+
+  /** Re-provisions the host's SSH identity: new host keys, sshd restarted. */
+  public void regenerateHostKeys() {
+    shOk("rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && systemctl restart ssh");
+  }
+
+  @Override
+  public String toString() {
+    return name + "@" + address + ":" + port;
+  }
+}
