@@ -1,0 +1,42 @@
+package dev.hostops.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class HostStatus {
+  @JsonPropertyDescription("The metadata.generation this status describes.")
+  public Long observedGeneration;
+
+  @JsonPropertyDescription("Whether the last probe reached and authenticated to the host.")
+  public Boolean reachable;
+
+  @JsonPropertyDescription("Why the host is not reachable, or a summary when it is.")
+  public String message;
+
+  @JsonPropertyDescription("SHA256 fingerprint of the host key seen at the last connection (or refused, on mismatch).")
+  public String hostKeyFingerprint;
+
+  @JsonPropertyDescription("Operating system (PRETTY_NAME of /etc/os-release).")
+  public String os;
+
+  @JsonPropertyDescription("Kernel release (uname -r).")
+  public String kernel;
+
+  @JsonPropertyDescription("Docker engine version.")
+  public String dockerVersion;
+
+  @JsonPropertyDescription("systemd version.")
+  public String systemdVersion;
+
+  @JsonPropertyDescription("When the host was last probed (RFC 3339).")
+  public String lastProbeTime;
+
+  @JsonPropertyDescription("How many hostops services are installed on the host.")
+  public Integer services;
+
+  @JsonPropertyDescription("Ready (reachable and usable) and Reachable conditions.")
+  public List<Condition> conditions = new ArrayList<>();
+}

@@ -1,0 +1,20 @@
+package dev.hostops.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+
+/** How systemd restarts the service when its container exits (`Restart=`, `RestartSec=`). */
+public class RestartSpec {
+  @Default("on-failure")
+  @io.fabric8.generator.annotation.Pattern("^(no|on-failure|always)$")
+  @JsonPropertyDescription("systemd Restart=: no, on-failure (default) or always.")
+  public String policy = "on-failure";
+
+  @Default("5")
+  @Min(0)
+  @Max(3600)
+  @JsonPropertyDescription("Seconds to wait before a restart (RestartSec=). Defaults to 5.")
+  public int delaySeconds = 5;
+}

@@ -1,0 +1,32 @@
+package dev.hostops.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** The service as seen on one host. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ServiceOnHost {
+  @JsonPropertyDescription("Name of the Host resource.")
+  public String host;
+
+  @JsonPropertyDescription("Summary: Running, Starting, Stopped, Failed, Unreachable, Refused or Pending.")
+  public String state;
+
+  @JsonPropertyDescription("systemd ActiveState/SubState of the unit, e.g. active/running.")
+  public String unit;
+
+  @JsonPropertyDescription("Docker container state, e.g. running, exited, or absent.")
+  public String container;
+
+  @JsonPropertyDescription("Image the container runs, by digest (repo@sha256:…) when the registry gave one, else image ID.")
+  public String imageDigest;
+
+  @JsonPropertyDescription("Hash of the files hostops applied for this service on the host.")
+  public String appliedHash;
+
+  @JsonPropertyDescription("When the container last started (RFC 3339).")
+  public String startedAt;
+
+  @JsonPropertyDescription("What went wrong, or what hostops last did.")
+  public String message;
+}

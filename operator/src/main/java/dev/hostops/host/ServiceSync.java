@@ -1,0 +1,73 @@
+package dev.hostops.host;
+
+import dev.hostops.render.HostFile;
+import dev.hostops.render.RenderedService;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Brings one service on one host to its rendered state: probe, plan, apply only the difference.
+ * A host where nothing differs costs one round trip and changes nothing.
+ */
+public final class ServiceSync {
+  private final Duration timeout;
+
+  public ServiceSync(Duration timeout) {
+    this.timeout = timeout;
+  }
+
+  /**
+   * @param plan       what was (or, when refused, would have been) done
+   * @param seen       the service as seen after the apply
+   * @param roundTrips SSH round trips used
+   */
+  public record Result(ApplyPlan plan, ServiceObservation seen, int roundTrips) {}
+
+  public Result sync(HostConnection host, RenderedService desired) throws HostUnreachableException {
+    List<HostProbe.Request> probe = List.of(request(desired));
+    ServiceObservation before = probe(host, probe).get(0);
+    ApplyPlan plan = ApplyPlanner.plan(desired, before);
+    if (plan.isNoop() || plan.refusal() != null) {
+      return new Result(plan, before, 1);
+    }
+    ExecResult r = host.run(HostApplier.script(List.of(plan), probe), timeout);
+    if (!r.ok()) {
+      throw new ApplyFailedException("applying " + desired.name() + " on " + host.target().address()
+          + " failed: " + lastLine(r.stderr()));
+    }
+    return new Result(plan, HostProbe.parse(probe, r.stdout()).get(desired.name()), 2);
+  }
+
+  public List<ServiceObservation> probe(HostConnection host, List<HostProbe.Request> requests)
+      throws HostUnreachableException {
+    ExecResult r = host.run(HostProbe.script(requests), timeout);
+    return List.copyOf(HostProbe.parse(requests, r.stdout()).values());
+  }
+
+  /** Removes the service from the host; true when something was removed. */
+  public boolean remove(HostConnection host, String name, String owner) throws HostUnreachableException {
+    ExecResult r = host.run(HostApplier.removalScript(name, owner, List.of()), timeout);
+    if (!r.ok()) {
+      throw new ApplyFailedException("removing " + name + " from " + host.target().address() + " failed: "
+          + lastLine(r.stderr()));
+    }
+    return r.stdout().strip().equals("removed");
+  }
+
+  public static HostProbe.Request request(RenderedService desired) {
+    return new HostProbe.Request(desired.name(), desired.files().stream().map(HostFile::path).toList());
+  }
+
+  private static String lastLine(String text) {
+    String t = text.strip();
+    int nl = t.lastIndexOf('\n');
+    return nl < 0 ? t : t.substring(nl + 1);
+  }
+
+  /** The host answered, but the apply script failed; the message is the host's last error line. */
+  public static final class ApplyFailedException extends HostUnreachableException {
+    public ApplyFailedException(String message) {
+      super(message, null);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.hostops.render;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * A file hostops wants on a host.
+ *
+ * @param path    absolute path
+ * @param mode    octal permission bits, e.g. "644"
+ * @param content bytes to write
+ * @param secret  content is a secret: it is never printed (render shows a placeholder)
+ */
+public record HostFile(String path, String mode, byte[] content, boolean secret) {
+
+  public static HostFile text(String path, String mode, String content) {
+    return new HostFile(path, mode, content.getBytes(StandardCharsets.UTF_8), false);
+  }
+
+  public String sha256() {
+    return sha256(content);
+  }
+
+  public String contentAsText() {
+    return new String(content, StandardCharsets.UTF_8);
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "HostFile[" + path + " " + mode + (secret ? " (secret)" : "") + "]";
+  }
+}

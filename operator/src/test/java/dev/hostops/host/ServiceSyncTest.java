@@ -1,0 +1,159 @@
+package dev.hostops.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hostops.api.EnvVar;
+import dev.hostops.api.HostService;
+import dev.hostops.api.HostServiceSpec;
+import dev.hostops.render.RenderedService;
+import dev.hostops.render.ServiceRenderer;
+import dev.hostops.testhosts.TestHost;
+import dev.hostops.testhosts.TestHosts;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Probe, plan and apply against a real host: systemd parses the units, Docker runs the flags. */
+class ServiceSyncTest {
+  @RegisterExtension static final TestHosts HOSTS = new TestHosts();
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  private static TestHost host;
+  private static HostConnection conn;
+  private final ServiceSync sync = new ServiceSync(TIMEOUT);
+
+  @BeforeAll
+  static void boot() throws Exception {
+    host = HOSTS.boot("sync");
+    conn = HostConnection.open(host.ubuntu(), TIMEOUT);
+  }
+
+  @AfterAll
+  static void close() {
+    conn.close();
+  }
+
+  static HostService service(String name, String image, List<EnvVar> env, List<String> args) {
+    HostService s = new HostService();
+    s.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("team").build());
+    s.setSpec(new HostServiceSpec());
+    s.getSpec().image = image;
+    s.getSpec().hosts = List.of("h");
+    s.getSpec().env = env;
+    s.getSpec().args = args;
+    return s;
+  }
+
+  @Test
+  void appliesOnceThenDoesNothingThenCorrectsDriftThenRemoves() throws Exception {
+    RenderedService desired = ServiceRenderer.render(service("web", host.image("hostops/demo:v1"),
+        List.of(new EnvVar("MESSAGE", "first")), null));
+
+    ServiceSync.Result first = sync.sync(conn, desired);
+    assertNull(first.plan().refusal());
+    assertEquals(ApplyPlan.Action.RESTART, first.plan().action());
+    assertTrue(first.seen().unit().isActive(), first.seen().unit().summary());
+    assertTrue(first.seen().container().isRunning());
+    assertEquals("active", host.shOk("systemctl is-active web"));
+    assertEquals("enabled", host.shOk("systemctl is-enabled web"));
+    String digest = host.shOk("docker image inspect -f '{{index .RepoDigests 0}}' " + host.image("hostops/demo:v1"));
+    assertTrue(first.seen().container().repoDigests().contains(digest), first.seen().container().toString());
+
+    String mtime = host.shOk("stat -c %Y.%Z /etc/systemd/system/web.service");
+    String started = host.shOk("docker inspect -f '{{.State.StartedAt}}' web");
+    ServiceSync.Result second = sync.sync(conn, desired);
+    assertTrue(second.plan().isNoop(), second.plan().describe());
+    assertEquals(1, second.roundTrips());
+    assertEquals(mtime, host.shOk("stat -c %Y.%Z /etc/systemd/system/web.service"), "unit not rewritten");
+    assertEquals(started, host.shOk("docker inspect -f '{{.State.StartedAt}}' web"), "container not restarted");
+
+    // drift by hand: unit edited and service stopped
+    host.shOk("sed -i 's/MESSAGE=first/MESSAGE=tampered/' /etc/systemd/system/web.service && systemctl daemon-reload"
+        + " && systemctl stop web");
+    ServiceSync.Result healed = sync.sync(conn, desired);
+    assertEquals(1, healed.plan().writes().size());
+    assertTrue(healed.seen().container().isRunning());
+    assertTrue(host.shOk("docker inspect -f '{{json .Config.Env}}' web").contains("\"MESSAGE=first\""));
+
+    // container removed by hand: systemd's Restart=on-failure or hostops brings it back
+    host.shOk("docker rm -f web");
+    awaitTrue(() -> {
+      sync.sync(conn, desired);
+      return host.sh("docker inspect -f '{{.State.Running}}' web").stdout().strip().equals("true");
+    });
+
+    assertTrue(sync.remove(conn, "web", "team/web"));
+    assertFalse(host.sh("test -e /etc/systemd/system/web.service").ok());
+    assertFalse(host.sh("docker inspect web").ok(), "container removed");
+    assertEquals("inactive", host.sh("systemctl is-active web").stdout().strip());
+    assertFalse(host.sh("test -e /var/lib/hostops/services/web").ok());
+  }
+
+  @Test
+  void hostileValuesReachTheContainerVerbatimAndAreNeverExecuted() throws Exception {
+    List<String> hostile = List.of(
+        "plain", "two words", "quote\"double", "quote'single", "back\\slash", "percent %n %H %%", "dollar $HOME ${PATH} $$",
+        "semi; touch /tmp/pwned-semi", "$(touch /tmp/pwned-subst)", "`touch /tmp/pwned-tick`", "new\nline", "tab\there",
+        "trailing backslash\\", "", " leading space", "-e X=1", "unicode ✓ é");
+    List<EnvVar> env = new ArrayList<>();
+    for (int i = 0; i < hostile.size(); i++) {
+      env.add(new EnvVar("V" + i, hostile.get(i)));
+    }
+    RenderedService desired = ServiceRenderer.render(service("hostile", host.image("hostops/busybox:latest"), env,
+        List.of("sleep", "300")));
+    ServiceSync.Result r = sync.sync(conn, desired);
+    assertTrue(r.seen().container().isRunning(), r.seen().unit().summary());
+
+    for (int i = 0; i < hostile.size(); i++) {
+      String inside = host.shOk("docker exec hostile sh -c 'printf \"%s\\n\" \"$V" + i + "\"' | od -An -c | tr -s ' '");
+      String expected = new String(host.shOk("printf '%s\\n' " + dev.hostops.render.ShellQuoting.quote(hostile.get(i))
+          + " | od -An -c | tr -s ' '"));
+      assertEquals(expected, inside, "V" + i + " = " + hostile.get(i));
+    }
+    assertEquals("sleep 300", host.shOk("docker inspect -f '{{join .Config.Cmd \" \"}}' hostile"));
+    assertFalse(host.sh("ls /tmp/pwned-* 2>/dev/null").ok() && !host.shOk("ls /tmp/pwned-* 2>/dev/null").isEmpty(),
+        "nothing was executed on the host");
+    assertNotNull(sync.remove(conn, "hostile", "team/hostile"));
+  }
+
+  @Test
+  void refusesAUnitItDidNotWriteAndOneOwnedByAnotherResource() throws Exception {
+    host.shOk("printf '[Service]\\nExecStart=/bin/sleep 1000\\n' > /etc/systemd/system/handmade.service");
+    RenderedService desired = ServiceRenderer.render(service("handmade", host.image("hostops/demo:v1"), null, null));
+    ServiceSync.Result r = sync.sync(conn, desired);
+    assertNotNull(r.plan().refusal());
+    assertTrue(r.plan().refusal().contains("not written by hostops"), r.plan().refusal());
+    assertEquals("[Service]\nExecStart=/bin/sleep 1000", host.shOk("cat /etc/systemd/system/handmade.service"));
+
+    HostService mine = service("shared", host.image("hostops/demo:v1"), null, null);
+    assertNull(sync.sync(conn, ServiceRenderer.render(mine)).plan().refusal());
+    HostService theirs = service("shared", host.image("hostops/demo:v2"), null, null);
+    theirs.getMetadata().setNamespace("other-team");
+    ServiceSync.Result clash = sync.sync(conn, ServiceRenderer.render(theirs));
+    assertTrue(clash.plan().refusal().contains("belongs to HostService team/shared"), clash.plan().refusal());
+    assertFalse(sync.remove(conn, "shared", "other-team/shared"), "another owner cannot remove it");
+    assertTrue(sync.remove(conn, "shared", "team/shared"));
+  }
+
+  interface Check {
+    boolean ok() throws Exception;
+  }
+
+  static void awaitTrue(Check check) throws Exception {
+    for (int i = 0; i < 40; i++) {
+      if (check.ok()) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("condition not reached in 20 s");
+  }
+}
