@@ -33,6 +33,7 @@ import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
  * {@code sudo -n} for a non-root user), so no value ever passes through a command line.
  */
 public final class HostConnection implements AutoCloseable {
+  private static final java.util.concurrent.atomic.LongAdder ROUND_TRIPS = new java.util.concurrent.atomic.LongAdder();
   private final SshTarget target;
   private final SSHClient client;
   private final String hostKeyFingerprint;
@@ -111,6 +112,11 @@ public final class HostConnection implements AutoCloseable {
     return hostKeyFingerprint;
   }
 
+  /** Remote commands run by this process since it started (each is one SSH round trip). */
+  public static long totalRoundTrips() {
+    return ROUND_TRIPS.sum();
+  }
+
   public boolean isAlive() {
     return client.isConnected() && client.isAuthenticated();
   }
@@ -121,6 +127,7 @@ public final class HostConnection implements AutoCloseable {
    */
   public ExecResult run(String script, Duration timeout) throws HostUnreachableException {
     String command = target.needsSudo() ? "sudo -n -- /bin/sh -s" : "/bin/sh -s";
+    ROUND_TRIPS.increment();
     try (Session session = client.startSession()) {
       Session.Command cmd = session.exec(command);
       CompletableFuture<byte[]> out = drain(cmd.getInputStream());

@@ -89,9 +89,18 @@ public final class TestHost {
     return r.stdout().strip();
   }
 
-  /** Re-provisions the host's SSH identity: new host keys, sshd restarted. */
+  /** Re-provisions the host's SSH identity: new host keys, sshd restarted, open sessions dropped. */
   public void regenerateHostKeys() {
-    shOk("rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && systemctl restart ssh");
+    shOk("rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && systemctl restart ssh && (pkill -f '^sshd: [a-z]' || true)");
+  }
+
+  /** The machine stops answering (frozen, like a hung VM): TCP connects time out at SSH level. */
+  public void freeze() {
+    TestHosts.exec(List.of("docker", "pause", name));
+  }
+
+  public void thaw() {
+    TestHosts.exec(List.of("docker", "unpause", name));
   }
 
   @Override

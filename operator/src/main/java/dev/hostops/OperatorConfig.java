@@ -1,0 +1,28 @@
+package dev.hostops;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Operator settings, from environment variables (the Helm chart sets them).
+ *
+ * @param resync       how often every resource is re-probed to find drift (HOSTOPS_RESYNC_SECONDS, 60)
+ * @param sshTimeout   connect and command timeout (HOSTOPS_SSH_TIMEOUT_SECONDS, 30)
+ * @param hostThreads  hosts worked on in parallel (HOSTOPS_HOST_THREADS, 16)
+ * @param namespaces   namespaces to watch, empty for all (HOSTOPS_NAMESPACES, comma-separated)
+ */
+public record OperatorConfig(Duration resync, Duration sshTimeout, int hostThreads, Set<String> namespaces) {
+
+  public static OperatorConfig fromEnvironment(Map<String, String> env) {
+    return new OperatorConfig(
+        Duration.ofSeconds(Long.parseLong(env.getOrDefault("HOSTOPS_RESYNC_SECONDS", "60"))),
+        Duration.ofSeconds(Long.parseLong(env.getOrDefault("HOSTOPS_SSH_TIMEOUT_SECONDS", "30"))),
+        Integer.parseInt(env.getOrDefault("HOSTOPS_HOST_THREADS", "16")),
+        namespaces(env.getOrDefault("HOSTOPS_NAMESPACES", "")));
+  }
+
+  private static Set<String> namespaces(String csv) {
+    return csv.isBlank() ? Set.of() : Set.of(csv.split("\\s*,\\s*"));
+  }
+}

@@ -1,0 +1,55 @@
+package dev.hostops.reconcile;
+
+import dev.hostops.api.Host;
+import dev.hostops.api.HostService;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/** Which Hosts a HostService runs on: named in spec.hosts, or matching spec.hostSelector. */
+public final class HostSelection {
+  private HostSelection() {}
+
+  public static boolean targets(HostService service, Host host) {
+    if (service.getSpec() == null
+        || !Objects.equals(service.getMetadata().getNamespace(), host.getMetadata().getNamespace())) {
+      return false;
+    }
+    if (service.getSpec().hostsOrEmpty().contains(host.getMetadata().getName())) {
+      return true;
+    }
+    LabelSelector selector = service.getSpec().hostSelector;
+    return selector != null && matches(selector, host.getMetadata().getLabels());
+  }
+
+  /** Kubernetes label selector semantics: matchLabels and matchExpressions, all must hold. */
+  static boolean matches(LabelSelector selector, Map<String, String> labels) {
+    Map<String, String> l = labels == null ? Map.of() : labels;
+    if (selector.getMatchLabels() != null) {
+      for (Map.Entry<String, String> e : selector.getMatchLabels().entrySet()) {
+        if (!Objects.equals(l.get(e.getKey()), e.getValue())) {
+          return false;
+        }
+      }
+    }
+    if (selector.getMatchExpressions() != null) {
+      for (LabelSelectorRequirement r : selector.getMatchExpressions()) {
+        List<String> values = r.getValues() == null ? List.of() : r.getValues();
+        boolean has = l.containsKey(r.getKey());
+        boolean ok = switch (r.getOperator()) {
+          case "In" -> has && values.contains(l.get(r.getKey()));
+          case "NotIn" -> !has || !values.contains(l.get(r.getKey()));
+          case "Exists" -> has;
+          case "DoesNotExist" -> !has;
+          default -> false;
+        };
+        if (!ok) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+}

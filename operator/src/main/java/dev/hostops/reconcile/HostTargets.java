@@ -1,0 +1,64 @@
+package dev.hostops.reconcile;
+
+import dev.hostops.api.Host;
+import dev.hostops.api.HostSpec;
+import dev.hostops.host.KnownHosts;
+import dev.hostops.host.SshTarget;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+
+/** Turns a Host resource and its key Secret into an {@link SshTarget}, or says clearly why not. */
+public final class HostTargets {
+  private final KubernetesClient client;
+
+  public HostTargets(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** A Host that cannot be used as it is; the message names the field and never quotes a secret. */
+  public static final class InvalidHostException extends Exception {
+    public InvalidHostException(String message) {
+      super(message);
+    }
+  }
+
+  public SshTarget resolve(Host host) throws InvalidHostException {
+    HostSpec spec = host.getSpec();
+    if (spec == null || spec.address == null || spec.address.isBlank()) {
+      throw new InvalidHostException("spec.address: required");
+    }
+    if (spec.sshKeySecretRef == null || spec.sshKeySecretRef.name == null) {
+      throw new InvalidHostException("spec.sshKeySecretRef.name: required");
+    }
+    List<String> problems = KnownHosts.problems(spec.knownHosts);
+    if (!problems.isEmpty()) {
+      throw new InvalidHostException("spec.knownHosts: " + String.join("; ", problems));
+    }
+    String ns = host.getMetadata().getNamespace();
+    Secret secret = client.secrets().inNamespace(ns).withName(spec.sshKeySecretRef.name).get();
+    String key = spec.sshKeySecretRef.key == null ? "ssh-privatekey" : spec.sshKeySecretRef.key;
+    if (secret == null) {
+      throw new InvalidHostException("spec.sshKeySecretRef: Secret " + ns + "/" + spec.sshKeySecretRef.name
+          + " not found");
+    }
+    String value = null;
+    if (secret.getData() != null && secret.getData().get(key) != null) {
+      value = new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+    } else if (secret.getStringData() != null) {
+      value = secret.getStringData().get(key);
+    }
+    if (value == null || value.isBlank()) {
+      throw new InvalidHostException("spec.sshKeySecretRef: Secret " + ns + "/" + spec.sshKeySecretRef.name
+          + " has no key '" + key + "'");
+    }
+    return new SshTarget(spec.address, spec.port == 0 ? 22 : spec.port, spec.user == null ? "root" : spec.user,
+        value, spec.knownHosts);
+  }
+
+  public static String key(Host host) {
+    return host.getMetadata().getNamespace() + "/" + host.getMetadata().getName();
+  }
+}

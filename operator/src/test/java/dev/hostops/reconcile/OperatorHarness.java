@@ -1,0 +1,111 @@
+package dev.hostops.reconcile;
+
+import dev.hostops.HostopsOperator;
+import dev.hostops.OperatorConfig;
+import dev.hostops.api.Host;
+import dev.hostops.api.HostService;
+import dev.hostops.api.HostServiceSpec;
+import dev.hostops.api.HostSpec;
+import dev.hostops.api.SecretKeyRef;
+import dev.hostops.testhosts.TestHost;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The operator against the fabric8 mock API server in CRUD mode, with the generated CRDs created
+ * first, and real test hosts registered as Host resources.
+ */
+final class OperatorHarness implements AutoCloseable {
+  static final String NS = "team";
+  final KubernetesMockServer server;
+  final KubernetesClient client;
+  final HostopsOperator operator;
+
+  OperatorHarness(Duration resync, Duration sshTimeout) throws Exception {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(List.of()), false);
+    server.init();
+    client = server.createClient();
+    for (String crd : List.of("hosts.hostops.dev-v1.yml", "hostservices.hostops.dev-v1.yml")) {
+      try (InputStream in = Files.newInputStream(Path.of("target/classes/META-INF/fabric8", crd))) {
+        client.apiextensions().v1().customResourceDefinitions()
+            .resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+      }
+    }
+    operator = new HostopsOperator(client, new OperatorConfig(resync, sshTimeout, 8, Set.of()));
+    operator.start();
+  }
+
+  Host addHost(TestHost testHost, String name, String user, Map<String, String> labels) {
+    client.secrets().inNamespace(NS).resource(new SecretBuilder()
+        .withNewMetadata().withName(name + "-key").withNamespace(NS).endMetadata()
+        .withType("kubernetes.io/ssh-auth")
+        .addToStringData("ssh-privatekey", testHost.privateKey())
+        .build()).createOr(r -> r.update());
+    Host host = new Host();
+    host.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).withLabels(labels).build());
+    host.setSpec(new HostSpec());
+    host.getSpec().address = testHost.address();
+    host.getSpec().port = testHost.port();
+    host.getSpec().user = user;
+    host.getSpec().sshKeySecretRef = new SecretKeyRef(name + "-key", "ssh-privatekey");
+    host.getSpec().knownHosts = testHost.knownHosts();
+    return client.resource(host).create();
+  }
+
+  HostService service(String name, String image, String... hosts) {
+    HostService s = new HostService();
+    s.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+    s.setSpec(new HostServiceSpec());
+    s.getSpec().image = image;
+    s.getSpec().hosts = List.of(hosts);
+    return s;
+  }
+
+  HostService get(String name) {
+    return client.resources(HostService.class).inNamespace(NS).withName(name).get();
+  }
+
+  Host host(String name) {
+    return client.resources(Host.class).inNamespace(NS).withName(name).get();
+  }
+
+  static String condition(HostService s, String type) {
+    if (s == null || s.getStatus() == null) {
+      return null;
+    }
+    return s.getStatus().conditions.stream().filter(c -> type.equals(c.type)).map(c -> c.status).findFirst()
+        .orElse(null);
+  }
+
+  static boolean ready(HostService s) {
+    return s != null && s.getStatus() != null
+        && s.getMetadata().getGeneration().equals(s.getStatus().observedGeneration)
+        && "True".equals(condition(s, "Ready"));
+  }
+
+  static String describe(Object o) {
+    return o == null ? "null" : io.fabric8.kubernetes.client.utils.Serialization.asYaml(o);
+  }
+
+  @Override
+  public void close() {
+    operator.close();
+    client.close();
+    server.destroy();
+  }
+}
