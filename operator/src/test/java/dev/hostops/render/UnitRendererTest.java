@@ -1,0 +1,75 @@
+package dev.hostops.render;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hostops.api.EnvVar;
+import dev.hostops.api.HostService;
+import dev.hostops.api.HostServiceSpec;
+import dev.hostops.api.RestartSpec;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Whole units compared with golden files in src/test/resources/golden. After an intended change,
+ * regenerate them with {@code mvn test -Dtest=UnitRendererTest -Dgolden.update=true} and review the diff.
+ */
+class UnitRendererTest {
+  private static final Path GOLDEN = Path.of("src/test/resources/golden");
+
+  static HostService service(String name, String image) {
+    HostService s = new HostService();
+    s.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("prod").build());
+    s.setSpec(new HostServiceSpec());
+    s.getSpec().image = image;
+    s.getSpec().hosts = List.of("vm1");
+    return s;
+  }
+
+  static Stream<Arguments> cases() {
+    HostService minimal = service("museum", "ghcr.io/ente-io/server:latest");
+
+    HostService full = service("listmonk", "registry.example.com:5000/listmonk/listmonk:v4.1.0");
+    full.getSpec().ports = List.of("9000:9000", "127.0.0.1:9001:9001", "53:53/udp");
+    full.getSpec().env = List.of(new EnvVar("LISTMONK_app__address", "0.0.0.0:9000"),
+        new EnvVar("GREETING", "hello \"world\" 100% $HOME"), new EnvVar("EMPTY", ""));
+    full.getSpec().args = List.of("./listmonk", "--config", "/listmonk/config.toml");
+    full.getSpec().restart = new RestartSpec();
+    full.getSpec().restart.policy = "always";
+    full.getSpec().restart.delaySeconds = 10;
+
+    HostService manual = service("pinned", "museum@sha256:" + "a".repeat(64));
+    manual.getSpec().pull = "Never";
+    manual.getSpec().startOnBoot = false;
+    return Stream.of(Arguments.of("minimal", minimal), Arguments.of("full", full), Arguments.of("no-pull-no-boot", manual));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void matchesGoldenFile(String name, HostService service) throws Exception {
+    assertTrue(ServiceValidation.problems(service).isEmpty(), ServiceValidation.problems(service).toString());
+    RenderedService rendered = ServiceRenderer.render(service);
+    String unit = rendered.files().get(0).contentAsText();
+    Path golden = GOLDEN.resolve(name + ".service");
+    if (Boolean.getBoolean("golden.update")) {
+      Files.writeString(golden, unit);
+    }
+    assertEquals(Files.readString(golden), unit, "golden " + golden);
+  }
+
+  @Test
+  void hashChangesWithContentOnly() {
+    HostService a = service("museum", "museum:1");
+    HostService b = service("museum", "museum:1");
+    assertEquals(ServiceRenderer.render(a).hash(), ServiceRenderer.render(b).hash());
+    b.getSpec().env = List.of(new EnvVar("X", "1"));
+    assertTrue(!ServiceRenderer.render(a).hash().equals(ServiceRenderer.render(b).hash()));
+  }
+}
