@@ -36,6 +36,7 @@ final class OperatorHarness implements AutoCloseable {
   final HostopsOperator operator;
 
   OperatorHarness(Duration resync, Duration sshTimeout) throws Exception {
+    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
         new KubernetesCrudDispatcher(List.of()), false);
     server.init();

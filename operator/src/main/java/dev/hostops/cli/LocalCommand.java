@@ -1,0 +1,175 @@
+package dev.hostops.cli;
+
+import dev.hostops.HostopsOperator;
+import dev.hostops.OperatorConfig;
+import dev.hostops.api.Condition;
+import dev.hostops.api.Host;
+import dev.hostops.api.HostService;
+import dev.hostops.host.ExecResult;
+import dev.hostops.host.HostConnection;
+import dev.hostops.reconcile.HostTargets;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * {@code hostops local -f PATH…}: the operator against an embedded API server (the fabric8 mock in
+ * CRUD mode), for trying hostops on a machine without a cluster. It applies the manifests, waits
+ * until the services are Ready, prints the status table and a unit file, then follows edits of the
+ * manifest files (create, update, delete) until stopped.
+ */
+public final class LocalCommand {
+  private static final String NS = "default";
+
+  private LocalCommand() {}
+
+  public static void run(List<String> args) throws Exception {
+    List<Path> paths = new ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i).equals("-f")) {
+        paths.add(Path.of(args.get(++i)));
+      }
+    }
+    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(List.of()), false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    KubernetesClient client = server.createClient();
+    for (String crd : List.of("hosts.hostops.dev-v1.yml", "hostservices.hostops.dev-v1.yml")) {
+      try (InputStream in = LocalCommand.class.getResourceAsStream("/META-INF/fabric8/" + crd)) {
+        client.apiextensions().v1().customResourceDefinitions()
+            .resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+      }
+    }
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.of("HOSTOPS_RESYNC_SECONDS", "10"));
+    HostopsOperator operator = new HostopsOperator(client, config);
+    operator.start();
+    System.out.println("hostops: embedded API server at " + client.getMasterUrl() + ", operator started");
+
+    Map<String, HasMetadata> applied = new HashMap<>();
+    sync(client, paths, applied);
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    while (System.nanoTime() < deadline && !allReady(client)) {
+      Thread.sleep(500);
+    }
+    String table = table(client);
+    System.out.println();
+    System.out.print(table);
+    showUnit(client);
+    System.out.println("""
+
+        hostops is running. Edit or add files under the given paths and watch it apply them; change things on a
+        host by hand (bin/demo ssh vm1) and watch it put them back. Stop with Ctrl-C; bin/demo down removes the hosts.
+        """);
+    while (true) {
+      Thread.sleep(2000);
+      try {
+        sync(client, paths, applied);
+      } catch (Exception e) {
+        System.out.println("hostops local: " + e.getMessage());
+      }
+      String now = table(client);
+      if (!now.equals(table)) {
+        System.out.println();
+        System.out.print(now);
+        table = now;
+      }
+    }
+  }
+
+  /** Creates, updates and deletes resources so the API matches the manifest files. */
+  static void sync(KubernetesClient client, List<Path> paths, Map<String, HasMetadata> applied) throws Exception {
+    List<HasMetadata> wanted = Manifests.read(paths, NS);
+    Set<String> keys = new java.util.HashSet<>();
+    for (HasMetadata r : wanted) {
+      String key = r.getKind() + "/" + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
+      keys.add(key);
+      HasMetadata before = applied.get(key);
+      if (before == null || !Objects.equals(json(client, before), json(client, r))) {
+        HasMetadata copy = client.getKubernetesSerialization().clone(r);
+        HasMetadata existing = client.resource(copy).get();
+        if (existing == null) {
+          client.resource(copy).create();
+        } else {
+          copy.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+          client.resource(copy).update();
+        }
+        applied.put(key, r);
+        System.out.println("hostops local: applied " + key);
+      }
+    }
+    for (String key : new ArrayList<>(applied.keySet())) {
+      if (!keys.contains(key)) {
+        client.resource(applied.remove(key)).delete();
+        System.out.println("hostops local: deleted " + key);
+      }
+    }
+  }
+
+  private static String json(KubernetesClient client, HasMetadata r) {
+    return client.getKubernetesSerialization().asJson(r);
+  }
+
+  private static boolean allReady(KubernetesClient client) {
+    List<HostService> services = client.resources(HostService.class).inNamespace(NS).list().getItems();
+    return !services.isEmpty() && services.stream().allMatch(s -> condition(s, "Ready").startsWith("True"));
+  }
+
+  private static String condition(HasMetadata r, String type) {
+    List<Condition> conditions = r instanceof HostService s && s.getStatus() != null ? s.getStatus().conditions
+        : r instanceof Host h && h.getStatus() != null ? h.getStatus().conditions : List.of();
+    return conditions.stream().filter(c -> type.equals(c.type)).map(c -> c.status + " " + c.reason).findFirst()
+        .orElse("");
+  }
+
+  /** What `kubectl get hosts,hostservices` shows, from the same fields as the CRD's printer columns. */
+  static String table(KubernetesClient client) {
+    StringBuilder b = new StringBuilder();
+    b.append(String.format("%-20s %-22s %-16s %-9s%n", "HOST", "ADDRESS", "READY", "SERVICES"));
+    for (Host h : client.resources(Host.class).inNamespace(NS).list().getItems().stream()
+        .sorted(java.util.Comparator.comparing(h -> h.getMetadata().getName())).toList()) {
+      b.append(String.format("%-20s %-22s %-16s %-9s%n", h.getMetadata().getName(),
+          h.getSpec().address + ":" + h.getSpec().port, condition(h, "Ready"),
+          h.getStatus() == null || h.getStatus().services == null ? "" : h.getStatus().services));
+    }
+    b.append(String.format("%n%-20s %-48s %-6s %-20s%n", "HOSTSERVICE", "IMAGE", "HOSTS", "READY"));
+    for (HostService s : client.resources(HostService.class).inNamespace(NS).list().getItems().stream()
+        .sorted(java.util.Comparator.comparing(h -> h.getMetadata().getName())).toList()) {
+      b.append(String.format("%-20s %-48s %-6s %-20s%n", s.getMetadata().getName(), s.getSpec().image,
+          s.getStatus() == null || s.getStatus().readyHosts == null ? "" : s.getStatus().readyHosts,
+          condition(s, "Ready")));
+    }
+    return b.toString();
+  }
+
+  private static void showUnit(KubernetesClient client) {
+    List<HostService> services = client.resources(HostService.class).inNamespace(NS).list().getItems();
+    if (services.isEmpty() || services.get(0).getStatus() == null || services.get(0).getStatus().hosts.isEmpty()) {
+      return;
+    }
+    HostService s = services.get(0);
+    String hostName = s.getStatus().hosts.get(0).host;
+    Host host = client.resources(Host.class).inNamespace(NS).withName(hostName).get();
+    try (HostConnection c = HostConnection.open(new HostTargets(client).resolve(host), Duration.ofSeconds(10))) {
+      ExecResult r = c.run("cat /etc/systemd/system/" + s.getMetadata().getName() + ".service", Duration.ofSeconds(10));
+      System.out.println("\n/etc/systemd/system/" + s.getMetadata().getName() + ".service on " + hostName + ":\n");
+      System.out.print(r.stdout());
+    } catch (Exception e) {
+      System.out.println("(could not read the unit from " + hostName + ": " + e.getMessage() + ")");
+    }
+  }
+}

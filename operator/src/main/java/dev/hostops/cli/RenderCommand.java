@@ -1,0 +1,64 @@
+package dev.hostops.cli;
+
+import dev.hostops.api.Host;
+import dev.hostops.api.HostService;
+import dev.hostops.reconcile.HostSelection;
+import dev.hostops.render.HostFile;
+import dev.hostops.render.RenderedService;
+import dev.hostops.render.ServiceRenderer;
+import dev.hostops.render.ServiceValidation;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code hostops render -f FILE…}: every file the manifests would put on each host, grouped by
+ * host, like {@code helm template}. No cluster, no SSH. Secret contents are never printed.
+ */
+public final class RenderCommand {
+  private RenderCommand() {}
+
+  /** Returns the process exit code: 0, or 1 when a resource is invalid. */
+  public static int run(List<Path> files, String namespace, PrintStream out, PrintStream err) throws Exception {
+    List<HasMetadata> resources = Manifests.read(files, namespace);
+    List<Host> hosts = resources.stream().filter(Host.class::isInstance).map(Host.class::cast).toList();
+    Map<String, List<String>> byHost = new LinkedHashMap<>();
+    int exit = 0;
+    for (HostService service : resources.stream().filter(HostService.class::isInstance).map(HostService.class::cast)
+        .toList()) {
+      List<String> problems = ServiceValidation.problems(service);
+      if (!problems.isEmpty()) {
+        problems.forEach(p -> err.println("HostService " + ServiceRenderer.owner(service) + ": " + p));
+        exit = 1;
+        continue;
+      }
+      RenderedService rendered = ServiceRenderer.render(service);
+      List<String> targets = new ArrayList<>(service.getSpec().hostsOrEmpty().stream()
+          .map(h -> service.getMetadata().getNamespace() + "/" + h).toList());
+      hosts.stream().filter(h -> HostSelection.targets(service, h))
+          .map(h -> h.getMetadata().getNamespace() + "/" + h.getMetadata().getName())
+          .filter(h -> !targets.contains(h)).forEach(targets::add);
+      if (targets.isEmpty()) {
+        err.println("HostService " + ServiceRenderer.owner(service) + ": selects no Host in the given files");
+      }
+      for (String host : targets) {
+        List<String> blocks = byHost.computeIfAbsent(host, k -> new ArrayList<>());
+        for (HostFile f : rendered.files()) {
+          blocks.add("--- " + f.path() + " (mode " + f.mode() + ", HostService " + rendered.owner() + ")\n"
+              + (f.secret() ? "# secret: " + f.content().length + " bytes, sha256 " + f.sha256().substring(0, 16) + "\n"
+              : f.contentAsText()));
+        }
+      }
+    }
+    for (Map.Entry<String, List<String>> e : byHost.entrySet()) {
+      out.println("### Host " + e.getKey());
+      e.getValue().forEach(out::print);
+      out.println();
+    }
+    return exit;
+  }
+}
