@@ -13,6 +13,7 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "(has(self.hosts) && size(self.hosts) > 0) || has(self.hostSelector)",
     message = "spec.hosts or spec.hostSelector must name at least one host")
+@ValidationRule(value = "has(self.image) != has(self.compose)", message = "set exactly one of spec.image, spec.compose")
 public class HostServiceSpec {
   /** Docker image reference: [registry[:port]/]path[:tag][@digest]. */
   public static final String IMAGE_PATTERN =
@@ -22,11 +23,13 @@ public class HostServiceSpec {
   public static final String PORT_PATTERN =
       "^(([0-9]{1,3}(\\.[0-9]{1,3}){3}|\\[[0-9a-fA-F:]+\\]):)?([0-9]{1,5}:)?[0-9]{1,5}(/(tcp|udp|sctp))?$";
 
-  @Required
   @Pattern(IMAGE_PATTERN)
   @JsonPropertyDescription("Docker image to run, e.g. registry.example.com/museum:latest. Pulled on every start unless "
-      + "pull is Never.")
+      + "pull is Never. Exactly one of image and compose.")
   public String image;
+
+  @JsonPropertyDescription("Run a Docker Compose project instead of one image.")
+  public ComposeSpec compose;
 
   @JsonPropertyDescription("Names of Host resources (same namespace) to run on.")
   public List<@Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String> hosts;
@@ -57,6 +60,58 @@ public class HostServiceSpec {
   @JsonPropertyDescription("Restart policy for the unit.")
   public RestartSpec restart;
 
+  @JsonPropertyDescription("Config and credential files under /root/<service>/, optionally mounted into the container.")
+  public List<ServiceFile> files;
+
+  @JsonPropertyDescription("Environment from Secrets or ConfigMaps, passed as env files (docker run --env-file).")
+  public List<EnvSource> envFrom;
+
+  @JsonPropertyDescription("Bind mounts and named volumes.")
+  public List<Volume> volumes;
+
+  @JsonPropertyDescription("Log file conventions and docker --log-opt.")
+  public LogSpec logs;
+
+  @Pattern("^(%H|[A-Za-z0-9]([-A-Za-z0-9.]{0,251}[A-Za-z0-9])?)$")
+  @JsonPropertyDescription("Container hostname; \"%H\" means the host's own hostname (as in the runbook's units).")
+  public String hostname;
+
+  @JsonPropertyDescription("Extra /etc/hosts entries, docker run --add-host NAME:IP (IP may be host-gateway).")
+  public List<@Pattern("^[A-Za-z0-9.-]+:([0-9a-fA-F.:]+|host-gateway)$") String> addHosts;
+
+  @JsonPropertyDescription("Linux capabilities to add (docker run --cap-add), e.g. NET_ADMIN.")
+  public List<@Pattern("^[A-Z_]+$") String> capAdd;
+
+  @JsonPropertyDescription("Other docker run flags, each as --flag=value (or --flag), from an allowed list: "
+      + "--memory, --cpus, --user, --workdir, --network, --ulimit, --shm-size, --tmpfs, --init, --read-only, "
+      + "--stop-timeout, --stop-signal, --label, --entrypoint, --health-cmd, --health-interval, --health-retries, "
+      + "--health-timeout, --health-start-period, --pids-limit, --group-add, --dns, --dns-search, --platform, "
+      + "--log-driver.")
+  public List<@Pattern("^--[a-z-]+(=[^\\x00\\n]*)?$") String> extraArgs;
+
+  @JsonPropertyDescription("Reload command run inside the container (ExecReload=docker exec NAME …), e.g. "
+      + "[nginx, -s, reload]. Without it, a change restarts the service.")
+  public List<String> reload;
+
+  @JsonPropertyDescription("One-off containers run before each start, e.g. a migration.")
+  public List<PreStartStep> preStart;
+
+  @JsonPropertyDescription("Other HostServices (by name) on the same host this one needs: Requires= and After=.")
+  public List<@Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$") String> requires;
+
+  @JsonPropertyDescription("Run on a calendar (a systemd timer) instead of continuously.")
+  public ScheduleSpec schedule;
+
+  @JsonPropertyDescription("How a change is rolled out over the hosts.")
+  public RolloutSpec rollout;
+
+  @JsonPropertyDescription("Stop and disable the service on every host, keeping its files (true), or run it (false).")
+  public boolean suspend;
+
+  @JsonPropertyDescription("Take over a unit file of the same name written by hand. Without it hostops refuses to "
+      + "overwrite files it did not write.")
+  public boolean adopt;
+
   public List<String> hostsOrEmpty() {
     return hosts == null ? List.of() : hosts;
   }
@@ -71,6 +126,14 @@ public class HostServiceSpec {
 
   public List<String> argsOrEmpty() {
     return args == null ? List.of() : args;
+  }
+
+  public <T> List<T> orEmpty(List<T> list) {
+    return list == null ? List.of() : list;
+  }
+
+  public RolloutSpec rolloutOrDefault() {
+    return rollout == null ? new RolloutSpec() : rollout;
   }
 
   public RestartSpec restartOrDefault() {

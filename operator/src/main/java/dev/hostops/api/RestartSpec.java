@@ -17,4 +17,14 @@ public class RestartSpec {
   @Max(3600)
   @JsonPropertyDescription("Seconds to wait before a restart (RestartSec=). Defaults to 5.")
   public int delaySeconds = 5;
+
+  @Min(0)
+  @Max(86400)
+  @JsonPropertyDescription("systemd StartLimitIntervalSec=: the window for startLimitBurst (0 turns the limit off).")
+  public Integer startLimitIntervalSeconds;
+
+  @Min(1)
+  @Max(1000)
+  @JsonPropertyDescription("systemd StartLimitBurst=: starts allowed within the window before systemd gives up.")
+  public Integer startLimitBurst;
 }

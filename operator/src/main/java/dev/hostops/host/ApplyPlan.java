@@ -1,30 +1,47 @@
 package dev.hostops.host;
 
 import dev.hostops.render.HostFile;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * What must change on one host for one service. Computed from the rendered files and a probe by
- * {@link ApplyPlanner}; carried out by {@link HostApplier}.
+ * {@link ApplyPlanner}; carried out by {@link HostApplier} in this order: stop and disable, write
+ * and remove files, daemon-reload, enable, then start, restart or reload.
  *
  * @param name         unit/container name
  * @param owner        namespace/name recorded as owner
  * @param managedFiles every path the service owns after the apply
+ * @param directories  directories that must exist (mode 0700 for the service's own)
  * @param writes       files whose content or mode differs
  * @param removals     files hostops wrote earlier that the service no longer has
  * @param daemonReload a unit file changed
- * @param enable       true: enable, false: disable, null: leave as is
- * @param action       what to do with the running service
+ * @param stop         units to stop (before files change)
+ * @param disable      units to disable (before files change)
+ * @param enable       units to enable
+ * @param start        units to start
+ * @param restart      units to restart
+ * @param reload       units to reload (ExecReload)
  * @param refusal      why nothing may be done (a file hostops does not own), or null
  */
-public record ApplyPlan(String name, String owner, List<String> managedFiles, List<HostFile> writes,
-                        List<String> removals, boolean daemonReload, Boolean enable, Action action, String refusal) {
+public record ApplyPlan(String name, String owner, List<String> managedFiles, List<String> directories,
+                        List<HostFile> writes, List<String> removals, boolean daemonReload, List<String> stop,
+                        List<String> disable, List<String> enable, List<String> start, List<String> restart,
+                        List<String> reload, String refusal) {
 
-  public enum Action { NONE, START, RESTART }
+  static ApplyPlan refused(String name, String owner, List<String> managedFiles, String refusal) {
+    return new ApplyPlan(name, owner, managedFiles, List.of(), List.of(), List.of(), false, List.of(), List.of(),
+        List.of(), List.of(), List.of(), List.of(), refusal);
+  }
 
   public boolean isNoop() {
-    return refusal == null && writes.isEmpty() && removals.isEmpty() && !daemonReload && enable == null
-        && action == Action.NONE;
+    return refusal == null && writes.isEmpty() && removals.isEmpty() && !daemonReload && stop.isEmpty()
+        && disable.isEmpty() && enable.isEmpty() && start.isEmpty() && restart.isEmpty() && reload.isEmpty();
+  }
+
+  /** True when the service's running container is replaced (so a rollout must wait for it). */
+  public boolean restartsService() {
+    return restart.contains(name + ".service") || start.contains(name + ".service");
   }
 
   /** Short, secret-free description for logs and Events. */
@@ -32,19 +49,31 @@ public record ApplyPlan(String name, String owner, List<String> managedFiles, Li
     if (refusal != null) {
       return "refused: " + refusal;
     }
-    StringBuilder b = new StringBuilder();
+    List<String> parts = new ArrayList<>();
+    if (!stop.isEmpty()) {
+      parts.add("stopped " + String.join(", ", stop));
+    }
+    if (!disable.isEmpty()) {
+      parts.add("disabled " + String.join(", ", disable));
+    }
     if (!writes.isEmpty()) {
-      b.append("wrote ").append(String.join(", ", writes.stream().map(HostFile::path).toList())).append("; ");
+      parts.add("wrote " + String.join(", ", writes.stream().map(HostFile::path).toList()));
     }
     if (!removals.isEmpty()) {
-      b.append("removed ").append(String.join(", ", removals)).append("; ");
+      parts.add("removed " + String.join(", ", removals));
     }
-    if (enable != null) {
-      b.append(enable ? "enabled" : "disabled").append("; ");
+    if (!enable.isEmpty()) {
+      parts.add("enabled " + String.join(", ", enable));
     }
-    if (action != Action.NONE) {
-      b.append(action == Action.START ? "started" : "restarted").append(' ').append(name).append(".service; ");
+    if (!start.isEmpty()) {
+      parts.add("started " + String.join(", ", start));
     }
-    return b.isEmpty() ? "no change" : b.substring(0, b.length() - 2);
+    if (!restart.isEmpty()) {
+      parts.add("restarted " + String.join(", ", restart));
+    }
+    if (!reload.isEmpty()) {
+      parts.add("reloaded " + String.join(", ", reload));
+    }
+    return parts.isEmpty() ? "no change" : String.join("; ", parts);
   }
 }

@@ -1,7 +1,7 @@
 package dev.hostops.host;
 
-import dev.hostops.host.ApplyPlan.Action;
 import dev.hostops.host.ServiceObservation.FileState;
+import dev.hostops.host.ServiceObservation.UnitState;
 import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceRenderer;
@@ -16,8 +16,7 @@ public final class ApplyPlanner {
     List<String> paths = desired.files().stream().map(HostFile::path).toList();
     String refusal = refusal(desired, seen);
     if (refusal != null) {
-      return new ApplyPlan(desired.name(), desired.owner(), paths, List.of(), List.of(), false, null, Action.NONE,
-          refusal);
+      return ApplyPlan.refused(desired.name(), desired.owner(), paths, refusal);
     }
     List<HostFile> writes = new ArrayList<>();
     for (HostFile f : desired.files()) {
@@ -27,35 +26,92 @@ public final class ApplyPlanner {
       }
     }
     List<String> removals = seen.managedFiles().stream().filter(p -> !paths.contains(p)).toList();
-    boolean reload = writes.stream().anyMatch(f -> isUnitFile(f.path())) || removals.stream().anyMatch(ApplyPlanner::isUnitFile);
-    Boolean enable = null;
-    if (desired.startOnBoot() && !seen.unit().isEnabled()) {
-      enable = true;
-    } else if (!desired.startOnBoot() && seen.unit().isEnabled()) {
-      enable = false;
+    boolean unitsChanged = writes.stream().anyMatch(f -> isUnitFile(f.path()))
+        || removals.stream().anyMatch(ApplyPlanner::isUnitFile);
+
+    String service = desired.unitName();
+    String timer = desired.timerName();
+    UnitState svc = seen.unit();
+    UnitState tmr = seen.timer();
+    List<String> stop = new ArrayList<>();
+    List<String> disable = new ArrayList<>();
+    List<String> enable = new ArrayList<>();
+    List<String> start = new ArrayList<>();
+    List<String> restart = new ArrayList<>();
+    List<String> reload = new ArrayList<>();
+
+    if (!desired.scheduled() && (tmr.isActive() || tmr.isEnabled())) {
+      // the schedule was removed: the timer goes before its file does
+      if (tmr.isActive()) {
+        stop.add(timer);
+      }
+      if (tmr.isEnabled()) {
+        disable.add(timer);
+      }
     }
-    Action action;
-    String active = seen.unit().activeState();
-    if (!writes.isEmpty()) {
-      action = Action.RESTART;
-    } else if (!"active".equals(active) && !"activating".equals(active) && !"reloading".equals(active)) {
-      action = Action.START;
+    if (desired.suspended()) {
+      if (desired.scheduled() && (tmr.isActive() || tmr.isStartingOrStopping())) {
+        stop.add(timer);
+      }
+      if (desired.scheduled() && tmr.isEnabled()) {
+        disable.add(timer);
+      }
+      if (svc.isActive() || svc.isStartingOrStopping()) {
+        stop.add(service);
+      }
+      if (svc.isEnabled()) {
+        disable.add(service);
+      }
+    } else if (desired.scheduled()) {
+      if (svc.isEnabled()) {
+        disable.add(service);
+      }
+      if (!tmr.isEnabled()) {
+        enable.add(timer);
+      }
+      if (!writes.isEmpty() || !removals.isEmpty()) {
+        restart.add(timer);
+      } else if (!tmr.isActive()) {
+        start.add(timer);
+      }
     } else {
-      action = Action.NONE;
+      if (desired.startOnBoot() && !svc.isEnabled()) {
+        enable.add(service);
+      } else if (!desired.startOnBoot() && svc.isEnabled()) {
+        disable.add(service);
+      }
+      boolean needsRestart = !removals.isEmpty()
+          || writes.stream().anyMatch(f -> !desired.reloadable().contains(f.path()));
+      if (needsRestart) {
+        restart.add(service);
+      } else if (!writes.isEmpty() && svc.isActive()) {
+        reload.add(service);
+      } else if (!svc.isActive() && !svc.isStartingOrStopping()) {
+        start.add(service);
+      }
     }
-    return new ApplyPlan(desired.name(), desired.owner(), paths, writes, removals, reload, enable, action, null);
+    return new ApplyPlan(desired.name(), desired.owner(), paths, desired.directories(), writes, removals,
+        unitsChanged, stop, disable, enable, start, restart, reload, null);
   }
 
   private static String refusal(RenderedService desired, ServiceObservation seen) {
+    if (seen.unsafeDir()) {
+      return "/root/" + desired.name() + " is not a plain directory (a symlink?); hostops writes nothing there";
+    }
     if (seen.owner() != null && !seen.owner().equals(desired.owner())) {
       return desired.unitName() + " on this host belongs to HostService " + seen.owner();
     }
-    if (seen.owner() == null) {
+    if (seen.owner() == null && !desired.adopt()) {
       for (HostFile f : desired.files()) {
         FileState s = seen.files().getOrDefault(f.path(), FileState.ABSENT);
         if (s.exists()) {
-          return f.path() + " exists and was not written by hostops; remove it (or let hostops adopt it) first";
+          return f.path() + " exists and was not written by hostops; remove it, or set spec.adopt to take it over";
         }
+      }
+    }
+    for (HostFile f : desired.files()) {
+      if (seen.files().getOrDefault(f.path(), FileState.ABSENT) == FileState.NOT_A_FILE) {
+        return f.path() + " is not a regular file (a symlink or directory?); hostops writes nothing there";
       }
     }
     return null;

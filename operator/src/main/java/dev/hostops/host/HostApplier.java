@@ -7,13 +7,13 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * Turns plans into one shell script: ownership record first, then each file written to a temp
- * file beside its target and renamed over it (never a half-written unit), one daemon-reload,
- * enable/disable, start/restart; then it waits briefly for the units to settle and appends the
- * probe's output, so an apply and the status it leads to cost one round trip.
+ * Turns plans into one shell script: stop and disable first, then the ownership record, each file
+ * written to a temp file beside its target and renamed over it (never a half-written unit), one
+ * daemon-reload, enable, start/restart/reload; then it waits briefly for started services to
+ * settle and appends the probe's output, so an apply and the status it leads to cost one round trip.
  */
 public final class HostApplier {
-  private static final int SETTLE_TENTHS = 150;
+  private static final int SETTLE_STEPS = 75; // 75 × 0.2 s = 15 s
 
   private HostApplier() {}
 
@@ -28,16 +28,44 @@ public final class HostApplier {
           base64 -d > "$t"
           mv -f "$t" "$1"
         }
-        """);
+        hostops_settle() {
+          i=0
+          while [ $i -lt %d ]; do
+            st=$(systemctl show -p ActiveState --value "$1.service")
+            case "$st" in
+              active) if [ "$2" = 0 ] || [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; then return 0; fi ;;
+              activating|deactivating|reloading) ;;
+              *) [ $i -gt 5 ] && return 0 ;;
+            esac
+            sleep 0.2; i=$((i+1))
+          done
+        }
+        """.formatted(SETTLE_STEPS));
+    for (ApplyPlan p : plans) {
+      for (String u : p.stop()) {
+        s.append("systemctl stop ").append(quote(u)).append('\n');
+      }
+      for (String u : p.disable()) {
+        s.append("systemctl disable --quiet ").append(quote(u)).append('\n');
+      }
+    }
     boolean reload = false;
     for (ApplyPlan p : plans) {
-      String dir = "\"$S\"/" + quote(p.name());
-      s.append("mkdir -p ").append(dir).append('\n');
-      s.append("printf '%s\\n' ").append(quote(p.owner())).append(" > ").append(dir).append("/owner.new && mv -f ")
-          .append(dir).append("/owner.new ").append(dir).append("/owner\n");
+      String record = "\"$S\"/" + quote(p.name());
+      for (String d : p.directories()) {
+        s.append("if [ -L ").append(quote(d)).append(" ]; then echo ").append(quote(d + " is a symlink; refusing"))
+            .append(" >&2; exit 3; fi\n");
+        s.append("mkdir -p ").append(quote(d)).append('\n');
+        if (d.equals("/root/" + p.name())) {
+          s.append("chmod 700 ").append(quote(d)).append('\n');
+        }
+      }
+      s.append("mkdir -p ").append(record).append('\n');
+      s.append("printf '%s\\n' ").append(quote(p.owner())).append(" > ").append(record).append("/owner.new && mv -f ")
+          .append(record).append("/owner.new ").append(record).append("/owner\n");
       s.append("printf '%s\\n'");
       p.managedFiles().forEach(f -> s.append(' ').append(quote(f)));
-      s.append(" > ").append(dir).append("/files.new && mv -f ").append(dir).append("/files.new ").append(dir)
+      s.append(" > ").append(record).append("/files.new && mv -f ").append(record).append("/files.new ").append(record)
           .append("/files\n");
       for (HostFile f : p.writes()) {
         s.append("hostops_write ").append(quote(f.path())).append(' ').append(quote(f.mode()))
@@ -55,59 +83,52 @@ public final class HostApplier {
     }
     StringBuilder settle = new StringBuilder();
     for (ApplyPlan p : plans) {
-      String unit = quote(p.name() + ".service");
-      if (p.enable() != null) {
-        s.append("systemctl ").append(p.enable() ? "enable" : "disable").append(" --quiet ").append(unit).append('\n');
+      for (String u : p.enable()) {
+        s.append("systemctl enable --quiet ").append(quote(u)).append('\n');
       }
-      switch (p.action()) {
-        case START -> s.append("systemctl start --no-block ").append(unit).append('\n');
-        case RESTART -> s.append("systemctl restart --no-block ").append(unit).append('\n');
-        case NONE -> { }
+      for (String u : p.start()) {
+        s.append("systemctl start --no-block ").append(quote(u)).append('\n');
       }
-      if (p.action() != ApplyPlan.Action.NONE) {
-        settle.append(' ').append(quote(p.name()));
+      for (String u : p.restart()) {
+        s.append("systemctl restart --no-block ").append(quote(u)).append('\n');
+      }
+      for (String u : p.reload()) {
+        s.append("systemctl reload ").append(quote(u)).append('\n');
+      }
+      if (p.restartsService()) {
+        boolean compose = p.managedFiles().stream().anyMatch(f -> f.endsWith("/" + p.name() + "/compose.yaml"));
+        settle.append("hostops_settle ").append(quote(p.name())).append(compose ? " 0" : " 1").append('\n');
       }
     }
-    s.append("set +e\n");
-    if (!settle.isEmpty()) {
-      // Wait (at most 15 s) until each started unit is active with its container running, or has failed.
-      s.append("for n in").append(settle).append("; do\n")
-          .append("  i=0\n")
-          .append("  while [ $i -lt ").append(SETTLE_TENTHS / 2).append(" ]; do\n")
-          .append("""
-                  st=$(systemctl show -p ActiveState --value "$n.service")
-                  case "$st" in
-                    active) [ "$(docker inspect -f '{{.State.Running}}' "$n" 2>/dev/null)" = true ] && break ;;
-                    activating|deactivating|reloading) ;;
-                    *) [ $i -gt 5 ] && break ;;
-                  esac
-                  sleep 0.2; i=$((i+1))
-                done
-              done
-            """);
-    }
+    s.append("set +e\n").append(settle);
     s.append(HostProbe.script(probeAfter));
     return s.toString();
   }
 
   /** Stops, disables and removes a service: only when the host's record says this owner wrote it. */
-  public static String removalScript(String name, String owner, List<String> knownFiles) {
-    String dir = "\"$S\"/" + quote(name);
-    String unit = quote(name + ".service");
+  public static String removalScript(String name, String owner) {
+    String record = "\"$S\"/" + quote(name);
     StringBuilder s = new StringBuilder();
     s.append("S=").append(HostProbe.STATE_DIR).append('\n');
-    s.append("if [ ! -f ").append(dir).append("/owner ]; then echo absent; exit 0; fi\n");
-    s.append("if [ \"$(head -n1 ").append(dir).append("/owner)\" != ").append(quote(owner))
+    s.append("if [ ! -f ").append(record).append("/owner ]; then echo absent; exit 0; fi\n");
+    s.append("if [ \"$(head -n1 ").append(record).append("/owner)\" != ").append(quote(owner))
         .append(" ]; then echo 'owned by another resource'; exit 0; fi\n");
-    s.append("systemctl disable --now --quiet ").append(unit).append(" 2>/dev/null\n");
-    s.append("docker rm -f ").append(quote(name)).append(" >/dev/null 2>&1\n");
-    s.append("while IFS= read -r p; do rm -f \"$p\"; done < ").append(dir).append("/files\n");
-    for (String f : knownFiles) {
-      s.append("rm -f ").append(quote(f)).append('\n');
+    s.append("if [ -L ").append(quote("/root/" + name)).append(" ]; then echo ")
+        .append(quote("/root/" + name + " is a symlink; refusing")).append(" >&2; exit 3; fi\n");
+    for (String u : List.of(name + ".timer", name + ".service")) {
+      s.append("systemctl disable --now --quiet ").append(quote(u)).append(" 2>/dev/null\n");
     }
-    s.append("rm -rf ").append(dir).append('\n');
+    s.append("docker rm -f ").append(quote(name)).append(" >/dev/null 2>&1\n");
+    s.append("if [ -f ").append(quote("/root/" + name + "/compose.yaml")).append(" ]; then (docker compose -p ")
+        .append(quote(name)).append(" -f ").append(quote("/root/" + name + "/compose.yaml"))
+        .append(" down 2>/dev/null || docker-compose -p ").append(quote(name)).append(" -f ")
+        .append(quote("/root/" + name + "/compose.yaml")).append(" down) >/dev/null 2>&1; fi\n");
+    s.append("while IFS= read -r p; do rm -f \"$p\"; done < ").append(record).append("/files\n");
+    s.append("rmdir ").append(quote("/root/" + name)).append(" 2>/dev/null\n");
+    s.append("rm -rf ").append(record).append('\n');
     s.append("systemctl daemon-reload\n");
-    s.append("systemctl reset-failed ").append(unit).append(" 2>/dev/null\n");
+    s.append("systemctl reset-failed ").append(quote(name + ".service")).append(' ').append(quote(name + ".timer"))
+        .append(" 2>/dev/null\n");
     s.append("echo removed\n");
     return s.toString();
   }

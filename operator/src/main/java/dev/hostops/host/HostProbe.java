@@ -13,16 +13,21 @@ import java.util.Map;
 
 /**
  * The probe: one shell script that reports, for a set of services, the hostops ownership record,
- * the hash and mode of each file, the systemd state of each unit and the Docker state and image of
- * each container. It runs in one SSH round trip with three process launches besides the shell
- * (one {@code systemctl show}, one {@code docker inspect}, one {@code docker image inspect}).
+ * the hash and mode of each file, the systemd state of each unit (and timer) and the Docker state,
+ * health and image of each container. It runs in one SSH round trip; besides the shell it launches
+ * one {@code systemctl show}, one {@code docker inspect}, one {@code docker image inspect}, and one
+ * {@code docker ps} per compose project.
  */
 public final class HostProbe {
   /** Where hostops records, per service, who owns it and which files it wrote. */
   public static final String STATE_DIR = "/var/lib/hostops/services";
 
-  /** A service to look at, and the files it should have. */
-  public record Request(String name, List<String> paths) {}
+  /** A service to look at, the files it should have, and whether it is a compose project. */
+  public record Request(String name, List<String> paths, boolean compose) {
+    public Request(String name, List<String> paths) {
+      this(name, paths, false);
+    }
+  }
 
   private HostProbe() {}
 
@@ -33,6 +38,7 @@ public final class HostProbe {
         probe_files() {
           n=$1; shift
           printf 'owner\\t%s\\t%s\\n' "$n" "$(head -n1 "$S/$n/owner" 2>/dev/null)"
+          if [ -L "/root/$n" ] || { [ -e "/root/$n" ] && [ ! -d "/root/$n" ]; }; then printf 'unsafe\\t%s\\n' "$n"; fi
           if [ -f "$S/$n/files" ]; then
             while IFS= read -r p; do printf 'managed\\t%s\\t%s\\n' "$n" "$p"; done < "$S/$n/files"
           fi
@@ -58,17 +64,26 @@ public final class HostProbe {
         s.append(' ').append(quote(p));
       }
       s.append('\n');
-      units.append(' ').append(quote(r.name() + ".service"));
-      names.append(' ').append(quote(r.name()));
+      units.append(' ').append(quote(r.name() + ".service")).append(' ').append(quote(r.name() + ".timer"));
+      if (r.compose()) {
+        s.append("printf 'compose\\t%s\\t%s\\n' ").append(quote(r.name()))
+            .append(" \"$(docker ps -a --filter label=com.docker.compose.project=").append(quote(r.name()))
+            .append(" --format '{{.State}}' 2>/dev/null | tr '\\n' ' ')\"\n");
+      } else {
+        names.append(' ').append(quote(r.name()));
+      }
     }
-    s.append("systemctl show --property=Id,LoadState,ActiveState,SubState,UnitFileState").append(units)
+    s.append("systemctl show --property=Id,LoadState,ActiveState,SubState,UnitFileState,Result,ExecMainStatus,"
+        + "ExecMainExitTimestamp,LastTriggerUSec,NextElapseUSecRealtime").append(units)
         .append(" | sed 's/^/unit\\t/'\n");
-    s.append("ci=$(docker inspect --type container -f 'container\t{{.Name}}\t{{.State.Status}}\t{{.State.StartedAt}}"
-        + "\t{{.Image}}'").append(names).append(" 2>/dev/null)\n");
-    s.append("""
-        [ -n "$ci" ] && printf '%s\\n' "$ci" && docker image inspect -f 'image\t{{.Id}}\t{{range .RepoDigests}}{{.}} {{end}}' \\
-          $(printf '%s\\n' "$ci" | cut -f5 | sort -u) 2>/dev/null
-        """);
+    if (!names.isEmpty()) {
+      s.append("ci=$(docker inspect --type container -f 'container\t{{.Name}}\t{{.State.Status}}\t{{.State.StartedAt}}"
+          + "\t{{.Image}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}'").append(names).append(" 2>/dev/null)\n");
+      s.append("""
+          [ -n "$ci" ] && printf '%s\\n' "$ci" && docker image inspect -f 'image\t{{.Id}}\t{{range .RepoDigests}}{{.}} {{end}}' \\
+            $(printf '%s\\n' "$ci" | cut -f5 | sort -u) 2>/dev/null
+          """);
+    }
     s.append("exit 0\n");
     return s.toString();
   }
@@ -80,12 +95,15 @@ public final class HostProbe {
     Map<String, Map<String, FileState>> files = new HashMap<>();
     Map<String, UnitState> units = new HashMap<>();
     Map<String, String[]> containers = new HashMap<>();
+    Map<String, String> compose = new HashMap<>();
     Map<String, List<String>> imageDigests = new HashMap<>();
     Map<String, String> unitBlock = new HashMap<>();
+    java.util.Set<String> unsafe = new java.util.HashSet<>();
     for (String line : output.split("\n")) {
       String[] f = line.split("\t", -1);
       switch (f[0]) {
         case "owner" -> owners.put(f[1], f.length > 2 && !f[2].isBlank() ? f[2].strip() : null);
+        case "unsafe" -> unsafe.add(f[1]);
         case "managed" -> managed.computeIfAbsent(f[1], k -> new ArrayList<>()).add(f[2]);
         case "file" -> files.computeIfAbsent(f[1], k -> new HashMap<>()).put(f[2],
             "-".equals(f[3]) ? FileState.ABSENT : "other".equals(f[3]) ? FileState.NOT_A_FILE : new FileState(f[3], f[4]));
@@ -103,6 +121,7 @@ public final class HostProbe {
           }
         }
         case "container" -> containers.put(f[1].startsWith("/") ? f[1].substring(1) : f[1], f);
+        case "compose" -> compose.put(f[1], f.length > 2 ? f[2].strip() : "");
         case "image" -> imageDigests.put(f[1], f.length > 2 && !f[2].isBlank() ? List.of(f[2].strip().split(" ")) : List.of());
         default -> { }
       }
@@ -114,21 +133,38 @@ public final class HostProbe {
       for (String p : r.paths()) {
         fs.put(p, files.getOrDefault(r.name(), Map.of()).getOrDefault(p, FileState.ABSENT));
       }
-      String[] c = containers.get(r.name());
-      ContainerState container = c == null ? ContainerState.ABSENT
-          : new ContainerState(c[2], c[3], c[4], imageDigests.getOrDefault(c[4], List.of()));
+      ContainerState container;
+      if (r.compose()) {
+        String states = compose.getOrDefault(r.name(), "");
+        List<String> all = states.isEmpty() ? List.of() : List.of(states.split(" "));
+        int running = (int) all.stream().filter("running"::equals).count();
+        container = all.isEmpty() ? ContainerState.ABSENT : new ContainerState(
+            running == all.size() ? "running" : running > 0 ? "partial" : "exited", null, null, List.of(), "",
+            running, all.size());
+      } else {
+        String[] c = containers.get(r.name());
+        container = c == null ? ContainerState.ABSENT
+            : new ContainerState(c[2], c[3], c[4], imageDigests.getOrDefault(c[4], List.of()), c.length > 5 ? c[5] : "",
+            "running".equals(c[2]) ? 1 : 0, 1);
+      }
       result.put(r.name(), new ServiceObservation(r.name(), owners.get(r.name()),
           managed.getOrDefault(r.name(), List.of()), fs,
-          units.getOrDefault(r.name() + ".service", UnitState.UNKNOWN), container));
+          units.getOrDefault(r.name() + ".service", UnitState.UNKNOWN),
+          units.getOrDefault(r.name() + ".timer", UnitState.UNKNOWN), container, unsafe.contains(r.name())));
     }
     return result;
   }
 
   private static void flushUnit(Map<String, String> block, Map<String, UnitState> units) {
     if (block.containsKey("Id")) {
+      String lastExit = block.getOrDefault("ExecMainExitTimestamp", "");
+      if (lastExit.isEmpty()) {
+        lastExit = block.getOrDefault("LastTriggerUSec", "");
+      }
       units.put(block.get("Id"), new UnitState(block.getOrDefault("LoadState", ""),
           block.getOrDefault("ActiveState", ""), block.getOrDefault("SubState", ""),
-          block.getOrDefault("UnitFileState", "")));
+          block.getOrDefault("UnitFileState", ""), block.getOrDefault("Result", ""),
+          block.getOrDefault("ExecMainStatus", ""), lastExit, block.getOrDefault("NextElapseUSecRealtime", "")));
     }
     block.clear();
   }

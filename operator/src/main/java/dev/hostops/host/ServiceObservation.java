@@ -10,11 +10,13 @@ import java.util.Map;
  * @param owner        namespace/name recorded by hostops on the host, or null when none
  * @param managedFiles files hostops recorded as written for this service
  * @param files        state of each file asked about (absent files map to {@link FileState#ABSENT})
- * @param unit         systemd view of the unit
- * @param container    Docker view of the container
+ * @param unit         systemd view of NAME.service
+ * @param timer        systemd view of NAME.timer ({@link UnitState#UNKNOWN} when there is none)
+ * @param container    Docker view of the container (for compose: of the project's containers)
+ * @param unsafeDir    /root/NAME exists but is not a plain directory (e.g. a symlink): nothing is written
  */
 public record ServiceObservation(String name, String owner, List<String> managedFiles, Map<String, FileState> files,
-                                 UnitState unit, ContainerState container) {
+                                 UnitState unit, UnitState timer, ContainerState container, boolean unsafeDir) {
 
   /** A file on the host: octal mode and SHA-256, or absent, or something that is not a regular file. */
   public record FileState(String mode, String sha256) {
@@ -26,9 +28,17 @@ public record ServiceObservation(String name, String owner, List<String> managed
     }
   }
 
-  /** systemd's view: LoadState, ActiveState, SubState, UnitFileState. */
-  public record UnitState(String loadState, String activeState, String subState, String unitFileState) {
-    public static final UnitState UNKNOWN = new UnitState("not-found", "inactive", "dead", "");
+  /**
+   * systemd's view of a unit.
+   *
+   * @param result        Result= of the last run (success, exit-code, …)
+   * @param exitStatus    ExecMainStatus= of the last run
+   * @param lastExit      ExecMainExitTimestamp= (service) or LastTriggerUSec= (timer)
+   * @param nextElapse    NextElapseUSecRealtime= (timers)
+   */
+  public record UnitState(String loadState, String activeState, String subState, String unitFileState,
+                          String result, String exitStatus, String lastExit, String nextElapse) {
+    public static final UnitState UNKNOWN = new UnitState("not-found", "inactive", "dead", "", "", "", "", "");
 
     public boolean isActive() {
       return "active".equals(activeState);
@@ -38,14 +48,22 @@ public record ServiceObservation(String name, String owner, List<String> managed
       return "enabled".equals(unitFileState);
     }
 
+    public boolean isStartingOrStopping() {
+      return List.of("activating", "deactivating", "reloading").contains(activeState);
+    }
+
     public String summary() {
       return activeState + "/" + subState;
     }
   }
 
-  /** Docker's view of the container; status "absent" when there is none. */
-  public record ContainerState(String status, String startedAt, String imageId, List<String> repoDigests) {
-    public static final ContainerState ABSENT = new ContainerState("absent", null, null, List.of());
+  /**
+   * Docker's view of the container; status "absent" when there is none. For a compose project,
+   * status is "running" when all its containers run, and {@code running}/{@code total} count them.
+   */
+  public record ContainerState(String status, String startedAt, String imageId, List<String> repoDigests,
+                               String health, int running, int total) {
+    public static final ContainerState ABSENT = new ContainerState("absent", null, null, List.of(), "", 0, 0);
 
     public boolean isRunning() {
       return "running".equals(status);

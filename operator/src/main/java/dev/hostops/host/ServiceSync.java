@@ -46,7 +46,7 @@ public final class ServiceSync {
 
   /** Removes the service from the host; true when something was removed. */
   public boolean remove(HostConnection host, String name, String owner) throws HostUnreachableException {
-    ExecResult r = host.run(HostApplier.removalScript(name, owner, List.of()), timeout);
+    ExecResult r = host.run(HostApplier.removalScript(name, owner), timeout);
     if (!r.ok()) {
       throw new ApplyFailedException("removing " + name + " from " + host.target().address() + " failed: "
           + lastLine(r.stderr()));
@@ -55,7 +55,8 @@ public final class ServiceSync {
   }
 
   public static HostProbe.Request request(RenderedService desired) {
-    return new HostProbe.Request(desired.name(), desired.files().stream().map(HostFile::path).toList());
+    return new HostProbe.Request(desired.name(), desired.files().stream().map(HostFile::path).toList(),
+        desired.compose());
   }
 
   private static String lastLine(String text) {

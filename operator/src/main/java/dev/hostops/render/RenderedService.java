@@ -6,25 +6,41 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Everything one HostService puts on one host.
+ * Everything one HostService puts on one host, and how its units are to be driven.
  *
- * @param name        unit and container name on the host
- * @param owner       namespace/name of the HostService, recorded on the host
- * @param files       files to write, units first
- * @param startOnBoot whether the unit is enabled
+ * @param name         unit and container (or compose project) name on the host
+ * @param owner        namespace/name of the HostService, recorded on the host
+ * @param files        files to write: units first, then config, env and compose files
+ * @param reloadable   paths whose change is applied by a reload (ExecReload) instead of a restart
+ * @param directories  directories to create first (the service's /root/NAME, the log folder)
+ * @param startOnBoot  the main unit is enabled
+ * @param scheduled    a timer starts the service; hostops keeps the timer running, not the service
+ * @param suspended    stopped and disabled; files kept
+ * @param compose      the service is a compose project
+ * @param adopt        take over files of the same name that hostops did not write
  */
-public record RenderedService(String name, String owner, List<HostFile> files, boolean startOnBoot) {
+public record RenderedService(String name, String owner, List<HostFile> files, List<String> reloadable,
+                              List<String> directories, boolean startOnBoot, boolean scheduled, boolean suspended,
+                              boolean compose, boolean adopt) {
 
   public String unitName() {
     return name + ".service";
   }
 
+  public String timerName() {
+    return name + ".timer";
+  }
+
+  /** The unit hostops enables and keeps active: the timer for a scheduled service, else the service. */
+  public String mainUnit() {
+    return scheduled ? timerName() : unitName();
+  }
+
   /** Hash over every file's path, mode and content: the "applied hash" shown in status. */
   public String hash() {
     ByteArrayOutputStream all = new ByteArrayOutputStream();
-    files.stream().sorted(Comparator.comparing(HostFile::path)).forEach(f -> {
-      all.writeBytes((f.path() + "\0" + f.mode() + "\0" + f.sha256() + "\n").getBytes(StandardCharsets.UTF_8));
-    });
+    files.stream().sorted(Comparator.comparing(HostFile::path)).forEach(f -> all.writeBytes(
+        (f.path() + "\0" + f.mode() + "\0" + f.sha256() + "\n").getBytes(StandardCharsets.UTF_8)));
     return HostFile.sha256(all.toByteArray()).substring(0, 16);
   }
 }

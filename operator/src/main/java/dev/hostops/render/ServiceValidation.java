@@ -1,6 +1,12 @@
 package dev.hostops.render;
 
+import dev.hostops.api.EnvSource;
 import dev.hostops.api.EnvVar;
+import dev.hostops.api.PreStartStep;
+import dev.hostops.api.ServiceFile;
+import dev.hostops.api.ValueSource;
+import dev.hostops.api.Volume;
+import java.util.Map;
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceSpec;
 import java.util.ArrayList;
@@ -38,8 +44,10 @@ public final class ServiceValidation {
       problems.add("spec: missing");
       return problems;
     }
-    if (spec.image == null || spec.image.isEmpty()) {
-      problems.add("spec.image: required");
+    if (spec.compose != null) {
+      compose(spec, problems);
+    } else if (spec.image == null || spec.image.isEmpty()) {
+      problems.add("spec.image: required (or spec.compose)");
     } else if (!IMAGE.matcher(spec.image).matches()) {
       problems.add("spec.image: '" + printable(spec.image) + "' is not a Docker image reference");
     }
@@ -81,7 +89,204 @@ public final class ServiceValidation {
     if (delay < 0 || delay > 3600) {
       problems.add("spec.restart.delaySeconds: must be between 0 and 3600");
     }
+    files(spec, problems);
+    containerOptions(spec, problems);
+    unitOptions(name, spec, problems);
     return problems;
+  }
+
+  private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  private static final Pattern REF_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
+  private static final Pattern REF_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
+  private static final Pattern CONTAINER_PATH = Pattern.compile("/[^\\x00\\n:]*");
+  private static final Pattern VOLUME_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
+  private static final Pattern HOSTNAME = Pattern.compile("%H|[A-Za-z0-9]([-A-Za-z0-9.]{0,251}[A-Za-z0-9])?");
+  private static final Pattern ADD_HOST = Pattern.compile("[A-Za-z0-9.-]+:([0-9a-fA-F.:]+|host-gateway)");
+  private static final Pattern CAPABILITY = Pattern.compile("[A-Z_]+");
+  private static final Pattern LOG_OPT = Pattern.compile("[a-z0-9_.-]+=[^\\x00\\n]*");
+  private static final Pattern ON_CALENDAR = Pattern.compile("[A-Za-z0-9 *:,./~_+-]{1,128}");
+  /** docker run flags allowed in extraArgs: resource limits and runtime details, nothing that widens access. */
+  static final Set<String> EXTRA_FLAGS = Set.of("--memory", "--memory-reservation", "--memory-swap", "--cpus",
+      "--cpu-shares", "--user", "--workdir", "--network", "--ulimit", "--shm-size", "--tmpfs", "--init",
+      "--read-only", "--stop-timeout", "--stop-signal", "--label", "--entrypoint", "--health-cmd",
+      "--health-interval", "--health-retries", "--health-timeout", "--health-start-period", "--no-healthcheck",
+      "--pids-limit", "--group-add", "--dns", "--dns-search", "--platform", "--log-driver");
+  private static final Set<String> BOOLEAN_FLAGS = Set.of("--init", "--read-only", "--no-healthcheck");
+
+  private static void compose(HostServiceSpec spec, List<String> problems) {
+    if (spec.image != null) {
+      problems.add("spec.image: set either spec.image or spec.compose, not both");
+    }
+    if ((spec.compose.content == null) == (spec.compose.configMapRef == null)) {
+      problems.add("spec.compose: set exactly one of content, configMapRef");
+    }
+    if (spec.compose.configMapRef != null) {
+      ref(spec.compose.configMapRef, "spec.compose.configMapRef", true, problems);
+    }
+    Map<String, Boolean> unused = new java.util.LinkedHashMap<>();
+    unused.put("ports", spec.ports != null);
+    unused.put("env", spec.env != null);
+    unused.put("envFrom", spec.envFrom != null);
+    unused.put("args", spec.args != null);
+    unused.put("volumes", spec.volumes != null);
+    unused.put("hostname", spec.hostname != null);
+    unused.put("addHosts", spec.addHosts != null);
+    unused.put("capAdd", spec.capAdd != null);
+    unused.put("extraArgs", spec.extraArgs != null);
+    unused.put("reload", spec.reload != null);
+    unused.put("preStart", spec.preStart != null);
+    unused.forEach((field, set) -> {
+      if (set) {
+        problems.add("spec." + field + ": not used with spec.compose (put it in the compose file)");
+      }
+    });
+    for (ServiceFile f : spec.orEmpty(spec.files)) {
+      if ("compose.yaml".equals(f.name)) {
+        problems.add("spec.files: compose.yaml is the compose file's own name");
+      }
+    }
+  }
+
+  private static void files(HostServiceSpec spec, List<String> problems) {
+    Set<String> names = new HashSet<>();
+    List<ServiceFile> files = spec.orEmpty(spec.files);
+    for (int i = 0; i < files.size(); i++) {
+      ServiceFile f = files.get(i);
+      String field = "spec.files[" + i + "]";
+      if (f == null || f.name == null || !FILE_NAME.matcher(f.name).matches() || f.name.endsWith(".env")
+          && (f.name.startsWith("secret-") || f.name.startsWith("configmap-"))) {
+        problems.add(field + ".name: a plain file name (letters, digits, '.', '_', '-'; no '/' or '..'), "
+            + "not secret-*.env or configmap-*.env (used for envFrom)");
+        continue;
+      }
+      if (!names.add(f.name)) {
+        problems.add(field + ".name: " + f.name + " is given twice");
+      }
+      int sources = (f.secretRef != null ? 1 : 0) + (f.configMapRef != null ? 1 : 0) + (f.content != null ? 1 : 0);
+      if (sources != 1) {
+        problems.add(field + ": set exactly one of secretRef, configMapRef, content");
+      }
+      if (f.secretRef != null) {
+        ref(f.secretRef, field + ".secretRef", true, problems);
+      }
+      if (f.configMapRef != null) {
+        ref(f.configMapRef, field + ".configMapRef", true, problems);
+      }
+      if (f.mountPath != null && !CONTAINER_PATH.matcher(f.mountPath).matches()) {
+        problems.add(field + ".mountPath: an absolute path without ':'");
+      }
+      if (f.mode != null && !f.mode.matches("0?[0-7]{3}")) {
+        problems.add(field + ".mode: octal, like 0600");
+      }
+    }
+    List<EnvSource> envFrom = spec.orEmpty(spec.envFrom);
+    for (int i = 0; i < envFrom.size(); i++) {
+      EnvSource e = envFrom.get(i);
+      String field = "spec.envFrom[" + i + "]";
+      if (e == null || (e.secretRef == null) == (e.configMapRef == null)) {
+        problems.add(field + ": set exactly one of secretRef, configMapRef");
+        continue;
+      }
+      ref(e.secretRef != null ? e.secretRef : e.configMapRef,
+          field + (e.secretRef != null ? ".secretRef" : ".configMapRef"), false, problems);
+    }
+  }
+
+  private static void ref(ValueSource ref, String field, boolean keyRequired, List<String> problems) {
+    if (ref.name == null || !REF_NAME.matcher(ref.name).matches()) {
+      problems.add(field + ".name: the name of an object in the same namespace");
+    }
+    if (keyRequired && ref.key == null) {
+      problems.add(field + ".key: required");
+    } else if (ref.key != null && !REF_KEY.matcher(ref.key).matches()) {
+      problems.add(field + ".key: letters, digits, '-', '_', '.'");
+    }
+  }
+
+  private static void containerOptions(HostServiceSpec spec, List<String> problems) {
+    List<Volume> volumes = spec.orEmpty(spec.volumes);
+    for (int i = 0; i < volumes.size(); i++) {
+      Volume v = volumes.get(i);
+      String field = "spec.volumes[" + i + "]";
+      if ((v.hostPath == null) == (v.name == null)) {
+        problems.add(field + ": set exactly one of hostPath, name");
+      }
+      if (v.hostPath != null && !CONTAINER_PATH.matcher(v.hostPath).matches()) {
+        problems.add(field + ".hostPath: an absolute path without ':'");
+      }
+      if (v.name != null && !VOLUME_NAME.matcher(v.name).matches()) {
+        problems.add(field + ".name: a Docker volume name");
+      }
+      if (v.mountPath == null || !CONTAINER_PATH.matcher(v.mountPath).matches()) {
+        problems.add(field + ".mountPath: an absolute path without ':'");
+      }
+    }
+    if (spec.hostname != null && !HOSTNAME.matcher(spec.hostname).matches()) {
+      problems.add("spec.hostname: a host name, or %H for the host's own name");
+    }
+    check(spec.orEmpty(spec.addHosts), ADD_HOST, "spec.addHosts", "NAME:IP or NAME:host-gateway", problems);
+    check(spec.orEmpty(spec.capAdd), CAPABILITY, "spec.capAdd", "a capability name like NET_ADMIN", problems);
+    if (spec.logs != null) {
+      check(spec.orEmpty(spec.logs.options), LOG_OPT, "spec.logs.options", "key=value", problems);
+    }
+    List<String> extra = spec.orEmpty(spec.extraArgs);
+    for (int i = 0; i < extra.size(); i++) {
+      String a = extra.get(i);
+      String flag = a == null ? "" : a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      if (a == null || a.indexOf('\0') >= 0 || a.indexOf('\n') >= 0 || !EXTRA_FLAGS.contains(flag)) {
+        problems.add("spec.extraArgs[" + i + "]: '" + printable(a) + "' is not an allowed docker run flag ("
+            + "use --flag=value; allowed: " + String.join(" ", new java.util.TreeSet<>(EXTRA_FLAGS)) + ")");
+      } else if (!a.contains("=") && !BOOLEAN_FLAGS.contains(flag)) {
+        problems.add("spec.extraArgs[" + i + "]: write " + flag + "=VALUE as one item");
+      }
+    }
+  }
+
+  private static void unitOptions(String name, HostServiceSpec spec, List<String> problems) {
+    for (String r : spec.orEmpty(spec.reload)) {
+      if (r == null || r.indexOf('\0') >= 0) {
+        problems.add("spec.reload: arguments must be strings without NUL characters");
+      }
+    }
+    List<PreStartStep> steps = spec.orEmpty(spec.preStart);
+    for (int i = 0; i < steps.size(); i++) {
+      PreStartStep step = steps.get(i);
+      if (step.args == null || step.args.isEmpty() || step.args.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)) {
+        problems.add("spec.preStart[" + i + "].args: at least one argument, no NUL characters");
+      }
+      if (step.image != null && !IMAGE.matcher(step.image).matches()) {
+        problems.add("spec.preStart[" + i + "].image: '" + printable(step.image) + "' is not a Docker image reference");
+      }
+    }
+    List<String> requires = spec.orEmpty(spec.requires);
+    for (int i = 0; i < requires.size(); i++) {
+      String r = requires.get(i);
+      if (r == null || !NAME.matcher(r).matches()) {
+        problems.add("spec.requires[" + i + "]: the name of another HostService");
+      } else if (r.equals(name)) {
+        problems.add("spec.requires[" + i + "]: a service cannot require itself");
+      }
+    }
+    if (spec.schedule != null && (spec.schedule.onCalendar == null
+        || !ON_CALENDAR.matcher(spec.schedule.onCalendar).matches())) {
+      problems.add("spec.schedule.onCalendar: a systemd calendar expression like daily or *-*-* 03:00:00");
+    }
+    if (spec.rollout != null) {
+      if (spec.rollout.maxUnavailable != null && spec.rollout.maxUnavailable < 1) {
+        problems.add("spec.rollout.maxUnavailable: at least 1");
+      }
+      if (spec.rollout.minReadySeconds != null && (spec.rollout.minReadySeconds < 0 || spec.rollout.minReadySeconds > 3600)) {
+        problems.add("spec.rollout.minReadySeconds: between 0 and 3600");
+      }
+    }
+  }
+
+  private static void check(List<String> values, Pattern pattern, String field, String expected, List<String> problems) {
+    for (int i = 0; i < values.size(); i++) {
+      if (values.get(i) == null || !pattern.matcher(values.get(i)).matches()) {
+        problems.add(field + "[" + i + "]: '" + printable(values.get(i)) + "' is not " + expected);
+      }
+    }
   }
 
   /** A user value shown back in a message: control characters made visible, long values cut. */

@@ -11,11 +11,16 @@ import java.util.stream.Collectors;
  */
 public final class SystemdQuoting {
   private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./:@=+,-]+");
+  /** Stands for systemd's %H specifier (the host's name) in a command line; no user value can equal it. */
+  public static final String HOST_NAME = "\0%H";
 
   private SystemdQuoting() {}
 
   /** One command-line word that systemd passes to the program exactly as given. */
   public static String word(String value) {
+    if (HOST_NAME.equals(value)) {
+      return "%H";
+    }
     if (!value.isEmpty() && PLAIN.matcher(value).matches()) {
       return value;
     }

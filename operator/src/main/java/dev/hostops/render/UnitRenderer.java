@@ -1,45 +1,90 @@
 package dev.hostops.render;
 
+import dev.hostops.api.EnvSource;
 import dev.hostops.api.EnvVar;
 import dev.hostops.api.HostServiceSpec;
+import dev.hostops.api.PreStartStep;
 import dev.hostops.api.RestartSpec;
+import dev.hostops.api.ScheduleSpec;
+import dev.hostops.api.ServiceFile;
+import dev.hostops.api.Volume;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The systemd unit for a service, in the runbook's shape: pull, stop and remove the old
- * container, then {@code docker run} in the foreground so systemd supervises it.
+ * The systemd units for a service, in the runbook's shape: pull, stop and remove the old
+ * container, then {@code docker run} in the foreground so systemd supervises it. Every line of a
+ * unit hostops writes comes from here.
  */
 public final class UnitRenderer {
   static final String DOCKER = "/usr/bin/docker";
 
   private UnitRenderer() {}
 
-  public static String render(String name, String owner, HostServiceSpec spec) {
+  public static String service(String name, String owner, HostServiceSpec spec, String composeCommand) {
+    ServiceLayout layout = new ServiceLayout(name);
     StringBuilder u = new StringBuilder();
-    u.append("# Managed by hostops for HostService ").append(owner)
-        .append(". Edits here are reverted: change the HostService instead.\n");
+    u.append(header(owner));
     u.append("[Unit]\n");
     u.append("Description=").append(SystemdQuoting.text("hostops service " + owner)).append('\n');
-    u.append("Requires=docker.service\n");
-    u.append("After=docker.service\n");
+    List<String> deps = new ArrayList<>(List.of("docker.service"));
+    spec.orEmpty(spec.requires).forEach(r -> deps.add(r + ".service"));
+    u.append("Requires=").append(String.join(" ", deps)).append('\n');
+    u.append("After=").append(String.join(" ", deps)).append('\n');
+    RestartSpec restart = spec.restartOrDefault();
+    if (restart.startLimitIntervalSeconds != null) {
+      u.append("StartLimitIntervalSec=").append(restart.startLimitIntervalSeconds).append('\n');
+    }
+    if (restart.startLimitBurst != null) {
+      u.append("StartLimitBurst=").append(restart.startLimitBurst).append('\n');
+    }
     u.append('\n');
     u.append("[Service]\n");
-    if ("Always".equals(spec.pull)) {
-      u.append("ExecStartPre=").append(SystemdQuoting.commandLine(List.of(DOCKER, "pull", spec.image))).append('\n');
+    if (spec.compose != null) {
+      List<String> compose = new ArrayList<>(List.of(composeCommand.split(" ")));
+      compose.set(0, "docker".equals(compose.get(0)) ? DOCKER : "/usr/bin/" + compose.get(0));
+      compose.addAll(List.of("-p", name, "-f", layout.composePath()));
+      if ("Always".equals(spec.pull)) {
+        u.append("ExecStartPre=").append(line(compose, "pull")).append('\n');
+      }
+      u.append("ExecStart=").append(line(compose, "up", "--remove-orphans")).append('\n');
+      u.append("ExecStop=").append(line(compose, "down")).append('\n');
+    } else {
+      if ("Always".equals(spec.pull)) {
+        u.append("ExecStartPre=").append(SystemdQuoting.commandLine(List.of(DOCKER, "pull", spec.image))).append('\n');
+        for (PreStartStep step : spec.orEmpty(spec.preStart)) {
+          if (step.image != null && !step.image.equals(spec.image)) {
+            u.append("ExecStartPre=").append(SystemdQuoting.commandLine(List.of(DOCKER, "pull", step.image)))
+                .append('\n');
+          }
+        }
+      }
+      u.append("ExecStartPre=-").append(SystemdQuoting.commandLine(List.of(DOCKER, "stop", name))).append('\n');
+      u.append("ExecStartPre=-").append(SystemdQuoting.commandLine(List.of(DOCKER, "rm", name))).append('\n');
+      List<PreStartStep> steps = spec.orEmpty(spec.preStart);
+      for (int i = 0; i < steps.size(); i++) {
+        u.append("ExecStartPre=").append(SystemdQuoting.commandLine(preStart(name, spec, i, steps.get(i))))
+            .append('\n');
+      }
+      u.append("ExecStart=").append(SystemdQuoting.commandLine(dockerRun(name, spec))).append('\n');
+      if (!spec.orEmpty(spec.reload).isEmpty()) {
+        List<String> reload = new ArrayList<>(List.of(DOCKER, "exec", name));
+        reload.addAll(spec.reload);
+        u.append("ExecReload=").append(SystemdQuoting.commandLine(reload)).append('\n');
+      }
+      u.append("ExecStop=").append(SystemdQuoting.commandLine(List.of(DOCKER, "stop", name))).append('\n');
     }
-    u.append("ExecStartPre=-").append(SystemdQuoting.commandLine(List.of(DOCKER, "stop", name))).append('\n');
-    u.append("ExecStartPre=-").append(SystemdQuoting.commandLine(List.of(DOCKER, "rm", name))).append('\n');
-    u.append("ExecStart=").append(SystemdQuoting.commandLine(dockerRun(name, spec))).append('\n');
-    u.append("ExecStop=").append(SystemdQuoting.commandLine(List.of(DOCKER, "stop", name))).append('\n');
-    RestartSpec restart = spec.restartOrDefault();
+    if (spec.logs != null && spec.logs.stdoutToFile) {
+      u.append("StandardOutput=append:").append(layout.logFile()).append('\n');
+      u.append("StandardError=append:").append(layout.logFile()).append('\n');
+    }
     u.append("Restart=").append(restart.policy).append('\n');
     u.append("RestartSec=").append(restart.delaySeconds).append('\n');
     // A pull of a large image may take minutes; systemd's default 90 s would kill it.
     u.append("TimeoutStartSec=15min\n");
     // `docker run` exits 143 when `docker stop` ended the container with SIGTERM: a clean stop.
     u.append("SuccessExitStatus=143\n");
-    if (spec.startOnBoot) {
+    if (spec.startOnBoot && spec.schedule == null) {
       u.append('\n');
       u.append("[Install]\n");
       u.append("WantedBy=multi-user.target\n");
@@ -47,19 +92,102 @@ public final class UnitRenderer {
     return u.toString();
   }
 
+  public static String timer(String name, String owner, ScheduleSpec schedule) {
+    StringBuilder u = new StringBuilder();
+    u.append(header(owner));
+    u.append("[Unit]\n");
+    u.append("Description=").append(SystemdQuoting.text("hostops schedule for " + owner)).append('\n');
+    u.append('\n');
+    u.append("[Timer]\n");
+    u.append("OnCalendar=").append(schedule.onCalendar).append('\n');
+    u.append("Persistent=").append(schedule.persistent == null || schedule.persistent).append('\n');
+    if (schedule.randomizedDelaySeconds != null) {
+      u.append("RandomizedDelaySec=").append(schedule.randomizedDelaySeconds).append('\n');
+    }
+    u.append("Unit=").append(name).append(".service\n");
+    u.append('\n');
+    u.append("[Install]\n");
+    u.append("WantedBy=timers.target\n");
+    return u.toString();
+  }
+
+  private static String header(String owner) {
+    return "# Managed by hostops for HostService " + owner
+        + ". Edits here are reverted: change the HostService instead.\n";
+  }
+
+  private static String line(List<String> base, String... more) {
+    List<String> words = new ArrayList<>(base);
+    words.addAll(List.of(more));
+    return SystemdQuoting.commandLine(words);
+  }
+
   /** The {@code docker run} command as words, before quoting. */
   static List<String> dockerRun(String name, HostServiceSpec spec) {
     List<String> w = new ArrayList<>(List.of(DOCKER, "run", "--name", name));
+    if (spec.hostname != null) {
+      w.add("--hostname");
+      w.add("%H".equals(spec.hostname) ? SystemdQuoting.HOST_NAME : spec.hostname);
+    }
     for (String port : spec.portsOrEmpty()) {
       w.add("-p");
       w.add(port);
+    }
+    w.addAll(containerOptions(name, spec));
+    for (String cap : spec.orEmpty(spec.capAdd)) {
+      w.add("--cap-add");
+      w.add(cap);
+    }
+    if (spec.logs != null) {
+      for (String opt : spec.orEmpty(spec.logs.options)) {
+        w.add("--log-opt");
+        w.add(opt);
+      }
+    }
+    w.addAll(spec.orEmpty(spec.extraArgs));
+    w.add(spec.image);
+    w.addAll(spec.argsOrEmpty());
+    return w;
+  }
+
+  private static List<String> preStart(String name, HostServiceSpec spec, int index, PreStartStep step) {
+    List<String> w = new ArrayList<>(List.of(DOCKER, "run", "--rm", "--name", name + "-prestart-" + index));
+    w.addAll(containerOptions(name, spec));
+    w.add(step.image == null ? spec.image : step.image);
+    w.addAll(step.args);
+    return w;
+  }
+
+  /** What the service's containers (main and pre-start) share: environment, files, volumes, hosts. */
+  private static List<String> containerOptions(String name, HostServiceSpec spec) {
+    ServiceLayout layout = new ServiceLayout(name);
+    List<String> w = new ArrayList<>();
+    for (String host : spec.orEmpty(spec.addHosts)) {
+      w.add("--add-host");
+      w.add(host);
+    }
+    for (EnvSource e : spec.orEmpty(spec.envFrom)) {
+      w.add("--env-file");
+      w.add(layout.envFilePath(e));
     }
     for (EnvVar e : spec.envOrEmpty()) {
       w.add("-e");
       w.add(e.name + "=" + (e.value == null ? "" : e.value));
     }
-    w.add(spec.image);
-    w.addAll(spec.argsOrEmpty());
+    for (ServiceFile f : spec.orEmpty(spec.files)) {
+      if (f.mountPath != null) {
+        w.add("-v");
+        w.add(layout.filePath(f) + ":" + f.mountPath + (f.readOnlyOrDefault() ? ":ro" : ""));
+      }
+    }
+    for (Volume v : spec.orEmpty(spec.volumes)) {
+      w.add("-v");
+      w.add((v.hostPath != null ? v.hostPath : v.name) + ":" + v.mountPath + (v.readOnly ? ":ro" : ""));
+    }
+    if (spec.logs != null && spec.logs.mount) {
+      w.add("-v");
+      w.add(ServiceLayout.LOG_DIR + ":/var/logs");
+    }
     return w;
   }
 }

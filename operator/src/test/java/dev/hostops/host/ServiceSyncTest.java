@@ -59,7 +59,7 @@ class ServiceSyncTest {
 
     ServiceSync.Result first = sync.sync(conn, desired);
     assertNull(first.plan().refusal());
-    assertEquals(ApplyPlan.Action.RESTART, first.plan().action());
+    assertEquals(List.of("web.service"), first.plan().restart());
     assertTrue(first.seen().unit().isActive(), first.seen().unit().summary());
     assertTrue(first.seen().container().isRunning());
     assertEquals("active", host.shOk("systemctl is-active web"));
