@@ -31,6 +31,9 @@ public class HostStatus {
   @JsonPropertyDescription("systemd version.")
   public String systemdVersion;
 
+  @JsonPropertyDescription("How Docker Compose is run on the host (docker compose or docker-compose), if at all.")
+  public String composeCommand;
+
   @JsonPropertyDescription("When the host was last probed (RFC 3339).")
   public String lastProbeTime;
 

@@ -9,7 +9,8 @@ public class ServiceOnHost {
   @JsonPropertyDescription("Name of the Host resource.")
   public String host;
 
-  @JsonPropertyDescription("Summary: Running, Starting, Stopped, Failed, Unreachable, Refused or Pending.")
+  @JsonPropertyDescription("Summary: Running, Scheduled, Starting, Stopped, Suspended, Failed, Waiting (rollout), Unreachable, "
+      + "Refused, Error or Pending.")
   public String state;
 
   @JsonPropertyDescription("systemd ActiveState/SubState of the unit, e.g. active/running.")
@@ -26,6 +27,18 @@ public class ServiceOnHost {
 
   @JsonPropertyDescription("When the container last started (RFC 3339).")
   public String startedAt;
+
+  @JsonPropertyDescription("Scheduled services: when the job last ran (systemd's timestamp).")
+  public String lastRun;
+
+  @JsonPropertyDescription("Scheduled services: result of the last run, e.g. success or exit-code 3.")
+  public String lastResult;
+
+  @JsonPropertyDescription("Scheduled services: when the timer fires next.")
+  public String nextRun;
+
+  @JsonPropertyDescription("Docker health status when the image has a health check (starting, healthy, unhealthy).")
+  public String health;
 
   @JsonPropertyDescription("What went wrong, or what hostops last did.")
   public String message;

@@ -4,7 +4,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** What the Host reconciler learns about a host, in one round trip. */
-public record HostFacts(String os, String kernel, String systemdVersion, String dockerVersion, int services) {
+public record HostFacts(String os, String kernel, String systemdVersion, String dockerVersion, String composeCommand,
+                        int services) {
 
   public static final String SCRIPT = """
       . /etc/os-release 2>/dev/null
@@ -13,6 +14,8 @@ public record HostFacts(String os, String kernel, String systemdVersion, String 
       printf 'systemd\\t%s\\n' "$(systemctl --version | head -n1 | cut -d' ' -f2)"
       printf 'docker\\t%s\\n' "$(docker version -f '{{.Server.Version}}' 2>/dev/null)"
       printf 'services\\t%s\\n' "$(ls /var/lib/hostops/services 2>/dev/null | wc -l)"
+      if docker compose version >/dev/null 2>&1; then echo 'compose\tdocker compose'
+      elif command -v docker-compose >/dev/null 2>&1; then echo 'compose\tdocker-compose'; fi
       """;
 
   public static HostFacts parse(String output) {
@@ -29,7 +32,8 @@ public record HostFacts(String os, String kernel, String systemdVersion, String 
     } catch (NumberFormatException e) {
       services = 0;
     }
-    return new HostFacts(m.get("os"), m.get("kernel"), m.get("systemd"), emptyToNull(m.get("docker")), services);
+    return new HostFacts(m.get("os"), m.get("kernel"), m.get("systemd"), emptyToNull(m.get("docker")),
+        emptyToNull(m.get("compose")), services);
   }
 
   private static String emptyToNull(String s) {

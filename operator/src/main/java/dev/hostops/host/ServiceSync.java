@@ -24,18 +24,29 @@ public final class ServiceSync {
   public record Result(ApplyPlan plan, ServiceObservation seen, int roundTrips) {}
 
   public Result sync(HostConnection host, RenderedService desired) throws HostUnreachableException {
-    List<HostProbe.Request> probe = List.of(request(desired));
-    ServiceObservation before = probe(host, probe).get(0);
+    ServiceObservation before = probe(host, desired);
     ApplyPlan plan = ApplyPlanner.plan(desired, before);
     if (plan.isNoop() || plan.refusal() != null) {
       return new Result(plan, before, 1);
     }
+    return new Result(plan, apply(host, desired, plan), 2);
+  }
+
+  /** One round trip: how the service looks on the host now. */
+  public ServiceObservation probe(HostConnection host, RenderedService desired) throws HostUnreachableException {
+    return probe(host, List.of(request(desired))).get(0);
+  }
+
+  /** One round trip: carries out the plan and returns how the service looks afterwards. */
+  public ServiceObservation apply(HostConnection host, RenderedService desired, ApplyPlan plan)
+      throws HostUnreachableException {
+    List<HostProbe.Request> probe = List.of(request(desired));
     ExecResult r = host.run(HostApplier.script(List.of(plan), probe), timeout);
     if (!r.ok()) {
       throw new ApplyFailedException("applying " + desired.name() + " on " + host.target().address()
           + " failed: " + lastLine(r.stderr()));
     }
-    return new Result(plan, HostProbe.parse(probe, r.stdout()).get(desired.name()), 2);
+    return HostProbe.parse(probe, r.stdout()).get(desired.name());
   }
 
   public List<ServiceObservation> probe(HostConnection host, List<HostProbe.Request> requests)

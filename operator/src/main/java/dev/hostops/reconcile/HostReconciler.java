@@ -61,6 +61,7 @@ public final class HostReconciler implements Reconciler<Host> {
       status.kernel = facts.kernel();
       status.systemdVersion = facts.systemdVersion();
       status.dockerVersion = facts.dockerVersion();
+      status.composeCommand = facts.composeCommand();
       status.services = facts.services();
       boolean docker = facts.dockerVersion() != null;
       status.message = docker ? "reachable as " + target.user() : "reachable, but Docker does not answer";
@@ -91,6 +92,7 @@ public final class HostReconciler implements Reconciler<Host> {
     status.kernel = previous.kernel;
     status.systemdVersion = previous.systemdVersion;
     status.dockerVersion = previous.dockerVersion;
+    status.composeCommand = previous.composeCommand;
     status.services = previous.services;
     if (status.hostKeyFingerprint == null) {
       status.hostKeyFingerprint = previous.hostKeyFingerprint;

@@ -3,17 +3,24 @@ package dev.hostops.reconcile;
 import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceStatus;
+import dev.hostops.api.RolloutSpec;
 import dev.hostops.api.ServiceOnHost;
 import dev.hostops.host.ApplyPlan;
+import dev.hostops.host.ApplyPlanner;
 import dev.hostops.host.HostKeyMismatchException;
 import dev.hostops.host.HostSessions;
 import dev.hostops.host.HostUnreachableException;
 import dev.hostops.host.ServiceObservation;
 import dev.hostops.host.ServiceSync;
 import dev.hostops.host.SshTarget;
+import dev.hostops.render.HostContext;
+import dev.hostops.render.References;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceRenderer;
 import dev.hostops.render.ServiceValidation;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -26,21 +33,28 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Render → probe → apply → status for each target host of a HostService, hosts in parallel.
- * Re-runs every resync period, so drift made by hand on a host is found and corrected.
+ * Render → probe → plan → apply → status for each target host of a HostService. All hosts are
+ * probed in parallel (one round trip each); changes that replace a running container are rolled out
+ * a few hosts at a time, each healthy for minReadySeconds before the next, and halted when a changed
+ * host fails. Re-runs every resync period, so drift made by hand on a host is found and corrected.
  */
 @ControllerConfiguration(name = "hostservice")
 public final class HostServiceReconciler implements Reconciler<HostService>, Cleaner<HostService> {
@@ -67,19 +81,54 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
 
   @Override
   public List<EventSource<?, HostService>> prepareEventSources(EventSourceContext<HostService> context) {
-    var config = InformerEventSourceConfiguration.from(Host.class, HostService.class)
-        .withSecondaryToPrimaryMapper(host -> context.getPrimaryCache()
-            .list(host.getMetadata().getNamespace())
-            .filter(svc -> HostSelection.targets(svc, host))
-            .map(ResourceID::fromResource)
-            .collect(Collectors.toSet()))
+    var hosts = InformerEventSourceConfiguration.from(Host.class, HostService.class)
+        .withSecondaryToPrimaryMapper(host -> primaries(context, host, svc -> HostSelection.targets(svc, host)))
         // A Host's status changes on every probe; only a change that affects its services matters.
         .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(),
             before.getMetadata().getGeneration())
             || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
-            || !Objects.equals(reachable(now), reachable(before)))
+            || !Objects.equals(reachable(now), reachable(before))
+            || !Objects.equals(compose(now), compose(before)))
         .build();
-    return List.of(new InformerEventSource<>(config, context));
+    // A Secret or ConfigMap wakes only the services that refer to it by name.
+    var secrets = InformerEventSourceConfiguration.from(Secret.class, HostService.class)
+        .withSecondaryToPrimaryMapper(s -> primaries(context, s,
+            svc -> ServiceReferences.secretNames(svc).contains(s.getMetadata().getName())))
+        .build();
+    var configMaps = InformerEventSourceConfiguration.from(ConfigMap.class, HostService.class)
+        .withSecondaryToPrimaryMapper(c -> primaries(context, c,
+            svc -> ServiceReferences.configMapNames(svc).contains(c.getMetadata().getName())))
+        .build();
+    return List.of(new InformerEventSource<>(hosts, context), new InformerEventSource<>(secrets, context),
+        new InformerEventSource<>(configMaps, context));
+  }
+
+  private static Set<ResourceID> primaries(EventSourceContext<HostService> context, HasMetadata secondary,
+                                           java.util.function.Predicate<HostService> refersTo) {
+    return context.getPrimaryCache().list(secondary.getMetadata().getNamespace())
+        .filter(refersTo)
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  /** One target host during a reconcile. */
+  private static final class Target {
+    final String name;
+    final Host host;
+    final ServiceOnHost before;
+    final String image;
+    SshTarget ssh;
+    RenderedService desired;
+    ServiceObservation seen;
+    ApplyPlan plan;
+    ServiceOnHost entry;
+
+    Target(String name, Host host, ServiceOnHost before, String image) {
+      this.name = name;
+      this.host = host;
+      this.before = before;
+      this.image = image;
+    }
   }
 
   @Override
@@ -92,121 +141,242 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
 
     List<String> problems = ServiceValidation.problems(service);
     if (!problems.isEmpty()) {
-      String message = String.join("; ", problems);
-      if (!previous.conditions.stream().anyMatch(c -> "Degraded".equals(c.type) && message.equals(c.message))) {
-        events.warning(service, "InvalidSpec", message);
-        LOG.warn("hostservice={} invalid: {}", id, message);
-      }
-      conditions.set("Ready", false, "InvalidSpec", message)
-          .set("Progressing", false, "InvalidSpec", "nothing is applied until the spec is fixed")
-          .set("Degraded", true, "InvalidSpec", message);
-      status.conditions = conditions.list();
-      status.hosts = previous.hosts;
-      status.readyHosts = previous.readyHosts;
-      service.setStatus(status);
-      return UpdateControl.patchStatus(service);
+      return invalid(service, previous, status, conditions, problems);
     }
-
-    RenderedService desired = ServiceRenderer.render(service);
+    References refs = ServiceReferences.resolve(service, cached(context, Secret.class, service),
+        cached(context, ConfigMap.class, service));
     Map<String, Host> hosts = hostsOf(service, context);
     List<String> wanted = wantedHostNames(service, hosts);
 
-    Map<String, CompletableFuture<ServiceOnHost>> work = new LinkedHashMap<>();
+    // 1. render and probe every target host, in parallel
+    List<Target> all = new ArrayList<>();
     for (String name : wanted) {
-      ServiceOnHost before = find(previous, name);
-      Host host = hosts.get(name);
-      work.put(name, CompletableFuture.supplyAsync(() -> host == null
-          ? pending(name, "Host " + name + " not found in namespace " + service.getMetadata().getNamespace())
-          : apply(service, desired, host, before), hostWork));
+      all.add(new Target(name, hosts.get(name), find(previous, name), service.getSpec().image));
     }
-    // Hosts that the service left: remove it there (kept in status until that succeeded).
-    for (ServiceOnHost old : previous.hosts) {
-      if (!wanted.contains(old.host) && hosts.containsKey(old.host)) {
-        work.put(old.host, CompletableFuture.supplyAsync(() -> leave(service, hosts.get(old.host), old), hostWork));
-      }
+    List<String> renderProblems = new ArrayList<>();
+    parallel(all, t -> probe(service, refs, t, renderProblems));
+    if (!renderProblems.isEmpty()) {
+      return invalid(service, previous, status, conditions, renderProblems.stream().distinct().toList());
     }
-    for (Map.Entry<String, CompletableFuture<ServiceOnHost>> e : work.entrySet()) {
-      ServiceOnHost entry = e.getValue().join();
-      if (entry != null) {
-        status.hosts.add(entry);
-      }
-    }
-    status.hosts.sort(Comparator.comparing(h -> h.host));
 
-    long running = status.hosts.stream().filter(h -> wanted.contains(h.host) && "Running".equals(h.state)).count();
-    status.readyHosts = running + "/" + wanted.size();
+    // 2. decide which hosts change now (rollout), 3. apply there, in parallel
+    String halted = rollout(service, all);
+    parallel(all.stream().filter(t -> t.entry == null && t.plan != null).toList(), t -> apply(service, t));
+
+    // hosts that the service left: remove it there (kept in status until that succeeded)
+    List<Target> leaving = previous.hosts.stream()
+        .filter(old -> !wanted.contains(old.host) && hosts.containsKey(old.host))
+        .map(old -> new Target(old.host, hosts.get(old.host), old, null)).toList();
+    parallel(leaving, t -> t.entry = leave(service, t.host, t.before));
+
+    all.forEach(t -> status.hosts.add(t.entry));
+    leaving.stream().filter(t -> t.entry != null).forEach(t -> status.hosts.add(t.entry));
+    status.hosts.sort(Comparator.comparing(h -> h.host));
+    return finish(service, status, conditions, wanted, halted);
+  }
+
+  private void probe(HostService service, References refs, Target t, List<String> renderProblems) {
+    if (t.host == null) {
+      t.entry = entry(t.name, "Pending", "Host " + t.name + " not found in namespace "
+          + service.getMetadata().getNamespace());
+      return;
+    }
+    try {
+      t.desired = ServiceRenderer.render(service, refs, new HostContext(t.host.getStatus() == null ? null
+          : t.host.getStatus().composeCommand));
+    } catch (ServiceRenderer.InvalidServiceException e) {
+      if (service.getSpec().compose != null && (t.host.getStatus() == null || t.host.getStatus().reachable == null)) {
+        t.entry = entry(t.name, "Pending", "waiting for the first probe of Host " + t.name);
+        return;
+      }
+      synchronized (renderProblems) {
+        if (e.problems().stream().allMatch(p -> p.startsWith("spec.compose: the host has"))) {
+          t.entry = entry(t.name, "Refused", "Host " + t.name + " has neither `docker compose` nor `docker-compose`");
+        } else {
+          renderProblems.addAll(e.problems());
+        }
+      }
+      return;
+    }
+    try {
+      t.ssh = targets.resolve(t.host);
+      t.seen = sessions.with(HostTargets.key(t.host), t.ssh, c -> sync.probe(c, t.desired));
+      t.plan = ApplyPlanner.plan(t.desired, t.seen);
+      t.entry = null;
+    } catch (HostTargets.InvalidHostException e) {
+      t.entry = failure(service, t, "Unreachable", "Host " + t.name + " " + e.getMessage());
+    } catch (HostKeyMismatchException e) {
+      t.entry = failure(service, t, "Unreachable", "unreachable: " + e.getMessage());
+    } catch (HostUnreachableException e) {
+      t.entry = failure(service, t, "Unreachable", "unreachable: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Holds back plans that would replace a running, healthy container while the hosts already changed
+   * are not yet healthy, or when one of them failed. Returns why the rollout is halted, or null.
+   */
+  private String rollout(HostService service, List<Target> all) {
+    RolloutSpec rollout = service.getSpec().rolloutOrDefault();
+    int minReady = rollout.minReadySecondsOrDefault();
+    List<Target> probed = all.stream().filter(t -> t.entry == null && t.plan != null).toList();
+    String halted = null;
+    int settling = 0;
+    for (Target t : probed) {
+      boolean onNewVersion = t.plan.writes().isEmpty() && t.plan.removals().isEmpty() && t.plan.refusal() == null;
+      boolean changedBefore = t.before != null && t.before.appliedHash != null
+          && !t.before.appliedHash.equals(t.desired.hash());
+      if (!onNewVersion || t.desired.scheduled() || t.desired.suspended()) {
+        continue;
+      }
+      String health = health(t.seen, minReady);
+      if ("failed".equals(health) && (changedBefore || t.before == null || !"Running".equals(t.before.state))) {
+        halted = "rollout halted: " + t.name + " failed after the change; hosts not yet changed keep the previous version";
+      } else if ("settling".equals(health)) {
+        settling++;
+      }
+    }
+    int budget = rollout.maxUnavailableOrDefault() - settling;
+    for (Target t : probed.stream().sorted(Comparator.comparing(t -> t.name)).toList()) {
+      boolean disruptive = t.plan.restartsService() && t.seen.unit().isActive() && t.seen.container().isRunning()
+          && !t.plan.writes().isEmpty();
+      if (!disruptive) {
+        continue;
+      }
+      if (halted != null || budget <= 0) {
+        t.entry = observed(t, t.seen);
+        t.entry.state = "Waiting";
+        t.entry.message = halted != null ? halted : "waiting for the rollout (maxUnavailable "
+            + rollout.maxUnavailableOrDefault() + ")";
+        t.entry.appliedHash = t.before == null ? null : t.before.appliedHash;
+        continue;
+      }
+      budget--;
+    }
+    return halted;
+  }
+
+  /** healthy, settling (started less than minReady seconds ago, or health check starting), or failed. */
+  private static String health(ServiceObservation seen, int minReadySeconds) {
+    if ("unhealthy".equals(seen.container().health())) {
+      return "failed";
+    }
+    if ("failed".equals(seen.unit().activeState())
+        || !seen.unit().isStartingOrStopping() && !(seen.unit().isActive() && seen.container().isRunning())) {
+      return "failed";
+    }
+    if (!seen.unit().isActive() || !seen.container().isRunning() || "starting".equals(seen.container().health())) {
+      return "settling";
+    }
+    String started = seen.container().startedAt();
+    if (started != null && !started.isEmpty()) {
+      try {
+        if (OffsetDateTime.parse(started).toInstant().plusSeconds(minReadySeconds).isAfter(Instant.now())) {
+          return "settling";
+        }
+      } catch (RuntimeException e) {
+        // an unparsable timestamp does not hold the rollout up
+      }
+    }
+    return "healthy";
+  }
+
+  private void apply(HostService service, Target t) {
+    try {
+      ApplyPlan plan = t.plan;
+      if (plan.refusal() != null) {
+        t.entry = observed(t, t.seen);
+        t.entry.state = "Refused";
+        t.entry.message = plan.refusal();
+        t.entry.appliedHash = t.before == null ? null : t.before.appliedHash;
+        if (t.before == null || !"Refused".equals(t.before.state)) {
+          events.warning(service, "Refused", "on " + t.name + ": " + plan.refusal());
+        }
+        return;
+      }
+      ServiceObservation after = t.seen;
+      if (!plan.isNoop()) {
+        after = sessions.with(HostTargets.key(t.host), t.ssh, c -> sync.apply(c, t.desired, plan));
+        events.normal(service, "Applied", "on " + t.name + ": " + plan.describe());
+        LOG.info("hostservice={} host={} {}", ServiceRenderer.owner(service), t.name, plan.describe());
+      }
+      t.entry = observed(t, after);
+      t.entry.appliedHash = t.desired.hash();
+      t.entry.message = !plan.isNoop() ? plan.describe()
+          : t.before != null && t.before.message != null && Objects.equals(t.before.state, t.entry.state)
+          && !t.before.message.startsWith("unreachable") && !t.before.message.startsWith("waiting")
+          && !t.before.message.startsWith("rollout") ? t.before.message : "in sync";
+      if ("Failed".equals(t.entry.state) && (t.before == null || !"Failed".equals(t.before.state))) {
+        events.warning(service, "Failed", "on " + t.name + ": unit " + t.entry.unit + ", container " + t.entry.container
+            + (t.entry.lastResult != null ? ", last run " + t.entry.lastResult : ""));
+      }
+    } catch (ServiceSync.ApplyFailedException e) {
+      t.entry = failure(service, t, "Error", e.getMessage());
+    } catch (HostUnreachableException e) {
+      t.entry = failure(service, t, "Unreachable", "unreachable: " + e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("hostservice={} host={} unexpected error", ServiceRenderer.owner(service), t.name, e);
+      t.entry = failure(service, t, "Error", e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  private UpdateControl<HostService> finish(HostService service, HostServiceStatus status, Conditions conditions,
+                                            List<String> wanted, String halted) {
+    boolean suspended = service.getSpec().suspend;
+    long ready = status.hosts.stream()
+        .filter(h -> wanted.contains(h.host) && List.of("Running", "Scheduled").contains(h.state)).count();
+    status.readyHosts = ready + "/" + wanted.size();
     List<String> bad = status.hosts.stream()
         .filter(h -> List.of("Failed", "Unreachable", "Refused", "Error", "Pending").contains(h.state))
         .map(h -> h.host + ": " + h.message).toList();
-    List<String> starting = status.hosts.stream()
-        .filter(h -> List.of("Starting", "Removing").contains(h.state)).map(h -> h.host).toList();
-    boolean ready = !wanted.isEmpty() && running == wanted.size();
+    List<String> moving = status.hosts.stream()
+        .filter(h -> List.of("Starting", "Waiting", "Removing").contains(h.state)).map(h -> h.host).toList();
+    if (halted != null) {
+      bad = new ArrayList<>(bad);
+      bad.add(0, halted);
+    }
     if (wanted.isEmpty()) {
       conditions.set("Ready", false, "NoHosts", "no Host matches spec.hosts or spec.hostSelector");
-    } else if (ready) {
+    } else if (suspended) {
+      long stopped = status.hosts.stream().filter(h -> "Suspended".equals(h.state)).count();
+      conditions.set("Ready", false, "Suspended", "suspended: stopped on " + stopped + "/" + wanted.size() + " hosts");
+    } else if (ready == wanted.size()) {
       conditions.set("Ready", true, "Running", "running on " + status.readyHosts + " hosts");
     } else {
       conditions.set("Ready", false, bad.isEmpty() ? "Starting" : "HostsNotReady",
           "running on " + status.readyHosts + " hosts" + (bad.isEmpty() ? "" : "; " + String.join("; ", bad)));
     }
-    conditions.set("Progressing", !starting.isEmpty(), starting.isEmpty() ? "Settled" : "Starting",
-        starting.isEmpty() ? "nothing in progress" : "starting on " + String.join(", ", starting));
-    conditions.set("Degraded", !bad.isEmpty(), bad.isEmpty() ? "AsExpected" : "HostsFailing",
-        bad.isEmpty() ? "no host reports a problem" : String.join("; ", bad));
+    boolean progressing = !moving.isEmpty() && halted == null;
+    conditions.set("Progressing", progressing, progressing ? "RollingOut" : halted != null ? "RolloutHalted" : "Settled",
+        progressing ? "in progress on " + String.join(", ", moving) : halted != null ? halted : "nothing in progress");
+    conditions.set("Degraded", !bad.isEmpty(), bad.isEmpty() ? "AsExpected" : halted != null ? "RolloutHalted"
+        : "HostsFailing", bad.isEmpty() ? "no host reports a problem" : String.join("; ", bad));
     status.conditions = conditions.list();
     service.setStatus(status);
-    return UpdateControl.patchStatus(service).rescheduleAfter(starting.isEmpty() ? resync : SETTLING);
+    return UpdateControl.patchStatus(service).rescheduleAfter(progressing ? SETTLING : resync);
   }
 
-  private ServiceOnHost apply(HostService service, RenderedService desired, Host host, ServiceOnHost before) {
-    String name = host.getMetadata().getName();
-    ServiceOnHost entry = new ServiceOnHost();
-    entry.host = name;
-    try {
-      SshTarget target = targets.resolve(host);
-      ServiceSync.Result r = sessions.with(HostTargets.key(host), target, c -> sync.sync(c, desired));
-      describe(entry, r.seen(), service.getSpec().image);
-      ApplyPlan plan = r.plan();
-      if (plan.refusal() != null) {
-        entry.state = "Refused";
-        entry.message = plan.refusal();
-        entry.appliedHash = before == null ? null : before.appliedHash;
-        if (before == null || !"Refused".equals(before.state)) {
-          events.warning(service, "Refused", "on " + name + ": " + plan.refusal());
-        }
-        return entry;
-      }
-      entry.appliedHash = desired.hash();
-      if (!plan.isNoop()) {
-        entry.message = plan.describe();
-        events.normal(service, "Applied", "on " + name + ": " + plan.describe());
-        LOG.info("hostservice={} host={} {}", ServiceRenderer.owner(service), name, plan.describe());
-      } else {
-        entry.message = before != null && "Running".equals(entry.state) && before.message != null
-            && !before.message.startsWith("unreachable") ? before.message : "in sync";
-      }
-      if ("Failed".equals(entry.state) && (before == null || !"Failed".equals(before.state))) {
-        events.warning(service, "Failed", "on " + name + ": unit " + entry.unit + ", container " + entry.container);
-      }
-    } catch (HostTargets.InvalidHostException e) {
-      return failure(service, entry, before, "Unreachable", "Host " + name + " " + e.getMessage());
-    } catch (HostKeyMismatchException e) {
-      return failure(service, entry, before, "Unreachable", "unreachable: " + e.getMessage());
-    } catch (ServiceSync.ApplyFailedException e) {
-      return failure(service, entry, before, "Error", e.getMessage());
-    } catch (HostUnreachableException e) {
-      return failure(service, entry, before, "Unreachable", "unreachable: " + e.getMessage());
-    } catch (RuntimeException e) {
-      LOG.error("hostservice={} host={} unexpected error", ServiceRenderer.owner(service), name, e);
-      return failure(service, entry, before, "Error", e.getClass().getSimpleName() + ": " + e.getMessage());
+  private UpdateControl<HostService> invalid(HostService service, HostServiceStatus previous, HostServiceStatus status,
+                                             Conditions conditions, List<String> problems) {
+    String message = String.join("; ", problems);
+    if (previous.conditions.stream().noneMatch(c -> "Degraded".equals(c.type) && message.equals(c.message))) {
+      events.warning(service, "InvalidSpec", message);
+      LOG.warn("hostservice={} invalid: {}", ServiceRenderer.owner(service), message);
     }
-    return entry;
+    conditions.set("Ready", false, "InvalidSpec", message)
+        .set("Progressing", false, "InvalidSpec", "nothing is applied until the spec is fixed")
+        .set("Degraded", true, "InvalidSpec", message);
+    status.conditions = conditions.list();
+    status.hosts = previous.hosts;
+    status.readyHosts = previous.readyHosts;
+    service.setStatus(status);
+    // a missing Secret or ConfigMap wakes the service when it appears; the resync is a safety net
+    return UpdateControl.patchStatus(service).rescheduleAfter(resync);
   }
 
-  private ServiceOnHost failure(HostService service, ServiceOnHost entry, ServiceOnHost before, String state,
-                                String message) {
-    entry.state = state;
-    entry.message = message;
+  private ServiceOnHost failure(HostService service, Target t, String state, String message) {
+    ServiceOnHost entry = entry(t.name, state, message);
+    ServiceOnHost before = t.before;
     if (before != null) {
       // What was last seen stays visible; the state says it may be stale.
       entry.unit = before.unit;
@@ -216,8 +386,8 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       entry.startedAt = before.startedAt;
     }
     if (before == null || !state.equals(before.state) || !message.equals(before.message)) {
-      events.warning(service, state, "on " + entry.host + ": " + message);
-      LOG.warn("hostservice={} host={} {}: {}", ServiceRenderer.owner(service), entry.host, state, message);
+      events.warning(service, state, "on " + t.name + ": " + message);
+      LOG.warn("hostservice={} host={} {}: {}", ServiceRenderer.owner(service), t.name, state, message);
     }
     return entry;
   }
@@ -274,6 +444,20 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     return DeleteControl.defaultDelete();
   }
 
+  private void parallel(List<Target> targets, java.util.function.Consumer<Target> work) {
+    List<CompletableFuture<Void>> futures = targets.stream()
+        .map(t -> CompletableFuture.runAsync(() -> work.accept(t), hostWork)).toList();
+    futures.forEach(CompletableFuture::join);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <R extends HasMetadata> Function<String, Optional<R>> cached(Context<HostService> context,
+                                                                             Class<R> type, HostService service) {
+    InformerEventSource<R, HostService> source = (InformerEventSource<R, HostService>)
+        context.eventSourceRetriever().getEventSourceFor(type);
+    return name -> source.get(new ResourceID(name, service.getMetadata().getNamespace()));
+  }
+
   @SuppressWarnings("unchecked")
   private static Map<String, Host> hostsOf(HostService service, Context<HostService> context) {
     InformerEventSource<Host, HostService> source = (InformerEventSource<Host, HostService>)
@@ -290,40 +474,66 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
         .filter(h -> HostSelection.targets(service, h))
         .map(h -> h.getMetadata().getName())
         .filter(n -> !names.contains(n))
+        .sorted()
         .forEach(names::add);
     return names;
   }
 
-  private static void describe(ServiceOnHost entry, ServiceObservation seen, String image) {
+  /** The status entry for what a probe saw. */
+  private static ServiceOnHost observed(Target t, ServiceObservation seen) {
+    ServiceOnHost entry = new ServiceOnHost();
+    entry.host = t.name;
+    RenderedService desired = t.desired;
     entry.unit = seen.unit().summary();
-    entry.container = seen.container().status();
+    entry.container = seen.container().total() > 1 ? seen.container().running() + "/" + seen.container().total()
+        + " running" : seen.container().status();
     entry.startedAt = seen.container().startedAt();
-    entry.imageDigest = digest(seen.container(), image);
+    entry.health = seen.container().health() == null || seen.container().health().isEmpty() ? null
+        : seen.container().health();
+    entry.imageDigest = seen.container().imageId() == null ? null : digest(seen.container(), t.image);
     String active = seen.unit().activeState();
-    if (seen.unit().isActive() && seen.container().isRunning()) {
+    if (desired.suspended()) {
+      entry.state = seen.unit().isActive() || seen.timer().isActive() ? "Starting" : "Suspended";
+    } else if (desired.scheduled()) {
+      entry.unit = "timer " + seen.timer().summary() + ", job " + seen.unit().summary();
+      entry.lastRun = blankToNull(seen.unit().lastExit());
+      entry.nextRun = blankToNull(seen.timer().nextElapse());
+      String result = seen.unit().result();
+      boolean ran = entry.lastRun != null && !"n/a".equals(entry.lastRun);
+      entry.lastResult = !ran ? null : "success".equals(result) ? "success"
+          : result + " (exit status " + seen.unit().exitStatus() + ")";
+      if (!seen.timer().isActive()) {
+        entry.state = "Starting";
+      } else if (ran && !"success".equals(result)) {
+        entry.state = "Failed";
+      } else {
+        entry.state = "Scheduled";
+      }
+    } else if (seen.unit().isActive() && seen.container().isRunning()) {
       entry.state = "Running";
-    } else if ("activating".equals(active) || "reloading".equals(active) || seen.unit().isActive()) {
+    } else if (seen.unit().isStartingOrStopping() || seen.unit().isActive()) {
       entry.state = "Starting";
     } else if ("failed".equals(active)) {
       entry.state = "Failed";
     } else {
       entry.state = "Stopped";
     }
+    return entry;
   }
 
   /** The repo digest that belongs to the configured image's repository, else the image ID. */
   static String digest(ServiceObservation.ContainerState container, String image) {
-    String repo = image.replaceFirst("@sha256:[a-f0-9]+$", "").replaceFirst(":[^:/]+$", "");
+    String repo = image == null ? "" : image.replaceFirst("@sha256:[a-f0-9]+$", "").replaceFirst(":[^:/]+$", "");
     return container.repoDigests().stream()
         .filter(d -> d.startsWith(repo + "@"))
         .findFirst()
         .orElse(container.repoDigests().isEmpty() ? container.imageId() : container.repoDigests().get(0));
   }
 
-  private static ServiceOnHost pending(String host, String message) {
+  private static ServiceOnHost entry(String host, String state, String message) {
     ServiceOnHost e = new ServiceOnHost();
     e.host = host;
-    e.state = "Pending";
+    e.state = state;
     e.message = message;
     return e;
   }
@@ -332,8 +542,15 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     return status.hosts.stream().filter(h -> host.equals(h.host)).findFirst().orElse(null);
   }
 
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
   private static Boolean reachable(Host h) {
     return h.getStatus() == null ? null : h.getStatus().reachable;
   }
 
+  private static String compose(Host h) {
+    return h.getStatus() == null ? null : h.getStatus().composeCommand;
+  }
 }

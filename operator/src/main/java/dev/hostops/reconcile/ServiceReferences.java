@@ -1,0 +1,98 @@
+package dev.hostops.reconcile;
+
+import dev.hostops.api.EnvSource;
+import dev.hostops.api.HostService;
+import dev.hostops.api.HostServiceSpec;
+import dev.hostops.api.ServiceFile;
+import dev.hostops.render.References;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/** Which Secrets and ConfigMaps a HostService refers to, and their data from the informer caches. */
+final class ServiceReferences {
+  private ServiceReferences() {}
+
+  static Set<String> secretNames(HostService service) {
+    Set<String> names = new LinkedHashSet<>();
+    HostServiceSpec spec = service.getSpec();
+    if (spec == null) {
+      return names;
+    }
+    for (ServiceFile f : spec.orEmpty(spec.files)) {
+      if (f != null && f.secretRef != null) {
+        names.add(f.secretRef.name);
+      }
+    }
+    for (EnvSource e : spec.orEmpty(spec.envFrom)) {
+      if (e != null && e.secretRef != null) {
+        names.add(e.secretRef.name);
+      }
+    }
+    return names;
+  }
+
+  static Set<String> configMapNames(HostService service) {
+    Set<String> names = new LinkedHashSet<>();
+    HostServiceSpec spec = service.getSpec();
+    if (spec == null) {
+      return names;
+    }
+    for (ServiceFile f : spec.orEmpty(spec.files)) {
+      if (f != null && f.configMapRef != null) {
+        names.add(f.configMapRef.name);
+      }
+    }
+    for (EnvSource e : spec.orEmpty(spec.envFrom)) {
+      if (e != null && e.configMapRef != null) {
+        names.add(e.configMapRef.name);
+      }
+    }
+    if (spec.compose != null && spec.compose.configMapRef != null) {
+      names.add(spec.compose.configMapRef.name);
+    }
+    return names;
+  }
+
+  static References resolve(HostService service, Function<String, Optional<Secret>> secrets,
+                            Function<String, Optional<ConfigMap>> configMaps) {
+    Map<String, Map<String, byte[]>> s = new HashMap<>();
+    for (String name : secretNames(service)) {
+      secrets.apply(name).ifPresent(secret -> s.put(name, secretData(secret)));
+    }
+    Map<String, Map<String, byte[]>> c = new HashMap<>();
+    for (String name : configMapNames(service)) {
+      configMaps.apply(name).ifPresent(cm -> c.put(name, configMapData(cm)));
+    }
+    return new References(s, c);
+  }
+
+  private static Map<String, byte[]> secretData(Secret secret) {
+    Map<String, byte[]> data = new HashMap<>();
+    if (secret.getData() != null) {
+      secret.getData().forEach((k, v) -> data.put(k, Base64.getDecoder().decode(v)));
+    }
+    if (secret.getStringData() != null) {
+      secret.getStringData().forEach((k, v) -> data.put(k, v.getBytes(StandardCharsets.UTF_8)));
+    }
+    return data;
+  }
+
+  private static Map<String, byte[]> configMapData(ConfigMap cm) {
+    Map<String, byte[]> data = new HashMap<>();
+    if (cm.getData() != null) {
+      cm.getData().forEach((k, v) -> data.put(k, v.getBytes(StandardCharsets.UTF_8)));
+    }
+    if (cm.getBinaryData() != null) {
+      cm.getBinaryData().forEach((k, v) -> data.put(k, Base64.getDecoder().decode(v)));
+    }
+    return data;
+  }
+}
