@@ -86,7 +86,9 @@ public final class ApplyPlanner {
         restart.add(service);
       } else if (!writes.isEmpty() && svc.isActive()) {
         reload.add(service);
-      } else if (!svc.isActive() && !svc.isStartingOrStopping()) {
+      } else if (!svc.isActive() && !svc.isStartingOrStopping() && !"failed".equals(svc.activeState())) {
+        // stopped by hand: start it again. A failed unit is left to its restart policy and reported;
+        // starting it on every resync would override Restart= and StartLimitBurst=.
         start.add(service);
       }
     }

@@ -28,6 +28,14 @@ public final class HostApplier {
           base64 -d > "$t"
           mv -f "$t" "$1"
         }
+        hostops_write_in_place() {
+          if [ ! -f "$1" ] || [ -L "$1" ]; then hostops_write "$@"; return; fi
+          t=$(mktemp "$(dirname "$1")/.hostops.XXXXXX")
+          base64 -d > "$t"
+          cat "$t" > "$1"
+          chmod "$2" "$1"
+          rm -f "$t"
+        }
         hostops_settle() {
           i=0
           while [ $i -lt %d ]; do
@@ -68,7 +76,7 @@ public final class HostApplier {
       s.append(" > ").append(record).append("/files.new && mv -f ").append(record).append("/files.new ").append(record)
           .append("/files\n");
       for (HostFile f : p.writes()) {
-        s.append("hostops_write ").append(quote(f.path())).append(' ').append(quote(f.mode()))
+        s.append(f.inPlace() ? "hostops_write_in_place " : "hostops_write ").append(quote(f.path())).append(' ').append(quote(f.mode()))
             .append(" <<'HOSTOPS_EOF'\n")
             .append(Base64.getMimeEncoder().encodeToString(f.content()).replace("\r\n", "\n"))
             .append("\nHOSTOPS_EOF\n");

@@ -113,9 +113,7 @@ public final class HostProbe {
           } else {
             int eq = f[1].indexOf('=');
             if (eq > 0) {
-              if (f[1].startsWith("Id=")) {
-                flushUnit(unitBlock, units);
-              }
+              // systemctl show does not keep the order of --property: blocks end at blank lines only
               unitBlock.put(f[1].substring(0, eq), f[1].substring(eq + 1));
             }
           }

@@ -498,6 +498,9 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       entry.unit = "timer " + seen.timer().summary() + ", job " + seen.unit().summary();
       entry.lastRun = blankToNull(seen.unit().lastExit());
       entry.nextRun = blankToNull(seen.timer().nextElapse());
+      if (entry.nextRun == null && t.before != null) {
+        entry.nextRun = t.before.nextRun; // systemd shows none while the job runs
+      }
       String result = seen.unit().result();
       boolean ran = entry.lastRun != null && !"n/a".equals(entry.lastRun);
       entry.lastResult = !ran ? null : "success".equals(result) ? "success"

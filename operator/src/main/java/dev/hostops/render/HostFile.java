@@ -12,8 +12,15 @@ import java.util.HexFormat;
  * @param mode    octal permission bits, e.g. "644"
  * @param content bytes to write
  * @param secret  content is a secret: it is never printed (render shows a placeholder)
+ * @param inPlace rewrite the existing file rather than rename a new one over it, so the inode stays:
+ *                a file bind-mounted into a running container that is reloaded, not restarted, must
+ *                keep its inode or the container keeps seeing the old content
  */
-public record HostFile(String path, String mode, byte[] content, boolean secret) {
+public record HostFile(String path, String mode, byte[] content, boolean secret, boolean inPlace) {
+
+  public HostFile(String path, String mode, byte[] content, boolean secret) {
+    this(path, mode, content, secret, false);
+  }
 
   public static HostFile text(String path, String mode, String content) {
     return new HostFile(path, mode, content.getBytes(StandardCharsets.UTF_8), false);

@@ -50,7 +50,7 @@ public final class ServiceRenderer {
     ServiceLayout layout = new ServiceLayout(name);
     List<String> problems = new ArrayList<>();
     List<HostFile> files = new ArrayList<>();
-    List<String> reloadable = new ArrayList<>();
+    List<String> reloadablePaths = new ArrayList<>();
     if (spec.compose != null && host.composeCommand() == null) {
       problems.add("spec.compose: the host has neither `docker compose` nor `docker-compose`");
     }
@@ -75,9 +75,10 @@ public final class ServiceRenderer {
       }
       if (content != null) {
         String mode = f.mode != null ? f.mode.replaceFirst("^0(?=[0-7]{3}$)", "") : secret ? "600" : "644";
-        files.add(new HostFile(layout.filePath(f), mode, content, secret));
-        if (!spec.orEmpty(spec.reload).isEmpty()) {
-          reloadable.add(layout.filePath(f));
+        boolean reloadable = !spec.orEmpty(spec.reload).isEmpty();
+        files.add(new HostFile(layout.filePath(f), mode, content, secret, reloadable && f.mountPath != null));
+        if (reloadable) {
+          reloadablePaths.add(layout.filePath(f));
         }
       }
     }
@@ -109,7 +110,7 @@ public final class ServiceRenderer {
     if (spec.logs != null && (spec.logs.mount || spec.logs.stdoutToFile)) {
       dirs.add(ServiceLayout.LOG_DIR);
     }
-    return new RenderedService(name, owner, files, reloadable, dirs, spec.startOnBoot, spec.schedule != null,
+    return new RenderedService(name, owner, files, reloadablePaths, dirs, spec.startOnBoot, spec.schedule != null,
         spec.suspend, spec.compose != null, spec.adopt);
   }
 

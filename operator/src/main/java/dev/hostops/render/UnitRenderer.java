@@ -101,6 +101,8 @@ public final class UnitRenderer {
     u.append("[Timer]\n");
     u.append("OnCalendar=").append(schedule.onCalendar).append('\n');
     u.append("Persistent=").append(schedule.persistent == null || schedule.persistent).append('\n');
+    // systemd's default AccuracySec=1min lets a timer fire up to a minute late; jobs here want their time.
+    u.append("AccuracySec=1s\n");
     if (schedule.randomizedDelaySeconds != null) {
       u.append("RandomizedDelaySec=").append(schedule.randomizedDelaySeconds).append('\n');
     }

@@ -14,7 +14,7 @@ final class Await {
         if (Boolean.TRUE.equals(condition.get())) {
           return;
         }
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | AssertionError e) {
         // not there yet
       }
       try {

@@ -77,6 +77,38 @@ final class OperatorHarness implements AutoCloseable {
     return s;
   }
 
+  void secret(String name, Map<String, String> data) {
+    client.secrets().inNamespace(NS).resource(new SecretBuilder()
+        .withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+        .withData(data.entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
+            e -> java.util.Base64.getEncoder().encodeToString(e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8)))))
+        .build()).createOr(r -> r.update());
+  }
+
+  void configMap(String name, Map<String, String> data) {
+    client.configMaps().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+        .withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+        .withData(data).build()).createOr(r -> r.update());
+  }
+
+  HostService create(HostService s) {
+    return client.resource(s).create();
+  }
+
+  void edit(String name, java.util.function.Consumer<HostService> change) {
+    HostService s = get(name);
+    change.accept(s);
+    client.resource(s).update();
+  }
+
+  void delete(String name) {
+    client.resource(get(name)).delete();
+  }
+
+  static dev.hostops.api.ServiceOnHost on(HostService s, String host) {
+    return s.getStatus().hosts.stream().filter(h -> host.equals(h.host)).findFirst().orElseThrow();
+  }
+
   HostService get(String name) {
     return client.resources(HostService.class).inNamespace(NS).withName(name).get();
   }
