@@ -17,8 +17,9 @@ public final class Main {
   private static final String USAGE = """
       usage: hostops run                      run the operator against the cluster in KUBECONFIG / in-cluster
              hostops render [-n NS] -f FILE…  print every file the manifests put on each host (no cluster, no SSH)
-             hostops local --hosts FILE -f DIR
-                                              operator + embedded API server; applies DIR and follows its edits
+             hostops local -f PATH… [--stand-in-images REGISTRY]
+                                              operator + embedded API server; applies PATH and follows its edits
+             hostops stand-ins REGISTRY PATH… the manifests with images replaced by local stand-ins
       """;
 
   private Main() {}
@@ -29,10 +30,23 @@ public final class Main {
       case "run" -> run();
       case "render" -> System.exit(render(List.of(args).subList(1, args.length)));
       case "local" -> LocalCommand.run(List.of(args).subList(1, args.length));
+      case "stand-ins" -> standIns(List.of(args).subList(1, args.length));
       default -> {
         System.err.print(USAGE);
         System.exit(2);
       }
+    }
+  }
+
+  /** Prints the manifests with images replaced by stand-ins from REGISTRY (for bin/demo on a cluster). */
+  private static void standIns(List<String> args) throws Exception {
+    String registry = args.get(0);
+    List<Path> paths = args.subList(1, args.size()).stream().map(Path::of).toList();
+    var resources = new dev.hostops.cli.StandIns(registry + "/hostops/demo:v1", registry + "/hostops/busybox:latest")
+        .apply(dev.hostops.cli.Manifests.read(paths, "default"));
+    var serialization = new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+    for (var r : resources) {
+      System.out.print(serialization.asYaml(r));
     }
   }
 

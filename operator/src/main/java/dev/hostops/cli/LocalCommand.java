@@ -39,9 +39,14 @@ public final class LocalCommand {
 
   public static void run(List<String> args) throws Exception {
     List<Path> paths = new ArrayList<>();
+    StandIns standIns = null;
     for (int i = 0; i < args.size(); i++) {
       if (args.get(i).equals("-f")) {
         paths.add(Path.of(args.get(++i)));
+      } else if (args.get(i).equals("--stand-in-images")) {
+        String registry = args.get(++i);
+        standIns = new StandIns(registry + "/hostops/demo:v1", registry + "/hostops/busybox:latest");
+        System.out.println("hostops local: images replaced by stand-ins from " + registry);
       }
     }
     java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
@@ -61,7 +66,7 @@ public final class LocalCommand {
     System.out.println("hostops: embedded API server at " + client.getMasterUrl() + ", operator started");
 
     Map<String, HasMetadata> applied = new HashMap<>();
-    sync(client, paths, applied);
+    sync(client, paths, applied, standIns);
     long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
     while (System.nanoTime() < deadline && !allReady(client)) {
       Thread.sleep(500);
@@ -78,7 +83,7 @@ public final class LocalCommand {
     while (true) {
       Thread.sleep(2000);
       try {
-        sync(client, paths, applied);
+        sync(client, paths, applied, standIns);
       } catch (Exception e) {
         System.out.println("hostops local: " + e.getMessage());
       }
@@ -92,8 +97,12 @@ public final class LocalCommand {
   }
 
   /** Creates, updates and deletes resources so the API matches the manifest files. */
-  static void sync(KubernetesClient client, List<Path> paths, Map<String, HasMetadata> applied) throws Exception {
+  static void sync(KubernetesClient client, List<Path> paths, Map<String, HasMetadata> applied, StandIns standIns)
+      throws Exception {
     List<HasMetadata> wanted = Manifests.read(paths, NS);
+    if (standIns != null) {
+      wanted = standIns.apply(wanted);
+    }
     Set<String> keys = new java.util.HashSet<>();
     for (HasMetadata r : wanted) {
       String key = r.getKind() + "/" + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -61,12 +62,13 @@ public final class Manifests {
       case "Host" -> Host.class;
       case "HostService" -> HostService.class;
       case "Secret" -> Secret.class;
+      case "ConfigMap" -> ConfigMap.class;
       default -> null;
     };
     if (type == null) {
       return null;
     }
-    if (type != Secret.class && !apiVersion.equals(Host.GROUP + "/" + Host.VERSION)) {
+    if (type != Secret.class && type != ConfigMap.class && !apiVersion.equals(Host.GROUP + "/" + Host.VERSION)) {
       throw new IOException(source + ": " + kind + " must have apiVersion " + Host.GROUP + "/" + Host.VERSION);
     }
     try {

@@ -3,7 +3,14 @@ package dev.hostops.cli;
 import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
 import dev.hostops.reconcile.HostSelection;
+import dev.hostops.render.HostContext;
 import dev.hostops.render.HostFile;
+import dev.hostops.render.References;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceRenderer;
 import dev.hostops.render.ServiceValidation;
@@ -22,6 +29,34 @@ import java.util.Map;
 public final class RenderCommand {
   private RenderCommand() {}
 
+  /** Secrets and ConfigMaps given in the files, as rendering takes them. */
+  static References references(List<HasMetadata> resources, String namespace) {
+    Map<String, Map<String, byte[]>> secrets = new HashMap<>();
+    Map<String, Map<String, byte[]>> configMaps = new HashMap<>();
+    for (HasMetadata r : resources) {
+      if (!namespace.equals(r.getMetadata().getNamespace())) {
+        continue;
+      }
+      if (r instanceof Secret s) {
+        Map<String, byte[]> data = new HashMap<>();
+        if (s.getData() != null) {
+          s.getData().forEach((k, v) -> data.put(k, Base64.getDecoder().decode(v)));
+        }
+        if (s.getStringData() != null) {
+          s.getStringData().forEach((k, v) -> data.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        }
+        secrets.put(s.getMetadata().getName(), data);
+      } else if (r instanceof ConfigMap c) {
+        Map<String, byte[]> data = new HashMap<>();
+        if (c.getData() != null) {
+          c.getData().forEach((k, v) -> data.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        }
+        configMaps.put(c.getMetadata().getName(), data);
+      }
+    }
+    return new References(secrets, configMaps);
+  }
+
   /** Returns the process exit code: 0, or 1 when a resource is invalid. */
   public static int run(List<Path> files, String namespace, PrintStream out, PrintStream err) throws Exception {
     List<HasMetadata> resources = Manifests.read(files, namespace);
@@ -36,7 +71,15 @@ public final class RenderCommand {
         exit = 1;
         continue;
       }
-      RenderedService rendered = ServiceRenderer.render(service);
+      RenderedService rendered;
+      try {
+        rendered = ServiceRenderer.render(service, references(resources, service.getMetadata().getNamespace()),
+            HostContext.DEFAULT);
+      } catch (ServiceRenderer.InvalidServiceException e) {
+        e.problems().forEach(p -> err.println("HostService " + ServiceRenderer.owner(service) + ": " + p));
+        exit = 1;
+        continue;
+      }
       List<String> targets = new ArrayList<>(service.getSpec().hostsOrEmpty().stream()
           .map(h -> service.getMetadata().getNamespace() + "/" + h).toList());
       hosts.stream().filter(h -> HostSelection.targets(service, h))
@@ -49,7 +92,7 @@ public final class RenderCommand {
         List<String> blocks = byHost.computeIfAbsent(host, k -> new ArrayList<>());
         for (HostFile f : rendered.files()) {
           blocks.add("--- " + f.path() + " (mode " + f.mode() + ", HostService " + rendered.owner() + ")\n"
-              + (f.secret() ? "# secret: " + f.content().length + " bytes, sha256 " + f.sha256().substring(0, 16) + "\n"
+              + (f.secret() ? "# secret: " + f.content().length + " bytes, not shown\n"
               : f.contentAsText()));
         }
       }
