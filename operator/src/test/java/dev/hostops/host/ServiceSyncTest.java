@@ -107,8 +107,9 @@ class ServiceSyncTest {
     for (int i = 0; i < hostile.size(); i++) {
       env.add(new EnvVar("V" + i, hostile.get(i)));
     }
-    RenderedService desired = ServiceRenderer.render(service("hostile", host.image("hostops/busybox:latest"), env,
-        List.of("sleep", "300")));
+    List<String> args = new ArrayList<>(List.of("sh", "-c", "sleep 300", "--"));
+    args.addAll(hostile);
+    RenderedService desired = ServiceRenderer.render(service("hostile", host.image("hostops/busybox:latest"), env, args));
     ServiceSync.Result r = sync.sync(conn, desired);
     assertTrue(r.seen().container().isRunning(), r.seen().unit().summary());
 
@@ -118,7 +119,9 @@ class ServiceSyncTest {
           + " | od -An -c | tr -s ' '"));
       assertEquals(expected, inside, "V" + i + " = " + hostile.get(i));
     }
-    assertEquals("sleep 300", host.shOk("docker inspect -f '{{join .Config.Cmd \" \"}}' hostile"));
+    String cmd = host.shOk("docker inspect -f '{{json .Config.Cmd}}' hostile");
+    assertEquals(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(args), cmd,
+        "arguments arrive as typed");
     assertFalse(host.sh("ls /tmp/pwned-* 2>/dev/null").ok() && !host.shOk("ls /tmp/pwned-* 2>/dev/null").isEmpty(),
         "nothing was executed on the host");
     assertNotNull(sync.remove(conn, "hostile", "team/hostile"));
@@ -141,6 +144,20 @@ class ServiceSyncTest {
     assertTrue(clash.plan().refusal().contains("belongs to HostService team/shared"), clash.plan().refusal());
     assertFalse(sync.remove(conn, "shared", "other-team/shared"), "another owner cannot remove it");
     assertTrue(sync.remove(conn, "shared", "team/shared"));
+  }
+
+  @Test
+  void writesNothingThroughASymlinkedServiceDirectory() throws Exception {
+    host.shOk("mkdir -p /tmp/elsewhere && ln -sfn /tmp/elsewhere /root/linked");
+    HostService s = service("linked", host.image("hostops/demo:v1"), null, null);
+    dev.hostops.api.ServiceFile f = new dev.hostops.api.ServiceFile();
+    f.name = "config.txt";
+    f.content = "x";
+    s.getSpec().files = List.of(f);
+    ServiceSync.Result r = sync.sync(conn, ServiceRenderer.render(s));
+    assertTrue(r.plan().refusal().contains("/root/linked is not a plain directory"), r.plan().refusal());
+    assertEquals("", host.shOk("ls /tmp/elsewhere"));
+    assertFalse(host.sh("test -e /etc/systemd/system/linked.service").ok());
   }
 
   interface Check {

@@ -2,7 +2,12 @@ package dev.hostops.render;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.hostops.api.ComposeSpec;
 import dev.hostops.api.EnvVar;
+import dev.hostops.api.ScheduleSpec;
+import dev.hostops.api.ServiceFile;
+import dev.hostops.api.ValueSource;
+import dev.hostops.api.Volume;
 import dev.hostops.api.HostService;
 import java.util.List;
 import java.util.function.Consumer;
@@ -26,7 +31,54 @@ class ServiceValidationTest {
         Arguments.of((Consumer<HostService>) s -> s.getSpec().env = List.of(new EnvVar("A", "1"), new EnvVar("A", "2")),
             "spec.env[1].name: A is given twice"),
         Arguments.of((Consumer<HostService>) s -> s.getSpec().pull = "Sometimes", "spec.pull:"),
-        Arguments.of((Consumer<HostService>) s -> s.getSpec().args = List.of("a\0b"), "spec.args[0]:"));
+        Arguments.of((Consumer<HostService>) s -> s.getSpec().args = List.of("a\0b"), "spec.args[0]:"),
+        Arguments.of(files("../etc/passwd"), "spec.files[0].name: a plain file name"),
+        Arguments.of(files("/etc/passwd"), "spec.files[0].name: a plain file name"),
+        Arguments.of(files("a/b"), "spec.files[0].name: a plain file name"),
+        Arguments.of(files(".hidden"), "spec.files[0].name: a plain file name"),
+        Arguments.of(files("secret-x.env"), "spec.files[0].name: a plain file name"),
+        Arguments.of((Consumer<HostService>) s -> {
+          files("ok.conf").accept(s);
+          s.getSpec().files.get(0).mountPath = "/etc/x:/host:rw";
+        }, "spec.files[0].mountPath: an absolute path without ':'"),
+        Arguments.of((Consumer<HostService>) s -> {
+          files("ok.conf").accept(s);
+          s.getSpec().files.get(0).secretRef = new ValueSource("s", "k");
+        }, "spec.files[0]: set exactly one of secretRef, configMapRef, content"),
+        Arguments.of((Consumer<HostService>) s -> s.getSpec().extraArgs = List.of("--privileged"),
+            "spec.extraArgs[0]: '--privileged' is not an allowed docker run flag"),
+        Arguments.of((Consumer<HostService>) s -> s.getSpec().extraArgs = List.of("--volume=/:/host"),
+            "spec.extraArgs[0]: '--volume=/:/host' is not an allowed docker run flag"),
+        Arguments.of((Consumer<HostService>) s -> s.getSpec().extraArgs = List.of("--memory"),
+            "spec.extraArgs[0]: write --memory=VALUE as one item"),
+        Arguments.of((Consumer<HostService>) s -> s.getSpec().hostname = "a b", "spec.hostname:"),
+        Arguments.of((Consumer<HostService>) s -> s.getSpec().addHosts = List.of("x;reboot:1.2.3.4"), "spec.addHosts[0]:"),
+        Arguments.of((Consumer<HostService>) s -> s.getSpec().capAdd = List.of("ALL; reboot"), "spec.capAdd[0]:"),
+        Arguments.of((Consumer<HostService>) s -> {
+          Volume v = new Volume();
+          v.hostPath = "/data";
+          v.name = "data";
+          v.mountPath = "/data";
+          s.getSpec().volumes = List.of(v);
+        }, "spec.volumes[0]: set exactly one of hostPath, name"),
+        Arguments.of((Consumer<HostService>) s -> s.getSpec().requires = List.of("web"), "spec.requires[0]: a service cannot require itself"),
+        Arguments.of((Consumer<HostService>) s -> {
+          s.getSpec().schedule = new ScheduleSpec();
+          s.getSpec().schedule.onCalendar = "daily\nExecStartPre=/bin/rm";
+        }, "spec.schedule.onCalendar:"),
+        Arguments.of((Consumer<HostService>) s -> {
+          s.getSpec().compose = new ComposeSpec();
+          s.getSpec().compose.content = "services: {}";
+        }, "spec.image: set either spec.image or spec.compose, not both"));
+  }
+
+  static Consumer<HostService> files(String name) {
+    return s -> {
+      ServiceFile f = new ServiceFile();
+      f.name = name;
+      f.content = "x";
+      s.getSpec().files = List.of(f);
+    };
   }
 
   @ParameterizedTest
