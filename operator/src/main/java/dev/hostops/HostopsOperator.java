@@ -6,6 +6,7 @@ import dev.hostops.reconcile.EventRecorder;
 import dev.hostops.reconcile.HostReconciler;
 import dev.hostops.reconcile.HostServiceReconciler;
 import dev.hostops.reconcile.HostTargets;
+import dev.hostops.reconcile.LogScrapeReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import java.util.concurrent.ExecutorService;
@@ -32,8 +33,9 @@ public final class HostopsOperator implements AutoCloseable {
         .withCloseClientOnStop(false));
     HostTargets targets = new HostTargets(client);
     EventRecorder events = new EventRecorder(client);
-    operator.register(new HostReconciler(targets, sessions, events, config.resync(), config.sshTimeout()),
-        c -> namespaces(c, config));
+    operator.register(new HostReconciler(targets, sessions, events, config.resync(), config.sshTimeout(),
+        config.lokiUrl()), c -> namespaces(c, config));
+    operator.register(new LogScrapeReconciler(config.resync()), c -> namespaces(c, config));
     operator.register(new HostServiceReconciler(targets, sessions, new ServiceSync(config.sshTimeout()), events,
         hostWork, config.resync()), c -> namespaces(c, config));
   }

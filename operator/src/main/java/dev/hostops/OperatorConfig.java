@@ -11,15 +11,22 @@ import java.util.Set;
  * @param sshTimeout   connect and command timeout (HOSTOPS_SSH_TIMEOUT_SECONDS, 30)
  * @param hostThreads  hosts worked on in parallel (HOSTOPS_HOST_THREADS, 16)
  * @param namespaces   namespaces to watch, empty for all (HOSTOPS_NAMESPACES, comma-separated)
+ * @param lokiUrl      Loki push URL for hosts that do not set their own (HOSTOPS_LOKI_URL)
  */
-public record OperatorConfig(Duration resync, Duration sshTimeout, int hostThreads, Set<String> namespaces) {
+public record OperatorConfig(Duration resync, Duration sshTimeout, int hostThreads, Set<String> namespaces,
+                             String lokiUrl) {
+
+  public OperatorConfig(Duration resync, Duration sshTimeout, int hostThreads, Set<String> namespaces) {
+    this(resync, sshTimeout, hostThreads, namespaces, null);
+  }
 
   public static OperatorConfig fromEnvironment(Map<String, String> env) {
     return new OperatorConfig(
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("HOSTOPS_RESYNC_SECONDS", "60"))),
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("HOSTOPS_SSH_TIMEOUT_SECONDS", "30"))),
         Integer.parseInt(env.getOrDefault("HOSTOPS_HOST_THREADS", "16")),
-        namespaces(env.getOrDefault("HOSTOPS_NAMESPACES", "")));
+        namespaces(env.getOrDefault("HOSTOPS_NAMESPACES", "")),
+        env.get("HOSTOPS_LOKI_URL"));
   }
 
   private static Set<String> namespaces(String csv) {

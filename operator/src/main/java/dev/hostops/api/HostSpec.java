@@ -32,4 +32,7 @@ public class HostSpec {
   @JsonPropertyDescription("Pinned host keys as OpenSSH known_hosts lines (`ssh-keyscan -p PORT ADDRESS`). hostops refuses "
       + "to talk to a host whose key is not listed here; it never skips this check.")
   public String knownHosts;
+
+  @JsonPropertyDescription("The host's log agent (promtail or Alloy) whose config hostops writes from LogScrapes.")
+  public LogAgentSpec logAgent;
 }

@@ -40,6 +40,9 @@ public class HostStatus {
   @JsonPropertyDescription("How many hostops services are installed on the host.")
   public Integer services;
 
+  @JsonPropertyDescription("The log agent config hostops wrote from LogScrapes, when any selects the host.")
+  public LogConfigStatus logConfig;
+
   @JsonPropertyDescription("Ready (reachable and usable) and Reachable conditions.")
   public List<Condition> conditions = new ArrayList<>();
 }

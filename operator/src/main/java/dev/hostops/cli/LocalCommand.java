@@ -54,13 +54,15 @@ public final class LocalCommand {
         new KubernetesCrudDispatcher(List.of()), false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     KubernetesClient client = server.createClient();
-    for (String crd : List.of("hosts.hostops.dev-v1.yml", "hostservices.hostops.dev-v1.yml")) {
+    for (String crd : List.of("hosts.hostops.dev-v1.yml", "hostservices.hostops.dev-v1.yml", "logscrapes.hostops.dev-v1.yml")) {
       try (InputStream in = LocalCommand.class.getResourceAsStream("/META-INF/fabric8/" + crd)) {
         client.apiextensions().v1().customResourceDefinitions()
             .resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
       }
     }
-    OperatorConfig config = OperatorConfig.fromEnvironment(Map.of("HOSTOPS_RESYNC_SECONDS", "10"));
+    OperatorConfig config = OperatorConfig.fromEnvironment(Map.of("HOSTOPS_RESYNC_SECONDS", "10",
+        // no Loki runs here; promtail's config needs a push URL all the same
+        "HOSTOPS_LOKI_URL", System.getenv().getOrDefault("HOSTOPS_LOKI_URL", "http://127.0.0.1:3100/loki/api/v1/push")));
     HostopsOperator operator = new HostopsOperator(client, config);
     operator.start();
     System.out.println("hostops: embedded API server at " + client.getMasterUrl() + ", operator started");

@@ -61,6 +61,7 @@ public final class Manifests {
     Class<? extends HasMetadata> type = switch (kind) {
       case "Host" -> Host.class;
       case "HostService" -> HostService.class;
+      case "LogScrape" -> dev.hostops.api.LogScrape.class;
       case "Secret" -> Secret.class;
       case "ConfigMap" -> ConfigMap.class;
       default -> null;

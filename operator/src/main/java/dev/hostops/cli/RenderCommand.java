@@ -97,6 +97,25 @@ public final class RenderCommand {
         }
       }
     }
+    List<dev.hostops.api.LogScrape> scrapes = resources.stream().filter(dev.hostops.api.LogScrape.class::isInstance)
+        .map(dev.hostops.api.LogScrape.class::cast).toList();
+    for (Host host : hosts) {
+      List<dev.hostops.api.LogScrape> selecting = scrapes.stream().filter(sc -> HostSelection.targets(sc, host)).toList();
+      if (selecting.isEmpty() && host.getSpec().logAgent == null) {
+        continue;
+      }
+      String key = host.getMetadata().getNamespace() + "/" + host.getMetadata().getName();
+      try {
+        // the host label is the machine's hostname on the host; here the Host's name stands in for it
+        var config = dev.hostops.render.LogConfigRenderer.render(host.getMetadata().getName(), host.getSpec().logAgent,
+            System.getenv().getOrDefault("HOSTOPS_LOKI_URL", "http://loki:3100/loki/api/v1/push"), selecting);
+        byHost.computeIfAbsent(key, k -> new ArrayList<>()).add("--- " + config.path() + " (mode 644, "
+            + config.format() + " config from " + selecting.size() + " LogScrapes)\n" + config.content());
+      } catch (dev.hostops.render.LogConfigRenderer.LogConfigException e) {
+        err.println("Host " + key + ": log config: " + e.getMessage());
+        exit = 1;
+      }
+    }
     for (Map.Entry<String, List<String>> e : byHost.entrySet()) {
       out.println("### Host " + e.getKey());
       e.getValue().forEach(out::print);

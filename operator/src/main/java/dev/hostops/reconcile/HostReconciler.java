@@ -1,6 +1,18 @@
 package dev.hostops.reconcile;
 
 import dev.hostops.api.Host;
+import dev.hostops.api.LogAgentSpec;
+import dev.hostops.api.LogConfigStatus;
+import dev.hostops.api.LogScrape;
+import dev.hostops.host.LogAgentApply;
+import dev.hostops.render.LogConfigRenderer;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.List;
+import java.util.stream.Collectors;
 import dev.hostops.api.HostStatus;
 import dev.hostops.host.ExecResult;
 import dev.hostops.host.HostConnection;
@@ -29,14 +41,26 @@ public final class HostReconciler implements Reconciler<Host> {
   private final EventRecorder events;
   private final Duration resync;
   private final Duration timeout;
+  private final String lokiUrl;
 
   public HostReconciler(HostTargets targets, HostSessions sessions, EventRecorder events, Duration resync,
-                        Duration timeout) {
+                        Duration timeout, String lokiUrl) {
     this.targets = targets;
     this.sessions = sessions;
     this.events = events;
     this.resync = resync;
     this.timeout = timeout;
+    this.lokiUrl = lokiUrl;
+  }
+
+  @Override
+  public List<EventSource<?, Host>> prepareEventSources(EventSourceContext<Host> context) {
+    // A LogScrape change (or deletion) may concern any Host of its namespace: they are few.
+    var scrapes = InformerEventSourceConfiguration.from(LogScrape.class, Host.class)
+        .withSecondaryToPrimaryMapper(s -> context.getPrimaryCache().list(s.getMetadata().getNamespace())
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .build();
+    return List.of(new InformerEventSource<>(scrapes, context));
   }
 
   @Override
@@ -50,11 +74,11 @@ public final class HostReconciler implements Reconciler<Host> {
     try {
       SshTarget target = targets.resolve(host);
       HostConnection[] used = new HostConnection[1];
-      ExecResult r = sessions.with(key, target, c -> {
+      ExecResult probe = sessions.with(key, target, c -> {
         used[0] = c;
         return c.run(HostFacts.SCRIPT, timeout);
       });
-      HostFacts facts = HostFacts.parse(r.stdout());
+      HostFacts facts = HostFacts.parse(probe.stdout());
       status.reachable = true;
       status.hostKeyFingerprint = used[0].hostKeyFingerprint();
       status.os = facts.os();
@@ -65,6 +89,7 @@ public final class HostReconciler implements Reconciler<Host> {
       status.services = facts.services();
       boolean docker = facts.dockerVersion() != null;
       status.message = docker ? "reachable as " + target.user() : "reachable, but Docker does not answer";
+      status.logConfig = logConfig(host, key, target, facts, previous, context);
       conditions.set("Reachable", true, "Connected", "SSH as " + target.user() + ", host key " + status.hostKeyFingerprint);
       conditions.set("Ready", docker, docker ? "Ready" : "DockerUnavailable", status.message);
     } catch (HostTargets.InvalidHostException e) {
@@ -83,6 +108,80 @@ public final class HostReconciler implements Reconciler<Host> {
     return UpdateControl.patchStatus(host).rescheduleAfter(resync);
   }
 
+  /**
+   * The host's log agent config from every LogScrape selecting it: written (and the agent reloaded)
+   * only when its hash differs from the file on the host, which the facts probe reported.
+   */
+  @SuppressWarnings("unchecked")
+  private LogConfigStatus logConfig(Host host, String key, SshTarget target, HostFacts facts, HostStatus previous,
+                                    Context<Host> context) {
+    InformerEventSource<LogScrape, Host> source = (InformerEventSource<LogScrape, Host>)
+        context.eventSourceRetriever().getEventSourceFor(LogScrape.class);
+    List<LogScrape> scrapes = source.list(host.getMetadata().getNamespace(), s -> HostSelection.targets(s, host))
+        .toList();
+    LogAgentSpec agent = host.getSpec().logAgent == null ? new LogAgentSpec() : host.getSpec().logAgent;
+    if (host.getSpec().logAgent == null && scrapes.isEmpty() && previous.logConfig == null) {
+      return null;
+    }
+    LogConfigStatus ls = new LogConfigStatus();
+    LogConfigStatus before = previous.logConfig;
+    ls.lastReload = before == null ? null : before.lastReload;
+    LogConfigRenderer.LogConfig config;
+    try {
+      config = LogConfigRenderer.render(facts.hostname(), agent, lokiUrl, scrapes);
+    } catch (LogConfigRenderer.LogConfigException e) {
+      return logProblem(host, before, e.getMessage());
+    }
+    ls.path = config.path();
+    ls.format = config.format();
+    ls.jobs = config.jobs();
+    String current = facts.logConfigHash(config.format());
+    if (config.hash().equals(current)) {
+      ls.hash = current;
+      return ls;
+    }
+    if (current != null && !facts.logConfigOwned() && !agent.adopt) {
+      return logProblem(host, before, config.path() + " exists and was not written by hostops; remove it, or set "
+          + "spec.logAgent.adopt to take it over");
+    }
+    try {
+      ExecResult r = sessions.with(key, target,
+          c -> c.run(LogAgentApply.script(config.path(), config.content(), agent.containerOrDefault()), timeout));
+      if (!r.ok()) {
+        return logProblem(host, before, "writing " + config.path() + " failed: " + r.stderr().strip());
+      }
+      ls.hash = config.hash();
+      boolean reloaded = r.stdout().contains("reloaded");
+      if (reloaded) {
+        ls.lastReload = Instant.now().toString();
+      }
+      String message = "wrote " + config.path() + " (" + config.jobs().size() + " jobs)"
+          + (reloaded ? ", reloaded " + agent.containerOrDefault() : ", " + agent.containerOrDefault() + " not running");
+      events.normal(host, "LogConfigApplied", message);
+      LOG.info("host={} {}", key, message);
+    } catch (HostUnreachableException e) {
+      return logProblem(host, before, "writing " + config.path() + " failed: " + e.getMessage());
+    }
+    return ls;
+  }
+
+  private LogConfigStatus logProblem(Host host, LogConfigStatus before, String problem) {
+    LogConfigStatus ls = new LogConfigStatus();
+    if (before != null) {
+      ls.path = before.path;
+      ls.format = before.format;
+      ls.hash = before.hash;
+      ls.jobs = before.jobs;
+      ls.lastReload = before.lastReload;
+    }
+    ls.problem = problem;
+    if (before == null || !problem.equals(before.problem)) {
+      events.warning(host, "LogConfigNotApplied", problem);
+      LOG.warn("host={} log config not applied: {}", HostTargets.key(host), problem);
+    }
+    return ls;
+  }
+
   private void unreachable(Host host, HostStatus status, Conditions conditions, String reason, String message,
                            HostStatus previous) {
     status.reachable = false;
@@ -94,6 +193,7 @@ public final class HostReconciler implements Reconciler<Host> {
     status.dockerVersion = previous.dockerVersion;
     status.composeCommand = previous.composeCommand;
     status.services = previous.services;
+    status.logConfig = previous.logConfig;
     if (status.hostKeyFingerprint == null) {
       status.hostKeyFingerprint = previous.hostKeyFingerprint;
     }

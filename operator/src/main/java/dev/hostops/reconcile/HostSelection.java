@@ -13,14 +13,23 @@ public final class HostSelection {
   private HostSelection() {}
 
   public static boolean targets(HostService service, Host host) {
-    if (service.getSpec() == null
-        || !Objects.equals(service.getMetadata().getNamespace(), host.getMetadata().getNamespace())) {
+    return service.getSpec() != null && targets(service, service.getSpec().hostsOrEmpty(),
+        service.getSpec().hostSelector, host);
+  }
+
+  public static boolean targets(dev.hostops.api.LogScrape scrape, Host host) {
+    return scrape.getSpec() != null && targets(scrape, scrape.getSpec().orEmpty(scrape.getSpec().hosts),
+        scrape.getSpec().hostSelector, host);
+  }
+
+  private static boolean targets(io.fabric8.kubernetes.api.model.HasMetadata selecting, List<String> names,
+                                 LabelSelector selector, Host host) {
+    if (!Objects.equals(selecting.getMetadata().getNamespace(), host.getMetadata().getNamespace())) {
       return false;
     }
-    if (service.getSpec().hostsOrEmpty().contains(host.getMetadata().getName())) {
+    if (names.contains(host.getMetadata().getName())) {
       return true;
     }
-    LabelSelector selector = service.getSpec().hostSelector;
     return selector != null && matches(selector, host.getMetadata().getLabels());
   }
 

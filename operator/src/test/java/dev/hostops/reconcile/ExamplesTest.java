@@ -43,7 +43,16 @@ class ExamplesTest {
       for (String name : services) {
         Await.until(Duration.ofSeconds(120), () -> ready(k8s.get(name)), () -> describe(k8s.get(name)));
       }
+      for (HasMetadata r : resources) {
+        if (r instanceof dev.hostops.api.LogScrape) {
+          Await.until(Duration.ofSeconds(60), () -> {
+            var s = k8s.client.resources(dev.hostops.api.LogScrape.class).inNamespace(NS).withName(r.getMetadata().getName()).get();
+            return s.getStatus() != null && "2/2".equals(s.getStatus().readyHosts);
+          }, () -> describe(k8s.client.resource(r).get()));
+        }
+      }
       TestHost vm1 = hosts.get(0);
+      assertTrue(vm1.shOk("cat /root/promtail/promtail.yaml").contains("job_name: nginx-access"));
       assertEquals("600", vm1.shOk("stat -c %a /root/museum/credentials.yaml"));
       assertTrue(vm1.shOk("cat /etc/systemd/system/backup.timer").contains("OnCalendar=daily"));
       assertTrue(hosts.get(1).shOk("cat /etc/systemd/system/listmonk.service").contains("stand-in for: ./listmonk"));

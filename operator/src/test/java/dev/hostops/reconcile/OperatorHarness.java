@@ -31,6 +31,7 @@ import java.util.Set;
  */
 final class OperatorHarness implements AutoCloseable {
   static final String NS = "team";
+  static final String LOKI_URL = "http://loki.test:3100/loki/api/v1/push";
   final KubernetesMockServer server;
   final KubernetesClient client;
   final HostopsOperator operator;
@@ -41,13 +42,13 @@ final class OperatorHarness implements AutoCloseable {
         new KubernetesCrudDispatcher(List.of()), false);
     server.init();
     client = server.createClient();
-    for (String crd : List.of("hosts.hostops.dev-v1.yml", "hostservices.hostops.dev-v1.yml")) {
+    for (String crd : List.of("hosts.hostops.dev-v1.yml", "hostservices.hostops.dev-v1.yml", "logscrapes.hostops.dev-v1.yml")) {
       try (InputStream in = Files.newInputStream(Path.of("target/classes/META-INF/fabric8", crd))) {
         client.apiextensions().v1().customResourceDefinitions()
             .resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
       }
     }
-    operator = new HostopsOperator(client, new OperatorConfig(resync, sshTimeout, 8, Set.of()));
+    operator = new HostopsOperator(client, new OperatorConfig(resync, sshTimeout, 8, Set.of(), LOKI_URL));
     operator.start();
   }
 

@@ -1,0 +1,88 @@
+package dev.hostops.reconcile;
+
+import dev.hostops.api.Host;
+import dev.hostops.api.LogConfigStatus;
+import dev.hostops.api.LogScrape;
+import dev.hostops.api.LogScrapeStatus;
+import dev.hostops.render.LogConfigRenderer;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Reports where a LogScrape is in effect. The Host reconciler writes each host's merged config and
+ * records the jobs it carries; this reads that back, so the status says what is on the hosts.
+ */
+@ControllerConfiguration(name = "logscrape")
+public final class LogScrapeReconciler implements Reconciler<LogScrape> {
+  private final Duration resync;
+
+  public LogScrapeReconciler(Duration resync) {
+    this.resync = resync;
+  }
+
+  @Override
+  public List<EventSource<?, LogScrape>> prepareEventSources(EventSourceContext<LogScrape> context) {
+    var hosts = InformerEventSourceConfiguration.from(Host.class, LogScrape.class)
+        .withSecondaryToPrimaryMapper(h -> context.getPrimaryCache().list(h.getMetadata().getNamespace())
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .build();
+    return List.of(new InformerEventSource<>(hosts, context));
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public UpdateControl<LogScrape> reconcile(LogScrape scrape, Context<LogScrape> context) {
+    LogScrapeStatus previous = scrape.getStatus() == null ? new LogScrapeStatus() : scrape.getStatus();
+    LogScrapeStatus status = new LogScrapeStatus();
+    status.observedGeneration = scrape.getMetadata().getGeneration();
+    Conditions conditions = new Conditions(previous.conditions, scrape.getMetadata().getGeneration());
+    List<String> problems = new ArrayList<>();
+    List<String> ids = LogConfigRenderer.jobs(scrape, problems).stream().map(LogConfigRenderer.SourcedJob::id).toList();
+    if (!problems.isEmpty()) {
+      conditions.set("Ready", false, "InvalidSpec", String.join("; ", problems))
+          .set("Degraded", true, "InvalidSpec", String.join("; ", problems));
+      status.conditions = conditions.list();
+      scrape.setStatus(status);
+      return UpdateControl.patchStatus(scrape);
+    }
+    InformerEventSource<Host, LogScrape> source = (InformerEventSource<Host, LogScrape>)
+        context.eventSourceRetriever().getEventSourceFor(Host.class);
+    List<Host> selected = source.list(scrape.getMetadata().getNamespace(), h -> HostSelection.targets(scrape, h))
+        .sorted(java.util.Comparator.comparing(h -> h.getMetadata().getName())).toList();
+    List<String> bad = new ArrayList<>();
+    // a host's problem concerns this LogScrape when it names it, or names no LogScrape at all
+    java.util.regex.Pattern mentions = java.util.regex.Pattern.compile(
+        "LogScrape " + java.util.regex.Pattern.quote(scrape.getMetadata().getName()) + "(?![-a-z0-9.])");
+    for (Host h : selected) {
+      LogConfigStatus lc = h.getStatus() == null ? null : h.getStatus().logConfig;
+      String name = h.getMetadata().getName();
+      if (lc != null && lc.problem != null && (mentions.matcher(lc.problem).find() || !lc.problem.contains("LogScrape "))) {
+        bad.add(name + ": " + lc.problem);
+      } else if (lc != null && lc.jobs.containsAll(ids) && lc.problem == null) {
+        status.hosts.add(name);
+      }
+    }
+    status.readyHosts = status.hosts.size() + "/" + selected.size();
+    boolean ready = !selected.isEmpty() && status.hosts.size() == selected.size();
+    conditions.set("Ready", ready, ready ? "InEffect" : selected.isEmpty() ? "NoHosts" : bad.isEmpty() ? "Pending"
+        : "NotApplied", ready ? "in effect on " + status.readyHosts + " hosts"
+        : selected.isEmpty() ? "no Host matches spec.hosts or spec.hostSelector"
+        : "in effect on " + status.readyHosts + " hosts" + (bad.isEmpty() ? "" : "; " + String.join("; ", bad)));
+    conditions.set("Degraded", !bad.isEmpty(), bad.isEmpty() ? "AsExpected" : "NotApplied",
+        bad.isEmpty() ? "no host reports a problem" : String.join("; ", bad));
+    status.conditions = conditions.list();
+    scrape.setStatus(status);
+    return UpdateControl.patchStatus(scrape).rescheduleAfter(ready ? resync : Duration.ofSeconds(2));
+  }
+}

@@ -1,0 +1,230 @@
+package dev.hostops.render;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.hostops.api.LogAgentSpec;
+import dev.hostops.api.LogJob;
+import dev.hostops.api.LogScrape;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * One log agent config per host, merged from every LogScrape that selects it, plus the runbook's
+ * defaults (a host label, Docker's container logs). Pure and deterministic: the same input gives a
+ * byte-identical file, so the host's file is written (and the agent reloaded) only on real change.
+ */
+public final class LogConfigRenderer {
+  public static final String PROMTAIL_PATH = "/root/promtail/promtail.yaml";
+  public static final String ALLOY_PATH = "/root/alloy/config.alloy";
+  static final String DOCKER_JOB = "docker";
+  private static final Pattern JOB = Pattern.compile("[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,62}");
+  private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+  private static final Pattern PATH = Pattern.compile("/[^\\x00\\n\"\\\\]*");
+  private static final YAMLMapper YAML = YAMLMapper.builder()
+      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+      .build();
+
+  private LogConfigRenderer() {}
+
+  /** A job with the LogScrape it came from. */
+  public record SourcedJob(String scrape, LogJob job) {
+    public String id() {
+      return scrape + "/" + job.name;
+    }
+  }
+
+  /** The rendered file. {@code jobs} lists LOGSCRAPE/JOB in effect. */
+  public record LogConfig(String path, String format, String content, List<String> jobs) {
+    public String hash() {
+      return HostFile.sha256(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
+    }
+  }
+
+  /** The jobs cannot be merged as they are; each problem names the LogScrape and field. */
+  public static final class LogConfigException extends Exception {
+    public LogConfigException(List<String> problems) {
+      super(String.join("; ", problems));
+    }
+  }
+
+  /** Jobs of one LogScrape, the short form expanded; problems are added for invalid fields. */
+  public static List<SourcedJob> jobs(LogScrape scrape, List<String> problems) {
+    String id = scrape.getMetadata().getName();
+    List<SourcedJob> out = new ArrayList<>();
+    if (scrape.getSpec() == null) {
+      problems.add("LogScrape " + id + ": spec missing");
+      return out;
+    }
+    List<LogJob> jobs = scrape.getSpec().orEmpty(scrape.getSpec().jobs);
+    for (int i = 0; i < jobs.size(); i++) {
+      LogJob j = jobs.get(i);
+      String field = "LogScrape " + id + ": spec.jobs[" + i + "]";
+      if (j.name == null || !JOB.matcher(j.name).matches() || DOCKER_JOB.equals(j.name)) {
+        problems.add(field + ".name: letters, digits, '_', '.', '-' (and not 'docker', the container log job)");
+        continue;
+      }
+      if (j.path == null || !PATH.matcher(j.path).matches()) {
+        problems.add(field + ".path: must be an absolute path (a glob is fine)");
+        continue;
+      }
+      boolean labelsOk = true;
+      if (j.labels != null) {
+        for (String label : j.labels.keySet()) {
+          if (!LABEL.matcher(label).matches() || label.startsWith("__") || label.equals("job") || label.equals("host")) {
+            problems.add(field + ".labels." + label + ": not a valid Loki label name ([a-zA-Z_][a-zA-Z0-9_]*, "
+                + "not __*, not job or host, which hostops sets)");
+            labelsOk = false;
+          }
+        }
+      }
+      if (labelsOk) {
+        out.add(new SourcedJob(id, j));
+      }
+    }
+    for (String service : scrape.getSpec().orEmpty(scrape.getSpec().services)) {
+      LogJob j = new LogJob();
+      j.name = service;
+      j.path = ServiceLayout.LOG_DIR + "/" + service + ".log";
+      out.add(new SourcedJob(id, j));
+    }
+    return out;
+  }
+
+  public static LogConfig render(String hostname, LogAgentSpec agent, String defaultLokiUrl, List<LogScrape> scrapes)
+      throws LogConfigException {
+    List<String> problems = new ArrayList<>();
+    Map<String, SourcedJob> byName = new TreeMap<>();
+    for (LogScrape scrape : scrapes.stream().sorted(Comparator.comparing(s -> s.getMetadata().getName())).toList()) {
+      for (SourcedJob j : jobs(scrape, problems)) {
+        SourcedJob other = byName.putIfAbsent(j.job().name, j);
+        if (other != null) {
+          problems.add("job " + j.job().name + " is claimed by LogScrape " + other.scrape() + " and LogScrape "
+              + j.scrape());
+        }
+      }
+    }
+    String lokiUrl = agent != null && agent.lokiUrl != null ? agent.lokiUrl : defaultLokiUrl;
+    if (lokiUrl == null || lokiUrl.isBlank()) {
+      problems.add("no Loki URL: set spec.logAgent.lokiUrl on the Host or HOSTOPS_LOKI_URL on the operator");
+    }
+    if (!problems.isEmpty()) {
+      throw new LogConfigException(problems);
+    }
+    List<SourcedJob> jobs = List.copyOf(byName.values());
+    String format = agent == null ? "promtail" : agent.formatOrDefault();
+    if ("alloy".equals(format)) {
+      for (SourcedJob j : jobs) {
+        if (j.job().pipelineStages != null && !j.job().pipelineStages.isEmpty()) {
+          problems.add("LogScrape " + j.scrape() + ": job " + j.job().name
+              + ": pipelineStages are promtail syntax and are not translated to Alloy");
+        }
+      }
+      if (!problems.isEmpty()) {
+        throw new LogConfigException(problems);
+      }
+      return new LogConfig(ALLOY_PATH, format, alloy(hostname, lokiUrl, jobs), jobs.stream().map(SourcedJob::id).toList());
+    }
+    return new LogConfig(PROMTAIL_PATH, format, promtail(hostname, lokiUrl, jobs),
+        jobs.stream().map(SourcedJob::id).toList());
+  }
+
+  static String promtail(String hostname, String lokiUrl, List<SourcedJob> jobs) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("server", map("http_listen_port", 9080, "grpc_listen_port", 0));
+    root.put("positions", map("filename", "/tmp/positions.yaml"));
+    root.put("clients", List.of(map("url", lokiUrl)));
+    List<Object> scrapeConfigs = new ArrayList<>();
+    Map<String, Object> dockerLabels = new TreeMap<>(Map.of("job", DOCKER_JOB, "host", hostname,
+        "__path__", "/var/lib/docker/containers/*/*-json.log"));
+    Map<String, Object> docker = new LinkedHashMap<>();
+    docker.put("job_name", DOCKER_JOB);
+    docker.put("static_configs", List.of(map("targets", List.of("localhost"), "labels", dockerLabels)));
+    docker.put("pipeline_stages", List.of(map("docker", Map.of())));
+    scrapeConfigs.add(docker);
+    for (SourcedJob sj : jobs) {
+      LogJob j = sj.job();
+      Map<String, Object> labels = new TreeMap<>();
+      if (j.labels != null) {
+        labels.putAll(j.labels);
+      }
+      labels.put("job", j.name);
+      labels.put("host", hostname);
+      labels.put("__path__", j.path);
+      Map<String, Object> job = new LinkedHashMap<>();
+      job.put("job_name", j.name);
+      job.put("static_configs", List.of(map("targets", List.of("localhost"), "labels", labels)));
+      if (j.pipelineStages != null && !j.pipelineStages.isEmpty()) {
+        job.put("pipeline_stages", j.pipelineStages.stream().map(io.fabric8.kubernetes.api.model.AnyType::getValue)
+            .toList());
+      }
+      scrapeConfigs.add(job);
+    }
+    root.put("scrape_configs", scrapeConfigs);
+    try {
+      return "# Managed by hostops from the LogScrapes selecting this host. Edits here are reverted.\n"
+          + YAML.writeValueAsString(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String alloy(String hostname, String lokiUrl, List<SourcedJob> jobs) {
+    StringBuilder a = new StringBuilder();
+    a.append("// Managed by hostops from the LogScrapes selecting this host. Edits here are reverted.\n\n");
+    a.append("loki.write \"default\" {\n  endpoint {\n    url = ").append(str(lokiUrl)).append("\n  }\n}\n\n");
+    a.append("discovery.docker \"containers\" {\n  host = \"unix:///var/run/docker.sock\"\n}\n\n");
+    a.append("loki.source.docker \"docker\" {\n  host       = \"unix:///var/run/docker.sock\"\n")
+        .append("  targets    = discovery.docker.containers.targets\n")
+        .append("  labels     = {\"job\" = \"docker\", \"host\" = ").append(str(hostname)).append("}\n")
+        .append("  forward_to = [loki.write.default.receiver]\n}\n");
+    for (SourcedJob sj : jobs) {
+      LogJob j = sj.job();
+      String id = "job_" + j.name.replaceAll("[^a-zA-Z0-9_]", "_");
+      Map<String, String> labels = new TreeMap<>();
+      if (j.labels != null) {
+        labels.putAll(j.labels);
+      }
+      labels.put("job", j.name);
+      labels.put("host", hostname);
+      labels.put("__path__", j.path);
+      a.append("\nlocal.file_match \"").append(id).append("\" {\n  path_targets = [{");
+      List<String> pairs = new ArrayList<>();
+      labels.forEach((k, v) -> pairs.add(str(k) + " = " + str(v)));
+      a.append(String.join(", ", pairs)).append("}]\n}\n\n");
+      a.append("loki.source.file \"").append(id).append("\" {\n  targets    = local.file_match.").append(id)
+          .append(".targets\n  forward_to = [loki.write.default.receiver]\n}\n");
+    }
+    return a.toString();
+  }
+
+  /** An Alloy string literal: double quotes, Go-style escapes. */
+  static String str(String value) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : value.toCharArray()) {
+      switch (c) {
+        case '\\' -> b.append("\\\\");
+        case '"' -> b.append("\\\"");
+        case '\n' -> b.append("\\n");
+        case '\t' -> b.append("\\t");
+        case '\r' -> b.append("\\r");
+        default -> b.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+      }
+    }
+    return b.append('"').toString();
+  }
+
+  private static Map<String, Object> map(Object... kv) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+}
