@@ -24,6 +24,9 @@ public final class LogAgentApply {
         + "\nHOSTOPS_EOF\n"
         + "if [ -f " + quote(path) + " ]; then cat \"$t\" > " + quote(path) + "; rm -f \"$t\"; else chmod 644 \"$t\"; mv \"$t\" "
         + quote(path) + "; fi\n"
+        // a host that switched format (promtail <-> alloy) loses the config hostops wrote for the old one
+        + "old=$(cat /var/lib/hostops/logagent 2>/dev/null || true)\n"
+        + "if [ -n \"$old\" ] && [ \"$old\" != " + quote(path) + " ]; then rm -f \"$old\"; fi\n"
         + "echo " + quote(path) + " > /var/lib/hostops/logagent\n"
         + "if [ \"$(docker inspect -f '{{.State.Running}}' " + quote(container) + " 2>/dev/null)\" = true ]; then\n"
         + "  docker kill --signal HUP " + quote(container) + " >/dev/null && echo reloaded\n"
