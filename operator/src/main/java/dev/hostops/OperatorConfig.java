@@ -12,12 +12,19 @@ import java.util.Set;
  * @param hostThreads  hosts worked on in parallel (HOSTOPS_HOST_THREADS, 16)
  * @param namespaces   namespaces to watch, empty for all (HOSTOPS_NAMESPACES, comma-separated)
  * @param lokiUrl      Loki push URL for hosts that do not set their own (HOSTOPS_LOKI_URL)
+ * @param metricsPort  port of /metrics, /healthz, /readyz (HOSTOPS_METRICS_PORT, 8080; -1 for none)
+ * @param leaseNamespace namespace of the leader-election Lease, null for no leader election
+ *                     (HOSTOPS_LEADER_ELECTION=true takes it from POD_NAMESPACE)
  */
 public record OperatorConfig(Duration resync, Duration sshTimeout, int hostThreads, Set<String> namespaces,
-                             String lokiUrl) {
+                             String lokiUrl, int metricsPort, String leaseNamespace) {
 
   public OperatorConfig(Duration resync, Duration sshTimeout, int hostThreads, Set<String> namespaces) {
-    this(resync, sshTimeout, hostThreads, namespaces, null);
+    this(resync, sshTimeout, hostThreads, namespaces, null, -1, null);
+  }
+
+  public OperatorConfig(Duration resync, Duration sshTimeout, int hostThreads, Set<String> namespaces, String lokiUrl) {
+    this(resync, sshTimeout, hostThreads, namespaces, lokiUrl, -1, null);
   }
 
   public static OperatorConfig fromEnvironment(Map<String, String> env) {
@@ -26,7 +33,9 @@ public record OperatorConfig(Duration resync, Duration sshTimeout, int hostThrea
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("HOSTOPS_SSH_TIMEOUT_SECONDS", "30"))),
         Integer.parseInt(env.getOrDefault("HOSTOPS_HOST_THREADS", "16")),
         namespaces(env.getOrDefault("HOSTOPS_NAMESPACES", "")),
-        env.get("HOSTOPS_LOKI_URL"));
+        env.get("HOSTOPS_LOKI_URL"),
+        Integer.parseInt(env.getOrDefault("HOSTOPS_METRICS_PORT", "8080")),
+        "true".equals(env.get("HOSTOPS_LEADER_ELECTION")) ? env.getOrDefault("POD_NAMESPACE", "default") : null);
   }
 
   private static Set<String> namespaces(String csv) {

@@ -61,11 +61,13 @@ public final class LocalCommand {
       }
     }
     OperatorConfig config = OperatorConfig.fromEnvironment(Map.of("HOSTOPS_RESYNC_SECONDS", "10",
+        "HOSTOPS_METRICS_PORT", System.getenv().getOrDefault("HOSTOPS_METRICS_PORT", "0"),
         // no Loki runs here; promtail's config needs a push URL all the same
         "HOSTOPS_LOKI_URL", System.getenv().getOrDefault("HOSTOPS_LOKI_URL", "http://127.0.0.1:3100/loki/api/v1/push")));
     HostopsOperator operator = new HostopsOperator(client, config);
-    operator.start();
-    System.out.println("hostops: embedded API server at " + client.getMasterUrl() + ", operator started");
+    int metricsPort = operator.start();
+    System.out.println("hostops: embedded API server at " + client.getMasterUrl() + ", operator started, metrics at "
+        + "http://127.0.0.1:" + metricsPort + "/metrics");
 
     Map<String, HasMetadata> applied = new HashMap<>();
     sync(client, paths, applied, standIns);

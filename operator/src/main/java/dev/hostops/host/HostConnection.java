@@ -37,11 +37,17 @@ public final class HostConnection implements AutoCloseable {
   private final SshTarget target;
   private final SSHClient client;
   private final String hostKeyFingerprint;
+  private volatile java.util.function.LongConsumer roundTripListener = nanos -> { };
 
   private HostConnection(SshTarget target, SSHClient client, String hostKeyFingerprint) {
     this.target = target;
     this.client = client;
     this.hostKeyFingerprint = hostKeyFingerprint;
+  }
+
+  /** Called with the duration (ns) of every remote command, for metrics. */
+  public void onRoundTrip(java.util.function.LongConsumer listener) {
+    this.roundTripListener = listener;
   }
 
   /** Connects, verifies the host key strictly, and authenticates with the private key. */
@@ -128,6 +134,7 @@ public final class HostConnection implements AutoCloseable {
   public ExecResult run(String script, Duration timeout) throws HostUnreachableException {
     String command = target.needsSudo() ? "sudo -n -- /bin/sh -s" : "/bin/sh -s";
     ROUND_TRIPS.increment();
+    long start = System.nanoTime();
     try (Session session = client.startSession()) {
       Session.Command cmd = session.exec(command);
       CompletableFuture<byte[]> out = drain(cmd.getInputStream());
@@ -142,6 +149,7 @@ public final class HostConnection implements AutoCloseable {
         throw new HostUnreachableException("remote command on " + target.display()
             + " did not finish within " + timeout.toSeconds() + " s", null);
       }
+      roundTripListener.accept(System.nanoTime() - start);
       return new ExecResult(exit,
           new String(out.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8),
           new String(err.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8));

@@ -29,9 +29,16 @@ public final class HostSessions implements AutoCloseable {
   private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
   private final Duration timeout;
   private final AtomicLong connects = new AtomicLong();
+  private final java.util.function.ObjLongConsumer<String> roundTrips;
 
   public HostSessions(Duration timeout) {
+    this(timeout, (host, nanos) -> { });
+  }
+
+  /** @param roundTrips told the Host key and duration of every remote command */
+  public HostSessions(Duration timeout, java.util.function.ObjLongConsumer<String> roundTrips) {
     this.timeout = timeout;
+    this.roundTrips = roundTrips;
   }
 
   /**
@@ -45,7 +52,7 @@ public final class HostSessions implements AutoCloseable {
       boolean fresh = false;
       if (slot.connection == null || !slot.connection.isAlive() || !target.equals(slot.target)) {
         reset(slot);
-        slot.connection = open(target);
+        slot.connection = open(hostKey, target);
         slot.target = target;
         fresh = true;
       }
@@ -59,7 +66,7 @@ public final class HostSessions implements AutoCloseable {
           throw e;
         }
         LOG.info("host={} reused connection failed ({}); reconnecting", hostKey, e.getMessage());
-        slot.connection = open(target);
+        slot.connection = open(hostKey, target);
         slot.target = target;
         return work.run(slot.connection);
       }
@@ -86,9 +93,11 @@ public final class HostSessions implements AutoCloseable {
     return connects.get();
   }
 
-  private HostConnection open(SshTarget target) throws HostUnreachableException {
+  private HostConnection open(String hostKey, SshTarget target) throws HostUnreachableException {
     connects.incrementAndGet();
-    return HostConnection.open(target, timeout);
+    HostConnection c = HostConnection.open(target, timeout);
+    c.onRoundTrip(nanos -> roundTrips.accept(hostKey, nanos));
+    return c;
   }
 
   private static void reset(Slot slot) {

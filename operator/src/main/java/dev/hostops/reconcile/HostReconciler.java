@@ -42,9 +42,11 @@ public final class HostReconciler implements Reconciler<Host> {
   private final Duration resync;
   private final Duration timeout;
   private final String lokiUrl;
+  private final dev.hostops.metrics.OperatorMetrics metrics;
 
   public HostReconciler(HostTargets targets, HostSessions sessions, EventRecorder events, Duration resync,
-                        Duration timeout, String lokiUrl) {
+                        Duration timeout, String lokiUrl, dev.hostops.metrics.OperatorMetrics metrics) {
+    this.metrics = metrics;
     this.targets = targets;
     this.sessions = sessions;
     this.events = events;
@@ -104,6 +106,8 @@ public final class HostReconciler implements Reconciler<Host> {
     if (!Objects.equals(previous.reachable, status.reachable)) {
       LOG.info("host={} reachable={} {}", key, status.reachable, status.message);
     }
+    metrics.hostReachable(host.getMetadata().getNamespace(), host.getMetadata().getName(),
+        Boolean.TRUE.equals(status.reachable));
     host.setStatus(status);
     return UpdateControl.patchStatus(host).rescheduleAfter(resync);
   }

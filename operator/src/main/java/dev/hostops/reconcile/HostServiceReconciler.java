@@ -68,9 +68,11 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
   private final EventRecorder events;
   private final ExecutorService hostWork;
   private final Duration resync;
+  private final dev.hostops.metrics.OperatorMetrics metrics;
 
   public HostServiceReconciler(HostTargets targets, HostSessions sessions, ServiceSync sync, EventRecorder events,
-                               ExecutorService hostWork, Duration resync) {
+                               ExecutorService hostWork, Duration resync, dev.hostops.metrics.OperatorMetrics metrics) {
+    this.metrics = metrics;
     this.targets = targets;
     this.sessions = sessions;
     this.sync = sync;
@@ -353,6 +355,8 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
         : "HostsFailing", bad.isEmpty() ? "no host reports a problem" : String.join("; ", bad));
     status.conditions = conditions.list();
     service.setStatus(status);
+    metrics.service(service.getMetadata().getNamespace(), service.getMetadata().getName(),
+        !suspended && !wanted.isEmpty() && ready == wanted.size(), !bad.isEmpty());
     return UpdateControl.patchStatus(service).rescheduleAfter(progressing ? SETTLING : resync);
   }
 
@@ -367,6 +371,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
         .set("Progressing", false, "InvalidSpec", "nothing is applied until the spec is fixed")
         .set("Degraded", true, "InvalidSpec", message);
     status.conditions = conditions.list();
+    metrics.service(service.getMetadata().getNamespace(), service.getMetadata().getName(), false, true);
     status.hosts = previous.hosts;
     status.readyHosts = previous.readyHosts;
     service.setStatus(status);
@@ -441,6 +446,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       LOG.warn("hostservice={} {}", ServiceRenderer.owner(service), message);
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(CLEANUP_RETRY);
     }
+    metrics.serviceDeleted(service.getMetadata().getNamespace(), service.getMetadata().getName());
     return DeleteControl.defaultDelete();
   }
 

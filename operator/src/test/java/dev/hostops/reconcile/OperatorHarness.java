@@ -36,7 +36,14 @@ final class OperatorHarness implements AutoCloseable {
   final KubernetesClient client;
   final HostopsOperator operator;
 
+  final int metricsPort;
+
   OperatorHarness(Duration resync, Duration sshTimeout) throws Exception {
+    this(resync, sshTimeout, -1);
+  }
+
+  /** @param metricsPort 0 for a free port, -1 for no metrics endpoint */
+  OperatorHarness(Duration resync, Duration sshTimeout, int metricsPort) throws Exception {
     java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
         new KubernetesCrudDispatcher(List.of()), false);
@@ -48,8 +55,9 @@ final class OperatorHarness implements AutoCloseable {
             .resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
       }
     }
-    operator = new HostopsOperator(client, new OperatorConfig(resync, sshTimeout, 8, Set.of(), LOKI_URL));
-    operator.start();
+    operator = new HostopsOperator(client, new OperatorConfig(resync, sshTimeout, 8, Set.of(), LOKI_URL, metricsPort,
+        null));
+    this.metricsPort = operator.start();
   }
 
   Host addHost(TestHost testHost, String name, String user, Map<String, String> labels) {
