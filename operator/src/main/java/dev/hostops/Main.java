@@ -8,12 +8,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Entry point: {@code hostops run | render -f FILE… | local …}. */
 public final class Main {
-  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
   private static final String USAGE = """
       usage: hostops run                      run the operator against the cluster in KUBECONFIG / in-cluster
              hostops render [-n NS] -f FILE…  print every file the manifests put on each host (no cluster, no SSH)
@@ -25,6 +23,10 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    if ("json".equalsIgnoreCase(System.getenv("HOSTOPS_LOG_FORMAT"))) {
+      // before the first logger exists
+      System.setProperty("logback.configurationFile", "logback-json.xml");
+    }
     String command = args.length == 0 ? "" : args[0];
     switch (command) {
       case "run" -> run();
@@ -77,7 +79,7 @@ public final class Main {
       client.close();
       stopped.countDown();
     }));
-    LOG.info("hostops starting: api={} resync={}s namespaces={}", client.getMasterUrl(), config.resync().toSeconds(),
+    LoggerFactory.getLogger(Main.class).info("hostops starting: api={} resync={}s namespaces={}", client.getMasterUrl(), config.resync().toSeconds(),
         config.namespaces().isEmpty() ? "all" : config.namespaces());
     operator.start();
     stopped.await();

@@ -1,0 +1,51 @@
+{{- define "hostops.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "hostops.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "hostops.labels" -}}
+app.kubernetes.io/name: {{ include "hostops.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "hostops.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "hostops.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "hostops.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "hostops.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The rules hostops needs on the resources it manages: nothing more. */}}
+{{- define "hostops.rules" -}}
+- apiGroups: ["hostops.dev"]
+  resources: ["hosts", "hostservices", "logscrapes"]
+  verbs: ["get", "list", "watch", "patch", "update"]
+- apiGroups: ["hostops.dev"]
+  resources: ["hosts/status", "hostservices/status", "logscrapes/status"]
+  verbs: ["get", "patch", "update"]
+- apiGroups: ["hostops.dev"]
+  resources: ["hostservices/finalizers"]
+  verbs: ["update"]
+- apiGroups: [""]
+  resources: ["secrets", "configmaps"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end -}}
