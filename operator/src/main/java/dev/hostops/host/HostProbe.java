@@ -22,10 +22,13 @@ public final class HostProbe {
   /** Where hostops records, per service, who owns it and which files it wrote. */
   public static final String STATE_DIR = "/var/lib/hostops/services";
 
-  /** A service to look at, the files it should have, and whether it is a compose project. */
-  public record Request(String name, List<String> paths, boolean compose) {
+  /**
+   * A service to look at, the files it should have, whether it is a compose project, and image IDs
+   * whose repo digests the caller already knows (they are not looked up again: ~20 ms each probe).
+   */
+  public record Request(String name, List<String> paths, boolean compose, java.util.Set<String> knownImages) {
     public Request(String name, List<String> paths) {
-      this(name, paths, false);
+      this(name, paths, false, java.util.Set.of());
     }
   }
 
@@ -79,9 +82,18 @@ public final class HostProbe {
     if (!names.isEmpty()) {
       s.append("ci=$(docker inspect --type container -f 'container\t{{.Name}}\t{{.State.Status}}\t{{.State.StartedAt}}"
           + "\t{{.Image}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}'").append(names).append(" 2>/dev/null)\n");
+      java.util.Set<String> known = new java.util.TreeSet<>();
+      requests.forEach(r -> known.addAll(r.knownImages()));
+      s.append("known=").append(quote(" " + String.join(" ", known) + " ")).append('\n');
       s.append("""
-          [ -n "$ci" ] && printf '%s\\n' "$ci" && docker image inspect -f 'image\t{{.Id}}\t{{range .RepoDigests}}{{.}} {{end}}' \\
-            $(printf '%s\\n' "$ci" | cut -f5 | sort -u) 2>/dev/null
+          if [ -n "$ci" ]; then
+            printf '%s\\n' "$ci"
+            need=""
+            for id in $(printf '%s\\n' "$ci" | cut -f5 | sort -u); do
+              case "$known" in *" $id "*) ;; *) need="$need $id" ;; esac
+            done
+            [ -n "$need" ] && docker image inspect -f 'image\t{{.Id}}\t{{range .RepoDigests}}{{.}} {{end}}' $need 2>/dev/null
+          fi
           """);
     }
     s.append("exit 0\n");
@@ -90,13 +102,19 @@ public final class HostProbe {
 
   /** Parses the probe's output into one observation per requested service. */
   public static Map<String, ServiceObservation> parse(List<Request> requests, String output) {
+    return parse(requests, output, Map.of());
+  }
+
+  /** @param knownDigests repo digests by image ID for the images the requests said were known */
+  public static Map<String, ServiceObservation> parse(List<Request> requests, String output,
+                                                     Map<String, List<String>> knownDigests) {
     Map<String, String> owners = new HashMap<>();
     Map<String, List<String>> managed = new HashMap<>();
     Map<String, Map<String, FileState>> files = new HashMap<>();
     Map<String, UnitState> units = new HashMap<>();
     Map<String, String[]> containers = new HashMap<>();
     Map<String, String> compose = new HashMap<>();
-    Map<String, List<String>> imageDigests = new HashMap<>();
+    Map<String, List<String>> imageDigests = new HashMap<>(knownDigests);
     Map<String, String> unitBlock = new HashMap<>();
     java.util.Set<String> unsafe = new java.util.HashSet<>();
     for (String line : output.split("\n")) {

@@ -4,6 +4,7 @@ import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Brings one service on one host to its rendered state: probe, plan, apply only the difference.
@@ -11,6 +12,9 @@ import java.util.List;
  */
 public final class ServiceSync {
   private final Duration timeout;
+  /** Repo digests by image ID, per host: an image ID names fixed content, so its digests do not change. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Map<String, List<String>>> digests =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public ServiceSync(Duration timeout) {
     this.timeout = timeout;
@@ -34,25 +38,25 @@ public final class ServiceSync {
 
   /** One round trip: how the service looks on the host now. */
   public ServiceObservation probe(HostConnection host, RenderedService desired) throws HostUnreachableException {
-    return probe(host, List.of(request(desired))).get(0);
+    return probe(host, List.of(request(host, desired))).get(0);
   }
 
   /** One round trip: carries out the plan and returns how the service looks afterwards. */
   public ServiceObservation apply(HostConnection host, RenderedService desired, ApplyPlan plan)
       throws HostUnreachableException {
-    List<HostProbe.Request> probe = List.of(request(desired));
+    List<HostProbe.Request> probe = List.of(request(host, desired));
     ExecResult r = host.run(HostApplier.script(List.of(plan), probe), timeout);
     if (!r.ok()) {
       throw new ApplyFailedException("applying " + desired.name() + " on " + host.target().address()
           + " failed: " + lastLine(r.stderr()));
     }
-    return HostProbe.parse(probe, r.stdout()).get(desired.name());
+    return remember(host, HostProbe.parse(probe, r.stdout(), known(host))).get(desired.name());
   }
 
   public List<ServiceObservation> probe(HostConnection host, List<HostProbe.Request> requests)
       throws HostUnreachableException {
     ExecResult r = host.run(HostProbe.script(requests), timeout);
-    return List.copyOf(HostProbe.parse(requests, r.stdout()).values());
+    return List.copyOf(remember(host, HostProbe.parse(requests, r.stdout(), known(host))).values());
   }
 
   /** Removes the service from the host; true when something was removed. */
@@ -67,7 +71,27 @@ public final class ServiceSync {
 
   public static HostProbe.Request request(RenderedService desired) {
     return new HostProbe.Request(desired.name(), desired.files().stream().map(HostFile::path).toList(),
-        desired.compose());
+        desired.compose(), java.util.Set.of());
+  }
+
+  private HostProbe.Request request(HostConnection host, RenderedService desired) {
+    return new HostProbe.Request(desired.name(), desired.files().stream().map(HostFile::path).toList(),
+        desired.compose(), known(host).keySet());
+  }
+
+  private Map<String, List<String>> known(HostConnection host) {
+    return digests.getOrDefault(host.target().display(), Map.of());
+  }
+
+  private Map<String, ServiceObservation> remember(HostConnection host, Map<String, ServiceObservation> seen) {
+    Map<String, List<String>> cache = digests.computeIfAbsent(host.target().display(),
+        k -> new java.util.concurrent.ConcurrentHashMap<>());
+    seen.values().forEach(o -> {
+      if (o.container().imageId() != null && !o.container().repoDigests().isEmpty()) {
+        cache.put(o.container().imageId(), o.container().repoDigests());
+      }
+    });
+    return seen;
   }
 
   private static String lastLine(String text) {

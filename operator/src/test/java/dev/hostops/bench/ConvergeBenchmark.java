@@ -1,0 +1,143 @@
+package dev.hostops.bench;
+
+import dev.hostops.api.EnvVar;
+import dev.hostops.api.HostService;
+import dev.hostops.api.HostServiceSpec;
+import dev.hostops.api.LogSpec;
+import dev.hostops.host.HostConnection;
+import dev.hostops.host.ServiceSync;
+import dev.hostops.render.HostFile;
+import dev.hostops.render.RenderedService;
+import dev.hostops.render.ServiceRenderer;
+import dev.hostops.testhosts.TestHost;
+import dev.hostops.testhosts.TestHosts;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Converging 10 runbook-shaped services on one real host: hostops' probe/apply against Ansible
+ * (the tool a user would pick), each on a fresh host, same unit files. Prints numbers; asserts none.
+ * Not part of `mvn verify` (see the surefire excludes): run with bin/bench.
+ */
+class ConvergeBenchmark {
+  @RegisterExtension static final TestHosts HOSTS = new TestHosts();
+  private static final int SERVICES = 10;
+  private static final int NOOP_RUNS = 5;
+
+  static List<RenderedService> services(TestHost host) {
+    List<RenderedService> out = new ArrayList<>();
+    for (int i = 0; i < SERVICES; i++) {
+      HostService s = new HostService();
+      s.setMetadata(new ObjectMetaBuilder().withName("svc" + i).withNamespace("bench").build());
+      s.setSpec(new HostServiceSpec());
+      s.getSpec().image = host.image("hostops/demo:v1");
+      s.getSpec().hosts = List.of("h");
+      s.getSpec().ports = List.of((9000 + i) + ":80");
+      s.getSpec().env = List.of(new EnvVar("LOG_NAME", "svc" + i));
+      s.getSpec().logs = new LogSpec();
+      s.getSpec().logs.mount = true;
+      out.add(ServiceRenderer.render(s));
+    }
+    return out;
+  }
+
+  @Test
+  void hostopsAgainstAnsible() throws Exception {
+    TestHost forHostops = HOSTS.boot("bench-h");
+    List<RenderedService> services = services(forHostops);
+    ServiceSync sync = new ServiceSync(Duration.ofSeconds(120));
+    long t0 = System.nanoTime();
+    try (HostConnection c = HostConnection.open(forHostops.root(), Duration.ofSeconds(30))) {
+      long connected = System.nanoTime();
+      for (RenderedService s : services) {
+        sync.sync(c, s);
+      }
+      long first = System.nanoTime();
+      long[] noop = new long[NOOP_RUNS];
+      long trips = HostConnection.totalRoundTrips();
+      for (int r = 0; r < NOOP_RUNS; r++) {
+        long a = System.nanoTime();
+        for (RenderedService s : services) {
+          if (!sync.sync(c, s).plan().isNoop()) {
+            throw new AssertionError("second pass changed something");
+          }
+        }
+        noop[r] = System.nanoTime() - a;
+      }
+      long tripsPerPass = (HostConnection.totalRoundTrips() - trips) / NOOP_RUNS;
+      System.out.printf("%nhostops, %d services on one host:%n", SERVICES);
+      System.out.printf("  connect + auth                 %6d ms%n", ms(connected - t0));
+      System.out.printf("  first convergence              %6d ms (pulls and starts included)%n", ms(first - connected));
+      System.out.printf("  no-op pass (median of %d)       %6d ms, %d SSH round trips, nothing written%n", NOOP_RUNS,
+          ms(median(noop)), tripsPerPass);
+    }
+
+    TestHost forAnsible = HOSTS.boot("bench-a");
+    Path dir = Files.createTempDirectory("hostops-bench");
+    Path key = dir.resolve("id");
+    Files.writeString(key, forAnsible.privateKey());
+    Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Files.writeString(dir.resolve("known_hosts"), forAnsible.knownHosts() + "\n");
+    Files.writeString(dir.resolve("inventory"), "h ansible_host=127.0.0.1 ansible_port=" + forAnsible.port()
+        + " ansible_user=root ansible_ssh_private_key_file=" + key + " ansible_python_interpreter=/usr/bin/python3\n");
+    Files.writeString(dir.resolve("ansible.cfg"), "[defaults]\nhost_key_checking = True\n[ssh_connection]\npipelining = True\n"
+        + "ssh_args = -o UserKnownHostsFile=" + dir.resolve("known_hosts") + " -o ControlMaster=auto -o ControlPersist=60s\n");
+    StringBuilder play = new StringBuilder("- hosts: h\n  gather_facts: false\n  tasks:\n");
+    play.append("    - name: units\n      copy: {dest: \"/etc/systemd/system/{{ item.name }}\", content: \"{{ item.content }}\", mode: \"0644\"}\n")
+        .append("      loop:\n");
+    for (RenderedService s : services(forAnsible)) {
+      HostFile unit = s.files().get(0);
+      play.append("        - name: ").append(s.unitName()).append("\n          content: ")
+          .append(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(unit.contentAsText())).append('\n');
+    }
+    play.append("      register: units\n");
+    play.append("    - name: reload\n      systemd: {daemon_reload: true}\n      when: units.changed\n");
+    play.append("    - name: services\n      systemd: {name: \"{{ item }}\", enabled: true, state: started}\n      loop:\n");
+    for (int i = 0; i < SERVICES; i++) {
+      play.append("        - svc").append(i).append(".service\n");
+    }
+    Files.writeString(dir.resolve("play.yml"), play.toString());
+    long a1 = System.nanoTime();
+    run(dir, "ansible-playbook", "-i", "inventory", "play.yml");
+    long first = System.nanoTime() - a1;
+    long[] noop = new long[NOOP_RUNS];
+    for (int r = 0; r < NOOP_RUNS; r++) {
+      long a = System.nanoTime();
+      String out = run(dir, "ansible-playbook", "-i", "inventory", "play.yml");
+      if (!out.contains("changed=0")) {
+        throw new AssertionError("ansible changed something on a no-op run:\n" + out);
+      }
+      noop[r] = System.nanoTime() - a;
+    }
+    System.out.printf("Ansible (%s), same units, pipelining and ControlPersist on:%n", run(dir, "ansible", "--version")
+        .lines().findFirst().orElse("?"));
+    System.out.printf("  first convergence              %6d ms%n", ms(first));
+    System.out.printf("  no-op run (median of %d)        %6d ms%n%n", NOOP_RUNS, ms(median(noop)));
+  }
+
+  private static String run(Path dir, String... command) throws Exception {
+    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new AssertionError(String.join(" ", command) + " failed:\n" + out);
+    }
+    return out;
+  }
+
+  private static long ms(long nanos) {
+    return nanos / 1_000_000;
+  }
+
+  private static long median(long[] values) {
+    long[] v = values.clone();
+    java.util.Arrays.sort(v);
+    return v[v.length / 2];
+  }
+}
