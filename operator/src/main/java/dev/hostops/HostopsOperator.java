@@ -75,10 +75,6 @@ public final class HostopsOperator implements AutoCloseable {
     return port;
   }
 
-  public HostSessions sessions() {
-    return sessions;
-  }
-
   @Override
   public void close() {
     metrics.stop();

@@ -8,8 +8,6 @@ import dev.hostops.render.HostFile;
 import dev.hostops.render.References;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.HashMap;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceRenderer;
@@ -38,20 +36,9 @@ public final class RenderCommand {
         continue;
       }
       if (r instanceof Secret s) {
-        Map<String, byte[]> data = new HashMap<>();
-        if (s.getData() != null) {
-          s.getData().forEach((k, v) -> data.put(k, Base64.getDecoder().decode(v)));
-        }
-        if (s.getStringData() != null) {
-          s.getStringData().forEach((k, v) -> data.put(k, v.getBytes(StandardCharsets.UTF_8)));
-        }
-        secrets.put(s.getMetadata().getName(), data);
+        secrets.put(s.getMetadata().getName(), dev.hostops.reconcile.ServiceReferences.secretData(s));
       } else if (r instanceof ConfigMap c) {
-        Map<String, byte[]> data = new HashMap<>();
-        if (c.getData() != null) {
-          c.getData().forEach((k, v) -> data.put(k, v.getBytes(StandardCharsets.UTF_8)));
-        }
-        configMaps.put(c.getMetadata().getName(), data);
+        configMaps.put(c.getMetadata().getName(), dev.hostops.reconcile.ServiceReferences.configMapData(c));
       }
     }
     return new References(secrets, configMaps);

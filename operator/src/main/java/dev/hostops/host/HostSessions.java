@@ -2,7 +2,6 @@ package dev.hostops.host;
 
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +27,6 @@ public final class HostSessions implements AutoCloseable {
 
   private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
   private final Duration timeout;
-  private final AtomicLong connects = new AtomicLong();
   private final java.util.function.ObjLongConsumer<String> roundTrips;
 
   public HostSessions(Duration timeout) {
@@ -75,26 +73,7 @@ public final class HostSessions implements AutoCloseable {
     }
   }
 
-  /** Closes the connection of a host that is gone. */
-  public void forget(String hostKey) {
-    Slot slot = slots.remove(hostKey);
-    if (slot != null) {
-      slot.lock.lock();
-      try {
-        reset(slot);
-      } finally {
-        slot.lock.unlock();
-      }
-    }
-  }
-
-  /** How many SSH connections were opened since start. */
-  public long connects() {
-    return connects.get();
-  }
-
   private HostConnection open(String hostKey, SshTarget target) throws HostUnreachableException {
-    connects.incrementAndGet();
     HostConnection c = HostConnection.open(target, timeout);
     c.onRoundTrip(nanos -> roundTrips.accept(hostKey, nanos));
     return c;

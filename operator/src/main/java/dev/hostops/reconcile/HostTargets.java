@@ -7,7 +7,6 @@ import dev.hostops.host.SshTarget;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 
 /** Turns a Host resource and its key Secret into an {@link SshTarget}, or says clearly why not. */
@@ -44,12 +43,8 @@ public final class HostTargets {
       throw new InvalidHostException("spec.sshKeySecretRef: Secret " + ns + "/" + spec.sshKeySecretRef.name
           + " not found");
     }
-    String value = null;
-    if (secret.getData() != null && secret.getData().get(key) != null) {
-      value = new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
-    } else if (secret.getStringData() != null) {
-      value = secret.getStringData().get(key);
-    }
+    byte[] bytes = ServiceReferences.secretData(secret).get(key);
+    String value = bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
     if (value == null || value.isBlank()) {
       throw new InvalidHostException("spec.sshKeySecretRef: Secret " + ns + "/" + spec.sshKeySecretRef.name
           + " has no key '" + key + "'");

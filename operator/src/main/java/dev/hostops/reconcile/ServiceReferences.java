@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /** Which Secrets and ConfigMaps a HostService refers to, and their data from the informer caches. */
-final class ServiceReferences {
+public final class ServiceReferences {
   private ServiceReferences() {}
 
   static Set<String> secretNames(HostService service) {
@@ -74,7 +74,8 @@ final class ServiceReferences {
     return new References(s, c);
   }
 
-  private static Map<String, byte[]> secretData(Secret secret) {
+  /** A Secret's data and stringData, decoded. */
+  public static Map<String, byte[]> secretData(Secret secret) {
     Map<String, byte[]> data = new HashMap<>();
     if (secret.getData() != null) {
       secret.getData().forEach((k, v) -> data.put(k, Base64.getDecoder().decode(v)));
@@ -85,7 +86,8 @@ final class ServiceReferences {
     return data;
   }
 
-  private static Map<String, byte[]> configMapData(ConfigMap cm) {
+  /** A ConfigMap's data and binaryData. */
+  public static Map<String, byte[]> configMapData(ConfigMap cm) {
     Map<String, byte[]> data = new HashMap<>();
     if (cm.getData() != null) {
       cm.getData().forEach((k, v) -> data.put(k, v.getBytes(StandardCharsets.UTF_8)));

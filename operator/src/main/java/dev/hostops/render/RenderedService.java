@@ -31,11 +31,6 @@ public record RenderedService(String name, String owner, List<HostFile> files, L
     return name + ".timer";
   }
 
-  /** The unit hostops enables and keeps active: the timer for a scheduled service, else the service. */
-  public String mainUnit() {
-    return scheduled ? timerName() : unitName();
-  }
-
   /** Hash over every file's path, mode and content: the "applied hash" shown in status. */
   public String hash() {
     ByteArrayOutputStream all = new ByteArrayOutputStream();
