@@ -45,12 +45,14 @@ public final class HostopsOperator implements AutoCloseable {
       }
     });
     HostTargets targets = new HostTargets(client);
+    ServiceSync sync = new ServiceSync(config.sshTimeout());
+    dev.hostops.host.ProbeCache probes = new dev.hostops.host.ProbeCache();
     EventRecorder events = new EventRecorder(client);
     operator.register(new HostReconciler(targets, sessions, events, config.resync(), config.sshTimeout(),
-        config.lokiUrl(), metrics), c -> namespaces(c, config));
+        config.lokiUrl(), metrics, sync, probes), c -> namespaces(c, config));
     operator.register(new LogScrapeReconciler(config.resync()), c -> namespaces(c, config));
-    operator.register(new HostServiceReconciler(targets, sessions, new ServiceSync(config.sshTimeout()), events,
-        hostWork, config.resync(), metrics), c -> namespaces(c, config));
+    operator.register(new HostServiceReconciler(targets, sessions, sync, events, hostWork, config.resync(), metrics,
+        probes), c -> namespaces(c, config));
   }
 
   private static void namespaces(io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<?> c,

@@ -34,31 +34,51 @@ public final class HostProbe {
 
   private HostProbe() {}
 
-  public static String script(List<Request> requests) {
-    StringBuilder s = new StringBuilder();
-    s.append("S=").append(STATE_DIR).append('\n');
-    s.append("""
-        probe_files() {
-          n=$1; shift
-          printf 'owner\\t%s\\t%s\\n' "$n" "$(head -n1 "$S/$n/owner" 2>/dev/null)"
-          if [ -L "/root/$n" ] || { [ -e "/root/$n" ] && [ ! -d "/root/$n" ]; }; then printf 'unsafe\\t%s\\n' "$n"; fi
-          if [ -f "$S/$n/files" ]; then
-            while IFS= read -r p; do printf 'managed\\t%s\\t%s\\n' "$n" "$p"; done < "$S/$n/files"
+  private static final String PRELUDE = """
+      S=/var/lib/hostops/services
+      probe_files() {
+        n=$1; shift
+        printf 'owner\\t%s\\t%s\\n' "$n" "$(head -n1 "$S/$n/owner" 2>/dev/null)"
+        if [ -L "/root/$n" ] || { [ -e "/root/$n" ] && [ ! -d "/root/$n" ]; }; then printf 'unsafe\\t%s\\n' "$n"; fi
+        if [ -f "$S/$n/files" ]; then
+          while IFS= read -r p; do printf 'managed\\t%s\\t%s\\n' "$n" "$p"; done < "$S/$n/files"
+        fi
+        for p in "$@"; do
+          if [ -f "$p" ] && [ ! -L "$p" ]; then
+            printf 'file\\t%s\\t%s\\t%s\\t%s\\n' "$n" "$p" "$(stat -c %a "$p")" "$(sha256sum < "$p" | cut -c1-64)"
+          elif [ -e "$p" ] || [ -L "$p" ]; then
+            printf 'file\\t%s\\t%s\\tother\\t-\\n' "$n" "$p"
+          else
+            printf 'file\\t%s\\t%s\\t-\\t-\\n' "$n" "$p"
           fi
-          for p in "$@"; do
-            if [ -f "$p" ] && [ ! -L "$p" ]; then
-              printf 'file\\t%s\\t%s\\t%s\\t%s\\n' "$n" "$p" "$(stat -c %a "$p")" "$(sha256sum < "$p" | cut -c1-64)"
-            elif [ -e "$p" ] || [ -L "$p" ]; then
-              printf 'file\\t%s\\t%s\\tother\\t-\\n' "$n" "$p"
-            else
-              printf 'file\\t%s\\t%s\\t-\\t-\\n' "$n" "$p"
-            fi
-          done
-        }
-        """);
-    if (requests.isEmpty()) {
-      return s.toString();
-    }
+        done
+      }
+      probe_compose() {
+        printf 'cproj\\t%s\\t%s\\n' "$1" "$(docker ps -a --filter "label=com.docker.compose.project=$1" --format '{{.State}}' 2>/dev/null | tr '\\n' ' ')"
+      }
+      probe_units() {
+        [ $# -gt 0 ] || return 0
+        systemctl show --property=Id,LoadState,ActiveState,SubState,UnitFileState,Result,ExecMainStatus,ExecMainExitTimestamp,LastTriggerUSec,NextElapseUSecRealtime "$@" | sed 's/^/unit\\t/'
+      }
+      probe_containers() {
+        [ $# -gt 0 ] || return 0
+        ci=$(docker inspect --type container -f 'container\t{{.Name}}\t{{.State.Status}}\t{{.State.StartedAt}}\t{{.Image}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$@" 2>/dev/null)
+        [ -n "$ci" ] || return 0
+        printf '%s\\n' "$ci"
+        need=""
+        for id in $(printf '%s\\n' "$ci" | cut -f5 | sort -u); do
+          case "$known" in *" $id "*) ;; *) need="$need $id" ;; esac
+        done
+        [ -n "$need" ] && docker image inspect -f 'image\t{{.Id}}\t{{range .RepoDigests}}{{.}} {{end}}' $need 2>/dev/null
+        return 0
+      }
+      """;
+
+  public static String script(List<Request> requests) {
+    StringBuilder s = new StringBuilder(PRELUDE);
+    java.util.Set<String> known = new java.util.TreeSet<>();
+    requests.forEach(r -> known.addAll(r.knownImages()));
+    s.append("known=").append(quote(" " + String.join(" ", known) + " ")).append('\n');
     StringBuilder units = new StringBuilder();
     StringBuilder names = new StringBuilder();
     for (Request r : requests) {
@@ -69,35 +89,58 @@ public final class HostProbe {
       s.append('\n');
       units.append(' ').append(quote(r.name() + ".service")).append(' ').append(quote(r.name() + ".timer"));
       if (r.compose()) {
-        s.append("printf 'compose\\t%s\\t%s\\n' ").append(quote(r.name()))
-            .append(" \"$(docker ps -a --filter label=com.docker.compose.project=").append(quote(r.name()))
-            .append(" --format '{{.State}}' 2>/dev/null | tr '\\n' ' ')\"\n");
+        s.append("probe_compose ").append(quote(r.name())).append('\n');
       } else {
         names.append(' ').append(quote(r.name()));
       }
     }
-    s.append("systemctl show --property=Id,LoadState,ActiveState,SubState,UnitFileState,Result,ExecMainStatus,"
-        + "ExecMainExitTimestamp,LastTriggerUSec,NextElapseUSecRealtime").append(units)
-        .append(" | sed 's/^/unit\\t/'\n");
-    if (!names.isEmpty()) {
-      s.append("ci=$(docker inspect --type container -f 'container\t{{.Name}}\t{{.State.Status}}\t{{.State.StartedAt}}"
-          + "\t{{.Image}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}'").append(names).append(" 2>/dev/null)\n");
-      java.util.Set<String> known = new java.util.TreeSet<>();
-      requests.forEach(r -> known.addAll(r.knownImages()));
-      s.append("known=").append(quote(" " + String.join(" ", known) + " ")).append('\n');
-      s.append("""
-          if [ -n "$ci" ]; then
-            printf '%s\\n' "$ci"
-            need=""
-            for id in $(printf '%s\\n' "$ci" | cut -f5 | sort -u); do
-              case "$known" in *" $id "*) ;; *) need="$need $id" ;; esac
-            done
-            [ -n "$need" ] && docker image inspect -f 'image\t{{.Id}}\t{{range .RepoDigests}}{{.}} {{end}}' $need 2>/dev/null
-          fi
-          """);
-    }
+    s.append("probe_units").append(units).append('\n');
+    s.append("probe_containers").append(names).append('\n');
     s.append("exit 0\n");
     return s.toString();
+  }
+
+  /**
+   * Every service hostops installed on the host, found from its records: files, units and
+   * containers in one go. This is the per-host drift check; one round trip for the whole host.
+   */
+  public static String scriptAll(java.util.Set<String> knownImages) {
+    return PRELUDE + "known=" + quote(" " + String.join(" ", new java.util.TreeSet<>(knownImages)) + " ") + "\n"
+        + """
+        units=""; names=""
+        for d in "$S"/*/; do
+          [ -d "$d" ] || continue
+          n=$(basename "$d")
+          case "$n" in *[!a-z0-9-]*|"") continue ;; esac
+          set --
+          if [ -f "$d/files" ]; then while IFS= read -r p; do set -- "$@" "$p"; done < "$d/files"; fi
+          probe_files "$n" "$@"
+          units="$units $n.service $n.timer"
+          if [ -f "/root/$n/compose.yaml" ]; then probe_compose "$n"; else names="$names $n"; fi
+        done
+        probe_units $units
+        probe_containers $names
+        exit 0
+        """;
+  }
+
+  /** Parses {@link #scriptAll}: the services are the ones the host reported. */
+  public static Map<String, ServiceObservation> parseAll(String output, Map<String, List<String>> knownDigests) {
+    Map<String, List<String>> paths = new LinkedHashMap<>();
+    java.util.Set<String> compose = new java.util.HashSet<>();
+    for (String line : output.split("\n")) {
+      String[] f = line.split("\t", -1);
+      if (f[0].equals("owner") && f.length > 1) {
+        paths.computeIfAbsent(f[1], k -> new ArrayList<>());
+      } else if (f[0].equals("managed") && f.length > 2) {
+        paths.computeIfAbsent(f[1], k -> new ArrayList<>()).add(f[2]);
+      } else if (f[0].equals("cproj") && f.length > 1) {
+        compose.add(f[1]);
+      }
+    }
+    List<Request> requests = new ArrayList<>();
+    paths.forEach((name, p) -> requests.add(new Request(name, p, compose.contains(name), java.util.Set.of())));
+    return parse(requests, output, knownDigests);
   }
 
   /** Parses the probe's output into one observation per requested service. */
@@ -137,7 +180,7 @@ public final class HostProbe {
           }
         }
         case "container" -> containers.put(f[1].startsWith("/") ? f[1].substring(1) : f[1], f);
-        case "compose" -> compose.put(f[1], f.length > 2 ? f[2].strip() : "");
+        case "cproj" -> compose.put(f[1], f.length > 2 ? f[2].strip() : "");
         case "image" -> imageDigests.put(f[1], f.length > 2 && !f[2].isBlank() ? List.of(f[2].strip().split(" ")) : List.of());
         default -> { }
       }

@@ -36,6 +36,18 @@ public final class ServiceSync {
     return new Result(plan, apply(host, desired, plan), 2);
   }
 
+  /** What one round trip learned: the output of a leading script, and every service on the host. */
+  public record HostSnapshot(String output, Map<String, ServiceObservation> services) {}
+
+  /**
+   * One round trip: runs {@code leading} (e.g. the host facts) and then probes every service hostops
+   * installed on the host.
+   */
+  public HostSnapshot snapshot(HostConnection host, String leading) throws HostUnreachableException {
+    ExecResult r = host.run(leading + "\n" + HostProbe.scriptAll(known(host).keySet()), timeout);
+    return new HostSnapshot(r.stdout(), remember(host, HostProbe.parseAll(r.stdout(), known(host))));
+  }
+
   /** One round trip: how the service looks on the host now. */
   public ServiceObservation probe(HostConnection host, RenderedService desired) throws HostUnreachableException {
     return probe(host, List.of(request(host, desired))).get(0);

@@ -43,10 +43,15 @@ public final class HostReconciler implements Reconciler<Host> {
   private final Duration timeout;
   private final String lokiUrl;
   private final dev.hostops.metrics.OperatorMetrics metrics;
+  private final dev.hostops.host.ServiceSync sync;
+  private final dev.hostops.host.ProbeCache probes;
 
   public HostReconciler(HostTargets targets, HostSessions sessions, EventRecorder events, Duration resync,
-                        Duration timeout, String lokiUrl, dev.hostops.metrics.OperatorMetrics metrics) {
+                        Duration timeout, String lokiUrl, dev.hostops.metrics.OperatorMetrics metrics,
+                        dev.hostops.host.ServiceSync sync, dev.hostops.host.ProbeCache probes) {
     this.metrics = metrics;
+    this.sync = sync;
+    this.probes = probes;
     this.targets = targets;
     this.sessions = sessions;
     this.events = events;
@@ -76,11 +81,14 @@ public final class HostReconciler implements Reconciler<Host> {
     try {
       SshTarget target = targets.resolve(host);
       HostConnection[] used = new HostConnection[1];
-      ExecResult probe = sessions.with(key, target, c -> {
+      // facts and every service's state in one round trip: the per-host drift check
+      long started = System.nanoTime();
+      dev.hostops.host.ServiceSync.HostSnapshot probe = sessions.with(key, target, c -> {
         used[0] = c;
-        return c.run(HostFacts.SCRIPT, timeout);
+        return sync.snapshot(c, HostFacts.SCRIPT);
       });
-      HostFacts facts = HostFacts.parse(probe.stdout());
+      probes.putAll(key, probe.services(), started);
+      HostFacts facts = HostFacts.parse(probe.output());
       status.reachable = true;
       status.hostKeyFingerprint = used[0].hostKeyFingerprint();
       status.os = facts.os();
@@ -95,11 +103,14 @@ public final class HostReconciler implements Reconciler<Host> {
       conditions.set("Reachable", true, "Connected", "SSH as " + target.user() + ", host key " + status.hostKeyFingerprint);
       conditions.set("Ready", docker, docker ? "Ready" : "DockerUnavailable", status.message);
     } catch (HostTargets.InvalidHostException e) {
+      probes.invalidate(key);
       unreachable(host, status, conditions, "InvalidSpec", e.getMessage(), previous);
     } catch (HostKeyMismatchException e) {
+      probes.invalidate(key);
       status.hostKeyFingerprint = e.presentedFingerprint();
       unreachable(host, status, conditions, "HostKeyMismatch", e.getMessage(), previous);
     } catch (HostUnreachableException e) {
+      probes.invalidate(key);
       unreachable(host, status, conditions, "Unreachable", e.getMessage(), previous);
     }
     status.conditions = conditions.list();

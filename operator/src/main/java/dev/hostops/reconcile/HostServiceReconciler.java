@@ -69,10 +69,13 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
   private final ExecutorService hostWork;
   private final Duration resync;
   private final dev.hostops.metrics.OperatorMetrics metrics;
+  private final dev.hostops.host.ProbeCache probes;
 
   public HostServiceReconciler(HostTargets targets, HostSessions sessions, ServiceSync sync, EventRecorder events,
-                               ExecutorService hostWork, Duration resync, dev.hostops.metrics.OperatorMetrics metrics) {
+                               ExecutorService hostWork, Duration resync, dev.hostops.metrics.OperatorMetrics metrics,
+                               dev.hostops.host.ProbeCache probes) {
     this.metrics = metrics;
+    this.probes = probes;
     this.targets = targets;
     this.sessions = sessions;
     this.sync = sync;
@@ -124,6 +127,10 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     ServiceObservation seen;
     ApplyPlan plan;
     ServiceOnHost entry;
+
+    String name(HostService service) {
+      return service.getMetadata().getName();
+    }
 
     Target(String name, Host host, ServiceOnHost before, String image) {
       this.name = name;
@@ -202,7 +209,22 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     }
     try {
       t.ssh = targets.resolve(t.host);
-      t.seen = sessions.with(HostTargets.key(t.host), t.ssh, c -> sync.probe(c, t.desired));
+      // Nothing changed in the spec since this host was last brought in line: the Host's per-host
+      // drift check (one round trip for all its services) says how it looks now. Anything else probes.
+      boolean unchanged = t.before != null && t.desired.hash().equals(t.before.appliedHash)
+          && Objects.equals(service.getMetadata().getGeneration(), service.getStatus() == null ? null
+          : service.getStatus().observedGeneration)
+          && List.of("Running", "Scheduled", "Suspended").contains(t.before.state);
+      var cached = unchanged
+          ? probes.get(HostTargets.key(t.host), t.name(service), resync.multipliedBy(3).dividedBy(2))
+          : java.util.Optional.<ServiceObservation>empty();
+      if (cached.isPresent()) {
+        t.seen = cached.get();
+      } else {
+        long started = System.nanoTime();
+        t.seen = sessions.with(HostTargets.key(t.host), t.ssh, c -> sync.probe(c, t.desired));
+        probes.put(HostTargets.key(t.host), t.name(service), t.seen, started);
+      }
       t.plan = ApplyPlanner.plan(t.desired, t.seen);
       t.entry = null;
     } catch (HostTargets.InvalidHostException e) {
@@ -298,7 +320,9 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       }
       ServiceObservation after = t.seen;
       if (!plan.isNoop()) {
+        long started = System.nanoTime();
         after = sessions.with(HostTargets.key(t.host), t.ssh, c -> sync.apply(c, t.desired, plan));
+        probes.put(HostTargets.key(t.host), t.name(service), after, started);
         events.normal(service, "Applied", "on " + t.name + ": " + plan.describe());
         LOG.info("hostservice={} host={} {}", ServiceRenderer.owner(service), t.name, plan.describe());
       }
