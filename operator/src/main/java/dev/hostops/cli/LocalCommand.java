@@ -162,7 +162,7 @@ public final class LocalCommand {
     b.append(String.format("%n%-20s %-48s %-6s %-20s%n", "HOSTSERVICE", "IMAGE", "HOSTS", "READY"));
     for (HostService s : client.resources(HostService.class).inNamespace(NS).list().getItems().stream()
         .sorted(java.util.Comparator.comparing(h -> h.getMetadata().getName())).toList()) {
-      b.append(String.format("%-20s %-48s %-6s %-20s%n", s.getMetadata().getName(), s.getSpec().image,
+      b.append(String.format("%-20s %-48s %-6s %-20s%n", s.getMetadata().getName(), s.getSpec().image == null ? "(compose)" : s.getSpec().image,
           s.getStatus() == null || s.getStatus().readyHosts == null ? "" : s.getStatus().readyHosts,
           condition(s, "Ready")));
     }
