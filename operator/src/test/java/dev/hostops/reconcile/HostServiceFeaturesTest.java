@@ -131,6 +131,13 @@ class HostServiceFeaturesTest {
     assertTrue(message(k8s.get("museum"), "Degraded").contains("spec.files[0].secretRef: Secret nope not found"));
     assertEquals("db:\n  password: rotated", a.shOk("cat /root/museum/credentials.yaml"));
 
+    String events = describe(k8s.client.v1().events().inNamespace(OperatorHarness.NS).list().getItems());
+    assertTrue(events.contains("wrote /root/museum/credentials.yaml"), "events say what was done");
+    for (String secret : List.of("s3cr3t", "rotated", "tok'en", "$pecial")) {
+      assertFalse(events.contains(secret), "no secret in events: " + secret);
+      assertFalse(describe(k8s.get("museum")).contains(secret), "no secret in status: " + secret);
+    }
+
     k8s.delete("museum");
     Await.until(WAIT, () -> k8s.get("museum") == null, () -> describe(k8s.get("museum")));
     assertFalse(a.sh("test -e /root/museum").ok(), "files removed with the service");
