@@ -34,7 +34,8 @@ final class OperatorHarness implements AutoCloseable {
   static final String LOKI_URL = "http://loki.test:3100/loki/api/v1/push";
   final KubernetesMockServer server;
   final KubernetesClient client;
-  final HostopsOperator operator;
+  HostopsOperator operator;
+  private final OperatorConfig config;
 
   final int metricsPort;
 
@@ -55,8 +56,8 @@ final class OperatorHarness implements AutoCloseable {
             .resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
       }
     }
-    operator = new HostopsOperator(client, new OperatorConfig(resync, sshTimeout, 8, Set.of(), LOKI_URL, metricsPort,
-        null));
+    config = new OperatorConfig(resync, sshTimeout, 8, Set.of(), LOKI_URL, metricsPort, null);
+    operator = new HostopsOperator(client, config);
     this.metricsPort = operator.start();
   }
 
@@ -142,6 +143,13 @@ final class OperatorHarness implements AutoCloseable {
 
   static String describe(Object o) {
     return o == null ? "null" : io.fabric8.kubernetes.client.utils.Serialization.asYaml(o);
+  }
+
+  /** Stops the operator wherever it is and starts a new one, as a crashed and rescheduled pod would. */
+  void restartOperator() {
+    operator.close();
+    operator = new HostopsOperator(client, config);
+    operator.start();
   }
 
   @Override

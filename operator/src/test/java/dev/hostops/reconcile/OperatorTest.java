@@ -161,6 +161,22 @@ class OperatorTest {
   }
 
   @Test
+  void restartingTheOperatorMidReconcileIsHarmless() throws Exception {
+    HostService svc = k8s.service("restarted", two.image("hostops/demo:v2"), "two");
+    svc.getSpec().env = List.of(new EnvVar("MESSAGE", "survives a restart"));
+    k8s.client.resource(svc).create();
+    Await.until(WAIT, () -> two.sh("test -e /var/lib/hostops/services/restarted/owner").ok(), () -> "no record yet");
+    k8s.restartOperator(); // while the first apply is pulling and starting
+    HostService s = awaitReady("restarted");
+    assertEquals("Running", on(s, "two").state);
+    assertEquals("1", two.shOk("docker ps -q --filter name=^restarted$ | wc -l"), "one container");
+    assertTrue(two.shOk("cat /etc/systemd/system/restarted.service").contains("MESSAGE=survives a restart\""));
+    assertEquals("", two.shOk("ls -a /etc/systemd/system | grep '^.hostops' || true"), "no temp file left behind");
+    k8s.client.resource(k8s.get("restarted")).delete();
+    Await.until(WAIT, () -> k8s.get("restarted") == null, () -> describe(k8s.get("restarted")));
+  }
+
+  @Test
   void aHostThatIsDownIsReportedAndRecovers() {
     k8s.client.resource(k8s.service("flaky", three.image("hostops/demo:v1"), "three")).create();
     awaitReady("flaky");
