@@ -34,7 +34,6 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -236,73 +235,24 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     }
   }
 
-  /**
-   * Holds back plans that would replace a running, healthy container while the hosts already changed
-   * are not yet healthy, or when one of them failed. Returns why the rollout is halted, or null.
-   */
+  /** Marks the hosts the rollout holds back as Waiting; returns why it halted, or null. */
   private String rollout(HostService service, List<Target> all) {
     RolloutSpec rollout = service.getSpec().rolloutOrDefault();
-    int minReady = rollout.minReadySecondsOrDefault();
     List<Target> probed = all.stream().filter(t -> t.entry == null && t.plan != null).toList();
-    String halted = null;
-    int settling = 0;
+    Rollout.Decision decision = Rollout.decide(probed.stream()
+            .map(t -> new Rollout.Candidate(t.name, t.plan, t.seen, t.desired.scheduled() || t.desired.suspended()))
+            .toList(),
+        rollout.maxUnavailableOrDefault(), rollout.minReadySecondsOrDefault(), Instant.now());
     for (Target t : probed) {
-      boolean onNewVersion = t.plan.writes().isEmpty() && t.plan.removals().isEmpty() && t.plan.refusal() == null;
-      boolean changedBefore = t.before != null && t.before.appliedHash != null
-          && !t.before.appliedHash.equals(t.desired.hash());
-      if (!onNewVersion || t.desired.scheduled() || t.desired.suspended()) {
-        continue;
-      }
-      String health = health(t.seen, minReady);
-      if ("failed".equals(health) && (changedBefore || t.before == null || !"Running".equals(t.before.state))) {
-        halted = "rollout halted: " + t.name + " failed after the change; hosts not yet changed keep the previous version";
-      } else if ("settling".equals(health)) {
-        settling++;
-      }
-    }
-    int budget = rollout.maxUnavailableOrDefault() - settling;
-    for (Target t : probed.stream().sorted(Comparator.comparing(t -> t.name)).toList()) {
-      boolean disruptive = t.plan.restartsService() && t.seen.unit().isActive() && t.seen.container().isRunning()
-          && !t.plan.writes().isEmpty();
-      if (!disruptive) {
-        continue;
-      }
-      if (halted != null || budget <= 0) {
+      if (decision.held().contains(t.name)) {
         t.entry = observed(t, t.seen);
         t.entry.state = "Waiting";
-        t.entry.message = halted != null ? halted : "waiting for the rollout (maxUnavailable "
-            + rollout.maxUnavailableOrDefault() + ")";
+        t.entry.message = decision.halted() != null ? decision.halted()
+            : "waiting for the rollout (maxUnavailable " + rollout.maxUnavailableOrDefault() + ")";
         t.entry.appliedHash = t.before == null ? null : t.before.appliedHash;
-        continue;
-      }
-      budget--;
-    }
-    return halted;
-  }
-
-  /** healthy, settling (started less than minReady seconds ago, or health check starting), or failed. */
-  private static String health(ServiceObservation seen, int minReadySeconds) {
-    if ("unhealthy".equals(seen.container().health())) {
-      return "failed";
-    }
-    if ("failed".equals(seen.unit().activeState())
-        || !seen.unit().isStartingOrStopping() && !(seen.unit().isActive() && seen.container().isRunning())) {
-      return "failed";
-    }
-    if (!seen.unit().isActive() || !seen.container().isRunning() || "starting".equals(seen.container().health())) {
-      return "settling";
-    }
-    String started = seen.container().startedAt();
-    if (started != null && !started.isEmpty()) {
-      try {
-        if (OffsetDateTime.parse(started).toInstant().plusSeconds(minReadySeconds).isAfter(Instant.now())) {
-          return "settling";
-        }
-      } catch (RuntimeException e) {
-        // an unparsable timestamp does not hold the rollout up
       }
     }
-    return "healthy";
+    return decision.halted();
   }
 
   private void apply(HostService service, Target t) {
