@@ -61,8 +61,7 @@ class HostServiceFeaturesTest {
   }
 
   private static HostService awaitReady(String name) {
-    Await.until(WAIT, () -> ready(k8s.get(name)), () -> describe(k8s.get(name)));
-    return k8s.get(name);
+    return k8s.awaitReady(name, WAIT);
   }
 
   private static String image(String tag) {

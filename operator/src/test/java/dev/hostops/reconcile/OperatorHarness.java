@@ -115,6 +115,12 @@ final class OperatorHarness implements AutoCloseable {
     client.resource(get(name)).delete();
   }
 
+  /** Waits until the service is Ready for its current generation, and returns it. */
+  HostService awaitReady(String name, Duration timeout) {
+    Await.until(timeout, () -> ready(get(name)), () -> describe(get(name)));
+    return get(name);
+  }
+
   static dev.hostops.api.ServiceOnHost on(HostService s, String host) {
     return s.getStatus().hosts.stream().filter(h -> host.equals(h.host)).findFirst().orElseThrow();
   }

@@ -2,6 +2,7 @@ package dev.hostops.reconcile;
 
 import static dev.hostops.reconcile.OperatorHarness.NS;
 import static dev.hostops.reconcile.OperatorHarness.describe;
+import static dev.hostops.reconcile.OperatorHarness.on;
 import static dev.hostops.reconcile.OperatorHarness.ready;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -54,12 +55,7 @@ class OperatorTest {
   }
 
   private static HostService awaitReady(String name) {
-    Await.until(WAIT, () -> ready(k8s.get(name)), () -> describe(k8s.get(name)));
-    return k8s.get(name);
-  }
-
-  private static ServiceOnHost on(HostService s, String host) {
-    return s.getStatus().hosts.stream().filter(h -> host.equals(h.host)).findFirst().orElseThrow();
+    return k8s.awaitReady(name, WAIT);
   }
 
   @Test
