@@ -4,7 +4,7 @@ import dev.hostops.host.ServiceObservation.FileState;
 import dev.hostops.host.ServiceObservation.UnitState;
 import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
-import dev.hostops.render.ServiceRenderer;
+import dev.hostops.render.ServiceLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -120,6 +120,6 @@ public final class ApplyPlanner {
   }
 
   static boolean isUnitFile(String path) {
-    return path.startsWith(ServiceRenderer.UNIT_DIR + "/");
+    return path.startsWith(ServiceLayout.UNIT_DIR + "/");
   }
 }

@@ -16,7 +16,7 @@ public final class HostSessions implements AutoCloseable {
 
   /** Work done over a connection. */
   public interface Work<T> {
-    T run(HostConnection connection) throws HostUnreachableException;
+    T run(HostConnection connection) throws HostException;
   }
 
   private static final class Slot {
@@ -43,7 +43,7 @@ public final class HostSessions implements AutoCloseable {
    * Runs work against the host known as {@code hostKey} (namespace/name of the Host resource).
    * A reused connection that turns out dead is replaced once; a fresh one that fails is reported.
    */
-  public <T> T with(String hostKey, SshTarget target, Work<T> work) throws HostUnreachableException {
+  public <T> T with(String hostKey, SshTarget target, Work<T> work) throws HostException {
     Slot slot = slots.computeIfAbsent(hostKey, k -> new Slot());
     slot.lock.lock();
     try {
@@ -56,8 +56,6 @@ public final class HostSessions implements AutoCloseable {
       }
       try {
         return work.run(slot.connection);
-      } catch (ServiceSync.ApplyFailedException e) {
-        throw e;
       } catch (HostUnreachableException e) {
         reset(slot);
         if (fresh) {

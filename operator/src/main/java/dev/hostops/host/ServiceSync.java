@@ -27,7 +27,7 @@ public final class ServiceSync {
    */
   public record Result(ApplyPlan plan, ServiceObservation seen, int roundTrips) {}
 
-  public Result sync(HostConnection host, RenderedService desired) throws HostUnreachableException {
+  public Result sync(HostConnection host, RenderedService desired) throws HostException {
     ServiceObservation before = probe(host, desired);
     ApplyPlan plan = ApplyPlanner.plan(desired, before);
     if (plan.isNoop() || plan.refusal() != null) {
@@ -55,7 +55,7 @@ public final class ServiceSync {
 
   /** One round trip: carries out the plan and returns how the service looks afterwards. */
   public ServiceObservation apply(HostConnection host, RenderedService desired, ApplyPlan plan)
-      throws HostUnreachableException {
+      throws HostException {
     List<HostProbe.Request> probe = List.of(request(host, desired));
     ExecResult r = host.run(HostApplier.script(List.of(plan), probe), timeout);
     if (!r.ok()) {
@@ -72,18 +72,13 @@ public final class ServiceSync {
   }
 
   /** Removes the service from the host; true when something was removed. */
-  public boolean remove(HostConnection host, String name, String owner) throws HostUnreachableException {
+  public boolean remove(HostConnection host, String name, String owner) throws HostException {
     ExecResult r = host.run(HostApplier.removalScript(name, owner), timeout);
     if (!r.ok()) {
       throw new ApplyFailedException("removing " + name + " from " + host.target().address() + " failed: "
           + lastLine(r.stderr()));
     }
     return r.stdout().strip().equals("removed");
-  }
-
-  public static HostProbe.Request request(RenderedService desired) {
-    return new HostProbe.Request(desired.name(), desired.files().stream().map(HostFile::path).toList(),
-        desired.compose(), java.util.Set.of());
   }
 
   private HostProbe.Request request(HostConnection host, RenderedService desired) {
@@ -112,10 +107,13 @@ public final class ServiceSync {
     return nl < 0 ? t : t.substring(nl + 1);
   }
 
-  /** The host answered, but the apply script failed; the message is the host's last error line. */
-  public static final class ApplyFailedException extends HostUnreachableException {
+  /**
+   * The host answered, but the apply script failed; the message is the host's last error line. Not a
+   * connection problem: the connection stays open and the failure is reported as Error, not Unreachable.
+   */
+  public static final class ApplyFailedException extends HostException {
     public ApplyFailedException(String message) {
-      super(message, null);
+      super(message);
     }
   }
 }

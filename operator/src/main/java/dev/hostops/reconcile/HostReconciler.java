@@ -19,7 +19,7 @@ import dev.hostops.host.HostConnection;
 import dev.hostops.host.HostFacts;
 import dev.hostops.host.HostKeyMismatchException;
 import dev.hostops.host.HostSessions;
-import dev.hostops.host.HostUnreachableException;
+import dev.hostops.host.HostException;
 import dev.hostops.host.SshTarget;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -109,7 +109,7 @@ public final class HostReconciler implements Reconciler<Host> {
       probes.invalidate(key);
       status.hostKeyFingerprint = e.presentedFingerprint();
       unreachable(host, status, conditions, "HostKeyMismatch", e.getMessage(), previous);
-    } catch (HostUnreachableException e) {
+    } catch (HostException e) {
       probes.invalidate(key);
       unreachable(host, status, conditions, "Unreachable", e.getMessage(), previous);
     }
@@ -174,7 +174,7 @@ public final class HostReconciler implements Reconciler<Host> {
           + (reloaded ? ", reloaded " + agent.containerOrDefault() : ", " + agent.containerOrDefault() + " not running");
       events.normal(host, "LogConfigApplied", message);
       LOG.info("host={} {}", key, message);
-    } catch (HostUnreachableException e) {
+    } catch (HostException e) {
       return logProblem(host, before, "writing " + config.path() + " failed: " + e.getMessage());
     }
     return ls;

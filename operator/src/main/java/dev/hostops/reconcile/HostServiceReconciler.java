@@ -9,7 +9,7 @@ import dev.hostops.host.ApplyPlan;
 import dev.hostops.host.ApplyPlanner;
 import dev.hostops.host.HostKeyMismatchException;
 import dev.hostops.host.HostSessions;
-import dev.hostops.host.HostUnreachableException;
+import dev.hostops.host.HostException;
 import dev.hostops.host.ServiceObservation;
 import dev.hostops.host.ServiceSync;
 import dev.hostops.host.SshTarget;
@@ -127,10 +127,6 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     ApplyPlan plan;
     ServiceOnHost entry;
 
-    String name(HostService service) {
-      return service.getMetadata().getName();
-    }
-
     Target(String name, Host host, ServiceOnHost before, String image) {
       this.name = name;
       this.host = host;
@@ -215,14 +211,14 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
           : service.getStatus().observedGeneration)
           && List.of("Running", "Scheduled", "Suspended").contains(t.before.state);
       var cached = unchanged
-          ? probes.get(HostTargets.key(t.host), t.name(service), resync.multipliedBy(3).dividedBy(2))
+          ? probes.get(HostTargets.key(t.host), service.getMetadata().getName(), resync.multipliedBy(3).dividedBy(2))
           : java.util.Optional.<ServiceObservation>empty();
       if (cached.isPresent()) {
         t.seen = cached.get();
       } else {
         long started = System.nanoTime();
         t.seen = sessions.with(HostTargets.key(t.host), t.ssh, c -> sync.probe(c, t.desired));
-        probes.put(HostTargets.key(t.host), t.name(service), t.seen, started);
+        probes.put(HostTargets.key(t.host), service.getMetadata().getName(), t.seen, started);
       }
       t.plan = ApplyPlanner.plan(t.desired, t.seen);
       t.entry = null;
@@ -230,7 +226,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       t.entry = failure(service, t, "Unreachable", "Host " + t.name + " " + e.getMessage());
     } catch (HostKeyMismatchException e) {
       t.entry = failure(service, t, "Unreachable", "unreachable: " + e.getMessage());
-    } catch (HostUnreachableException e) {
+    } catch (HostException e) {
       t.entry = failure(service, t, "Unreachable", "unreachable: " + e.getMessage());
     }
   }
@@ -272,7 +268,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       if (!plan.isNoop()) {
         long started = System.nanoTime();
         after = sessions.with(HostTargets.key(t.host), t.ssh, c -> sync.apply(c, t.desired, plan));
-        probes.put(HostTargets.key(t.host), t.name(service), after, started);
+        probes.put(HostTargets.key(t.host), service.getMetadata().getName(), after, started);
         events.normal(service, "Applied", "on " + t.name + ": " + plan.describe());
         LOG.info("hostservice={} host={} {}", ServiceRenderer.owner(service), t.name, plan.describe());
       }
@@ -288,7 +284,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       }
     } catch (ServiceSync.ApplyFailedException e) {
       t.entry = failure(service, t, "Error", e.getMessage());
-    } catch (HostUnreachableException e) {
+    } catch (HostException e) {
       t.entry = failure(service, t, "Unreachable", "unreachable: " + e.getMessage());
     } catch (RuntimeException e) {
       LOG.error("hostservice={} host={} unexpected error", ServiceRenderer.owner(service), t.name, e);
@@ -380,7 +376,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       events.normal(service, "Removed", "from " + old.host + ": no longer targeted");
       LOG.info("hostservice={} host={} removed (no longer targeted)", ServiceRenderer.owner(service), old.host);
       return null;
-    } catch (HostTargets.InvalidHostException | HostUnreachableException e) {
+    } catch (HostTargets.InvalidHostException | HostException e) {
       old.state = "Removing";
       old.message = "not targeted any more; removal pending: " + e.getMessage();
       return old;
@@ -410,7 +406,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
         if (removed) {
           LOG.info("hostservice={} host={} removed (resource deleted)", ServiceRenderer.owner(service), name);
         }
-      } catch (HostTargets.InvalidHostException | HostUnreachableException e) {
+      } catch (HostTargets.InvalidHostException | HostException e) {
         failed.add(name + ": " + e.getMessage());
       }
     }
