@@ -31,12 +31,8 @@ public final class HostopsOperator implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    // The fabric8 mock API server has no server-side apply; patching without it works on real
-    // clusters too (DESIGN.md).
     this.operator = new Operator(o -> {
       o.withKubernetesClient(client)
-          .withUseSSAToPatchPrimaryResource(false)
-          .withSSABasedCreateUpdateMatchForDependentResources(false)
           .withCloseClientOnStop(false)
           .withMetrics(metrics);
       if (config.leaseNamespace() != null) {

@@ -16,15 +16,18 @@ public final class Main {
       usage: hostops run                      run the operator against the cluster in KUBECONFIG / in-cluster
              hostops render [-n NS] -f FILE…  print every file the manifests put on each host (no cluster, no SSH)
              hostops local -f PATH… [--stand-in-images REGISTRY]
-                                              operator + embedded API server; applies PATH and follows its edits
+                                              operator + PATH applied to the cluster in KUBECONFIG; follows edits
              hostops stand-ins REGISTRY PATH… the manifests with images replaced by local stand-ins
       """;
 
   private Main() {}
 
   public static void main(String[] args) throws Exception {
-    if ("json".equalsIgnoreCase(System.getenv("HOSTOPS_LOG_FORMAT"))) {
-      // before the first logger exists
+    // before the first logger exists
+    if (System.getenv("HOSTOPS_LOG_FILE") != null) {
+      System.setProperty("hostops.log.file", System.getenv("HOSTOPS_LOG_FILE"));
+      System.setProperty("logback.configurationFile", "logback-file.xml");
+    } else if ("json".equalsIgnoreCase(System.getenv("HOSTOPS_LOG_FORMAT"))) {
       System.setProperty("logback.configurationFile", "logback-json.xml");
     }
     String command = args.length == 0 ? "" : args[0];

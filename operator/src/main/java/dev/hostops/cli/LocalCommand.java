@@ -11,12 +11,8 @@ import dev.hostops.reconcile.HostTargets;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,10 +23,10 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * {@code hostops local -f PATH…}: the operator against an embedded API server (the fabric8 mock in
- * CRUD mode), for trying hostops on a machine without a cluster. It applies the manifests, waits
- * until the services are Ready, prints the status table and a unit file, then follows edits of the
- * manifest files (create, update, delete) until stopped.
+ * {@code hostops local -f PATH…}: the operator and the manifests against the cluster in KUBECONFIG
+ * (for {@code bin/demo}, the local control plane of {@code testhosts/controlplane}). It installs the
+ * CRDs, applies the manifests, waits until the services are Ready, prints the status table and a unit
+ * file, then follows edits of the manifest files (create, update, delete) until stopped.
  */
 public final class LocalCommand {
   private static final String NS = "default";
@@ -49,15 +45,15 @@ public final class LocalCommand {
         System.out.println("hostops local: images replaced by stand-ins from " + registry);
       }
     }
-    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(List.of()), false);
-    server.init(InetAddress.getLoopbackAddress(), 0);
-    KubernetesClient client = server.createClient();
+    KubernetesClient client = new KubernetesClientBuilder().build();
     for (String crd : List.of("hosts.hostops.dev-v1.yml", "hostservices.hostops.dev-v1.yml", "logscrapes.hostops.dev-v1.yml")) {
       try (InputStream in = LocalCommand.class.getResourceAsStream("/META-INF/fabric8/" + crd)) {
-        client.apiextensions().v1().customResourceDefinitions()
-            .resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+        CustomResourceDefinition d = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
+        client.apiextensions().v1().customResourceDefinitions().resource(d).forceConflicts().serverSideApply();
+        client.apiextensions().v1().customResourceDefinitions().withName(d.getMetadata().getName())
+            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
+                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 30,
+                java.util.concurrent.TimeUnit.SECONDS);
       }
     }
     OperatorConfig config = OperatorConfig.fromEnvironment(Map.of("HOSTOPS_RESYNC_SECONDS", "10",
@@ -66,7 +62,7 @@ public final class LocalCommand {
         "HOSTOPS_LOKI_URL", System.getenv().getOrDefault("HOSTOPS_LOKI_URL", "http://127.0.0.1:3100/loki/api/v1/push")));
     HostopsOperator operator = new HostopsOperator(client, config);
     int metricsPort = operator.start();
-    System.out.println("hostops: embedded API server at " + client.getMasterUrl() + ", operator started, metrics at "
+    System.out.println("hostops: operator started against " + client.getMasterUrl() + ", metrics at "
         + "http://127.0.0.1:" + metricsPort + "/metrics");
 
     Map<String, HasMetadata> applied = new HashMap<>();
@@ -113,14 +109,9 @@ public final class LocalCommand {
       keys.add(key);
       HasMetadata before = applied.get(key);
       if (before == null || !Objects.equals(json(client, before), json(client, r))) {
-        HasMetadata copy = client.getKubernetesSerialization().clone(r);
-        HasMetadata existing = client.resource(copy).get();
-        if (existing == null) {
-          client.resource(copy).create();
-        } else {
-          copy.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
-          client.resource(copy).update();
-        }
+        // what `kubectl apply --server-side` does
+        client.resource(client.getKubernetesSerialization().clone(r)).fieldManager("hostops-local").forceConflicts()
+            .serverSideApply();
         applied.put(key, r);
         System.out.println("hostops local: applied " + key);
       }

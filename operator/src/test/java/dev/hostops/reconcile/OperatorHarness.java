@@ -10,30 +10,29 @@ import dev.hostops.api.SecretKeyRef;
 import dev.hostops.testhosts.TestHost;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import dev.hostops.testhosts.Chart;
+import dev.hostops.testhosts.KubeApi;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The operator against the fabric8 mock API server in CRUD mode, with the generated CRDs created
- * first, and real test hosts registered as Host resources.
+ * The operator against a real API server (kube-apiserver + etcd, the generated CRDs installed),
+ * running as the Helm chart's ServiceAccount under the chart's own cluster-wide RBAC, and real
+ * test hosts registered as Host resources. Tests act as the cluster's administrator ({@link #client}).
  */
 final class OperatorHarness implements AutoCloseable {
   static final String NS = "team";
+  static final String OPERATOR_NS = "hostops-system";
   static final String LOKI_URL = "http://loki.test:3100/loki/api/v1/push";
-  final KubernetesMockServer server;
+  final KubeApi api;
+  /** The administrator's client: what a user's kubectl does. */
   final KubernetesClient client;
+  /** The operator's own client: the chart's ServiceAccount, nothing more. */
+  final KubernetesClient operatorClient;
   HostopsOperator operator;
   private final OperatorConfig config;
 
@@ -45,19 +44,15 @@ final class OperatorHarness implements AutoCloseable {
 
   /** @param metricsPort 0 for a free port, -1 for no metrics endpoint */
   OperatorHarness(Duration resync, Duration sshTimeout, int metricsPort) throws Exception {
-    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(List.of()), false);
-    server.init();
-    client = server.createClient();
-    for (String crd : List.of("hosts.hostops.dev-v1.yml", "hostservices.hostops.dev-v1.yml", "logscrapes.hostops.dev-v1.yml")) {
-      try (InputStream in = Files.newInputStream(Path.of("target/classes/META-INF/fabric8", crd))) {
-        client.apiextensions().v1().customResourceDefinitions()
-            .resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-      }
-    }
+    api = KubeApi.start();
+    client = api.admin();
+    api.namespace(NS);
+    api.namespace(OPERATOR_NS);
+    List<HasMetadata> rbac = Chart.rbac(OPERATOR_NS);
+    api.apply(rbac);
+    operatorClient = api.clientAs(OPERATOR_NS, Chart.serviceAccount(rbac));
     config = new OperatorConfig(resync, sshTimeout, 8, Set.of(), LOKI_URL, metricsPort, null);
-    operator = new HostopsOperator(client, config);
+    operator = new HostopsOperator(operatorClient, config);
     this.metricsPort = operator.start();
   }
 
@@ -154,14 +149,13 @@ final class OperatorHarness implements AutoCloseable {
   /** Stops the operator wherever it is and starts a new one, as a crashed and rescheduled pod would. */
   void restartOperator() {
     operator.close();
-    operator = new HostopsOperator(client, config);
+    operator = new HostopsOperator(operatorClient, config);
     operator.start();
   }
 
   @Override
   public void close() {
     operator.close();
-    client.close();
-    server.destroy();
+    api.close();
   }
 }

@@ -1,0 +1,173 @@
+package dev.hostops.testhosts;
+
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Kubernetes API server (kube-apiserver + etcd, RBAC on, no kubelet) for a test class,
+ * started by fabric8's kube-api-test from the binaries {@code testhosts/controlplane build} made,
+ * with hostops' generated CRDs installed and established. kubectl reaches it through
+ * {@link #kubeconfig()}.
+ */
+public final class KubeApi implements AutoCloseable {
+  private static final String VERSION = version();
+  private static final List<String> CRDS = List.of("hosts.hostops.dev-v1.yml", "hostservices.hostops.dev-v1.yml",
+      "logscrapes.hostops.dev-v1.yml");
+
+  private final KubeAPIServer server;
+  private final KubernetesClient admin;
+  private final Path kubeconfig;
+  private final List<KubernetesClient> clients = new ArrayList<>();
+
+  /** The release testhosts/controlplane builds: one place names it. */
+  private static String version() {
+    String script = System.getProperty("hostops.controlplane", "../testhosts/controlplane");
+    try {
+      Process p = new ProcessBuilder(script, "version").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+      if (p.waitFor() != 0 || !out.matches("\\d+\\.\\d+\\.\\d+")) {
+        throw new IllegalStateException(script + " version: " + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private KubeApi(KubeAPIServer server, String kubeconfigYaml) throws IOException {
+    this.server = server;
+    this.kubeconfig = Files.createTempFile(Path.of("target"), "kubeconfig-", ".yaml").toAbsolutePath();
+    Files.writeString(kubeconfig, kubeconfigYaml);
+    this.admin = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfigYaml)).build();
+  }
+
+  /** Starts a server and installs the CRDs; about five seconds. */
+  public static KubeApi start() {
+    KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
+        .withApiServerVersion(VERSION)
+        .withOfflineMode(true) // nothing may be downloaded here: testhosts/controlplane build made the binaries
+        .withUpdateKubeConfig(false)
+        .build());
+    try {
+      server.start();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("could not start kube-apiserver " + VERSION
+          + " (run testhosts/controlplane build, which bin/test does): " + e.getMessage(), e);
+    }
+    try {
+      KubeApi api = new KubeApi(server, server.getKubeConfigYaml());
+      api.installCrds();
+      return api;
+    } catch (IOException e) {
+      server.stop();
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void installCrds() throws IOException {
+    for (String crd : CRDS) {
+      try (InputStream in = Files.newInputStream(Path.of("target/classes/META-INF/fabric8", crd))) {
+        CustomResourceDefinition d = admin.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
+        admin.apiextensions().v1().customResourceDefinitions().resource(d).serverSideApply();
+        admin.apiextensions().v1().customResourceDefinitions().withName(d.getMetadata().getName())
+            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
+                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** A client with cluster-admin rights (system:masters), as the person installing hostops has. */
+  public KubernetesClient admin() {
+    return admin;
+  }
+
+  /** A kubeconfig file for kubectl, as the cluster's administrator. */
+  public Path kubeconfig() {
+    return kubeconfig;
+  }
+
+  public String url() {
+    return admin.getMasterUrl().toString();
+  }
+
+  /** Creates the namespace unless it exists. */
+  public void namespace(String name) {
+    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .serverSideApply();
+  }
+
+  /** Applies the objects (server-side apply, as {@code kubectl apply --server-side} does). */
+  public void apply(List<HasMetadata> objects) {
+    for (HasMetadata o : objects) {
+      admin.resource(o).forceConflicts().serverSideApply();
+    }
+  }
+
+  /**
+   * A client that authenticates as the ServiceAccount, with a token from the TokenRequest API: only
+   * what RBAC grants that account is allowed.
+   */
+  public KubernetesClient clientAs(String namespace, String serviceAccount) {
+    namespace(namespace);
+    admin.serviceAccounts().inNamespace(namespace).resource(new ServiceAccountBuilder().withNewMetadata()
+        .withName(serviceAccount).withNamespace(namespace).endMetadata().build()).serverSideApply();
+    String token = admin.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(Duration.ofHours(2).toSeconds())
+            .endSpec().build())
+        .getStatus().getToken();
+    Config base = admin.getConfiguration();
+    Config config = new ConfigBuilder(Config.empty())
+        .withMasterUrl(base.getMasterUrl())
+        .withCaCertData(base.getCaCertData())
+        .withCaCertFile(base.getCaCertFile())
+        .withOauthToken(token)
+        .withNamespace(namespace)
+        .build();
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    synchronized (clients) {
+      clients.add(client);
+    }
+    return client;
+  }
+
+  /** The same server's admin client settings as a map, for processes started by the test. */
+  public Map<String, String> environment() {
+    return Map.of("KUBECONFIG", kubeconfig.toString());
+  }
+
+  @Override
+  public void close() {
+    synchronized (clients) {
+      clients.forEach(KubernetesClient::close);
+    }
+    admin.close();
+    server.stop();
+    try {
+      Files.deleteIfExists(kubeconfig);
+    } catch (IOException ignored) {
+      // a temp file under target/
+    }
+  }
+}
