@@ -34,9 +34,6 @@ public class HostStatus {
   @JsonPropertyDescription("How Docker Compose is run on the host (docker compose or docker-compose), if at all.")
   public String composeCommand;
 
-  @JsonPropertyDescription("When the host was last probed (RFC 3339).")
-  public String lastProbeTime;
-
   @JsonPropertyDescription("How many hostops services are installed on the host.")
   public Integer services;
 

@@ -30,6 +30,9 @@ public final class OperatorMetrics implements Metrics {
       .help("Duration of one remote command over SSH, by Host").labelNames("host").register(registry);
   private final Gauge hostReachable = Gauge.builder().name("hostops_host_reachable")
       .help("1 when the last probe reached the host").labelNames("namespace", "host").register(registry);
+  private final Gauge hostLastProbe = Gauge.builder().name("hostops_host_last_probe_timestamp_seconds")
+      .help("When the host was last probed (Unix time); not in status, so that a probe finding nothing new "
+          + "writes nothing to the API").labelNames("namespace", "host").register(registry);
   private final Gauge serviceReady = Gauge.builder().name("hostops_service_ready")
       .help("1 when the HostService is Ready").labelNames("namespace", "service").register(registry);
   private final Gauge serviceDegraded = Gauge.builder().name("hostops_service_degraded")
@@ -59,6 +62,7 @@ public final class OperatorMetrics implements Metrics {
 
   public void hostReachable(String namespace, String host, boolean reachable) {
     hostReachable.labelValues(namespace, host).set(reachable ? 1 : 0);
+    hostLastProbe.labelValues(namespace, host).set(System.currentTimeMillis() / 1000.0);
   }
 
   public void service(String namespace, String service, boolean ready, boolean degraded) {

@@ -72,11 +72,14 @@ public final class HostReconciler implements Reconciler<Host> {
 
   @Override
   public UpdateControl<Host> reconcile(Host host, Context<Host> context) {
+    return StatusWrite.onlyIfChanged(host, Host::getStatus, r -> reconcileStatus(r, context));
+  }
+
+  private UpdateControl<Host> reconcileStatus(Host host, Context<Host> context) {
     String key = HostTargets.key(host);
     HostStatus previous = host.getStatus() == null ? new HostStatus() : host.getStatus();
     HostStatus status = new HostStatus();
     status.observedGeneration = host.getMetadata().getGeneration();
-    status.lastProbeTime = Instant.now().toString();
     Conditions conditions = new Conditions(previous.conditions, host.getMetadata().getGeneration());
     try {
       SshTarget target = targets.resolve(host);

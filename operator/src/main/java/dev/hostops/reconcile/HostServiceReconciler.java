@@ -137,6 +137,10 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
 
   @Override
   public UpdateControl<HostService> reconcile(HostService service, Context<HostService> context) {
+    return StatusWrite.onlyIfChanged(service, HostService::getStatus, r -> reconcileStatus(r, context));
+  }
+
+  private UpdateControl<HostService> reconcileStatus(HostService service, Context<HostService> context) {
     String id = ServiceRenderer.owner(service);
     HostServiceStatus previous = service.getStatus() == null ? new HostServiceStatus() : service.getStatus();
     HostServiceStatus status = new HostServiceStatus();

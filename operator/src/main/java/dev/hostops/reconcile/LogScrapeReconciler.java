@@ -43,6 +43,10 @@ public final class LogScrapeReconciler implements Reconciler<LogScrape> {
   @Override
   @SuppressWarnings("unchecked")
   public UpdateControl<LogScrape> reconcile(LogScrape scrape, Context<LogScrape> context) {
+    return StatusWrite.onlyIfChanged(scrape, LogScrape::getStatus, r -> reconcileStatus(r, context));
+  }
+
+  private UpdateControl<LogScrape> reconcileStatus(LogScrape scrape, Context<LogScrape> context) {
     LogScrapeStatus previous = scrape.getStatus() == null ? new LogScrapeStatus() : scrape.getStatus();
     LogScrapeStatus status = new LogScrapeStatus();
     status.observedGeneration = scrape.getMetadata().getGeneration();

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The operator end to end: mock API server in CRUD mode, real hosts. */
+/** The operator end to end: a real API server, the chart's RBAC, real hosts. */
 class OperatorTest {
   @RegisterExtension static final TestHosts HOSTS = new TestHosts();
   private static final Duration RESYNC = Duration.ofSeconds(2);
@@ -94,7 +94,9 @@ class OperatorTest {
     String unitTimes = one.shOk("stat -c %Y.%Z /etc/systemd/system/web.service");
     String started = one.shOk("docker inspect -f '{{.State.StartedAt}}' web");
     long trips = HostConnection.totalRoundTrips();
+    long writes = k8s.api.writeRequests();
     Thread.sleep(RESYNC.toMillis() * 3);
+    assertEquals(writes, k8s.api.writeRequests(), "idle resyncs wrote to the API server");
     assertEquals(unitTimes, one.shOk("stat -c %Y.%Z /etc/systemd/system/web.service"), "unit not rewritten");
     assertEquals(started, one.shOk("docker inspect -f '{{.State.StartedAt}}' web"), "not restarted");
     System.out.printf("round trips over 3 idle resyncs (one service, one host, plus Host probes of 3 hosts): %d%n",

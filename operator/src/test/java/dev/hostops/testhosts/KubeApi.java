@@ -152,6 +152,28 @@ public final class KubeApi implements AutoCloseable {
     return client;
   }
 
+  private static final java.util.regex.Pattern REQUESTS = java.util.regex.Pattern.compile(
+      "^apiserver_request_total\\{(.*)\\} ([0-9.e+]+)$", java.util.regex.Pattern.MULTILINE);
+
+  /**
+   * Write requests (create, update, patch, apply, delete) the API server has served for hostops'
+   * resources, their status, and Events, from its own {@code apiserver_request_total} counter.
+   */
+  public long writeRequests() {
+    String metrics = admin.raw("/metrics");
+    long total = 0;
+    var m = REQUESTS.matcher(metrics);
+    while (m.find()) {
+      String labels = m.group(1);
+      boolean write = labels.matches(".*verb=\"(POST|PUT|PATCH|APPLY|DELETE)\".*");
+      boolean ours = labels.contains("group=\"hostops.dev\"") || labels.contains("resource=\"events\"");
+      if (write && ours) {
+        total += (long) Double.parseDouble(m.group(2));
+      }
+    }
+    return total;
+  }
+
   /** The same server's admin client settings as a map, for processes started by the test. */
   public Map<String, String> environment() {
     return Map.of("KUBECONFIG", kubeconfig.toString());
