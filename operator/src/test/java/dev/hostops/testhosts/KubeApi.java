@@ -65,6 +65,11 @@ public final class KubeApi implements AutoCloseable {
 
   /** Starts a server and installs the CRDs; about five seconds. */
   public static KubeApi start() {
+    return start(true);
+  }
+
+  /** Starts a server, with or without hostops' CRDs (a Helm install brings its own). */
+  public static KubeApi start(boolean crds) {
     KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
         .withApiServerVersion(VERSION)
         .withOfflineMode(true) // nothing may be downloaded here: testhosts/controlplane build made the binaries
@@ -78,7 +83,9 @@ public final class KubeApi implements AutoCloseable {
     }
     try {
       KubeApi api = new KubeApi(server, server.getKubeConfigYaml());
-      api.installCrds();
+      if (crds) {
+        api.installCrds();
+      }
       return api;
     } catch (IOException e) {
       server.stop();
