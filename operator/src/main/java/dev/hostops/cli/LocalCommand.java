@@ -9,10 +9,8 @@ import dev.hostops.host.ExecResult;
 import dev.hostops.host.HostConnection;
 import dev.hostops.reconcile.HostTargets;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,8 +22,8 @@ import java.util.Set;
 
 /**
  * {@code hostops local -f PATH…}: the operator and the manifests against the cluster in KUBECONFIG
- * (for {@code bin/demo}, the local control plane of {@code testhosts/controlplane}). It installs the
- * CRDs, applies the manifests, waits until the services are Ready, prints the status table and a unit
+ * (for {@code bin/demo}, the local control plane of {@code testhosts/controlplane}, with the CRDs of
+ * {@code crds/} installed). It applies the manifests, waits until the services are Ready, prints the status table and a unit
  * file, then follows edits of the manifest files (create, update, delete) until stopped.
  */
 public final class LocalCommand {
@@ -46,16 +44,6 @@ public final class LocalCommand {
       }
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
-    for (String crd : List.of("hosts.hostops.dev-v1.yml", "hostservices.hostops.dev-v1.yml", "logscrapes.hostops.dev-v1.yml")) {
-      try (InputStream in = LocalCommand.class.getResourceAsStream("/META-INF/fabric8/" + crd)) {
-        CustomResourceDefinition d = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-        client.apiextensions().v1().customResourceDefinitions().resource(d).forceConflicts().serverSideApply();
-        client.apiextensions().v1().customResourceDefinitions().withName(d.getMetadata().getName())
-            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
-                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 30,
-                java.util.concurrent.TimeUnit.SECONDS);
-      }
-    }
     OperatorConfig config = OperatorConfig.fromEnvironment(Map.of("HOSTOPS_RESYNC_SECONDS", "10",
         "HOSTOPS_METRICS_PORT", System.getenv().getOrDefault("HOSTOPS_METRICS_PORT", "0"),
         // no Loki runs here; promtail's config needs a push URL all the same

@@ -44,14 +44,29 @@ final class OperatorHarness implements AutoCloseable {
 
   /** @param metricsPort 0 for a free port, -1 for no metrics endpoint */
   OperatorHarness(Duration resync, Duration sshTimeout, int metricsPort) throws Exception {
-    api = KubeApi.start();
+    this(KubeApi.start(), Set.of(), resync, sshTimeout, metricsPort);
+  }
+
+  /**
+   * @param watch namespaces the operator watches, as the chart's {@code watchNamespaces} (a Role in
+   *              each); empty for cluster-wide (a ClusterRole)
+   */
+  OperatorHarness(KubeApi api, Set<String> watch, Duration resync, Duration sshTimeout, int metricsPort) {
+    this.api = api;
     client = api.admin();
     api.namespace(NS);
     api.namespace(OPERATOR_NS);
-    List<HasMetadata> rbac = Chart.rbac(OPERATOR_NS);
+    watch.forEach(api::namespace);
+    List<String> sets = new java.util.ArrayList<>();
+    int i = 0;
+    for (String ns : new java.util.TreeSet<>(watch)) {
+      sets.add("watchNamespaces[" + i++ + "]");
+      sets.add(ns);
+    }
+    List<HasMetadata> rbac = Chart.rbac(OPERATOR_NS, sets.toArray(String[]::new));
     api.apply(rbac);
     operatorClient = api.clientAs(OPERATOR_NS, Chart.serviceAccount(rbac));
-    config = new OperatorConfig(resync, sshTimeout, 8, Set.of(), LOKI_URL, metricsPort, null);
+    config = new OperatorConfig(resync, sshTimeout, 8, watch, LOKI_URL, metricsPort, null);
     operator = new HostopsOperator(operatorClient, config);
     this.metricsPort = operator.start();
   }

@@ -30,8 +30,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KubeApi implements AutoCloseable {
   private static final String VERSION = version();
-  private static final List<String> CRDS = List.of("hosts.hostops.dev-v1.yml", "hostservices.hostops.dev-v1.yml",
-      "logscrapes.hostops.dev-v1.yml");
+  /** The committed CRDs, as users install them (CrdDriftTest keeps them equal to the model). */
+  private static final List<String> CRDS = List.of("hosts.hostops.dev.yaml", "hostservices.hostops.dev.yaml",
+      "logscrapes.hostops.dev.yaml");
 
   private final KubeAPIServer server;
   private final KubernetesClient admin;
@@ -95,7 +96,7 @@ public final class KubeApi implements AutoCloseable {
 
   private void installCrds() throws IOException {
     for (String crd : CRDS) {
-      try (InputStream in = Files.newInputStream(Path.of("target/classes/META-INF/fabric8", crd))) {
+      try (InputStream in = Files.newInputStream(Path.of("../crds", crd))) {
         CustomResourceDefinition d = admin.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
         admin.apiextensions().v1().customResourceDefinitions().resource(d).serverSideApply();
         admin.apiextensions().v1().customResourceDefinitions().withName(d.getMetadata().getName())
