@@ -69,8 +69,34 @@ public final class HostopsOperator implements AutoCloseable {
         throw new java.io.UncheckedIOException("cannot serve metrics on port " + config.metricsPort(), e);
       }
     }
-    operator.start();
+    try {
+      operator.start();
+    } catch (RuntimeException e) {
+      String forbidden = forbidden(e);
+      if (forbidden != null) {
+        throw new MissingPermissionException("missing permission: " + forbidden
+            + " (the Helm chart's RBAC grants what hostops needs; was a rule removed, or watchNamespaces changed?)", e);
+      }
+      throw e;
+    }
     return port;
+  }
+
+  /** An RBAC refusal anywhere in the cause chain, as the API server worded it; null if none. */
+  static String forbidden(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 403) {
+        return k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getMessage();
+      }
+    }
+    return null;
+  }
+
+  /** The operator's ServiceAccount lacks a permission hostops needs; the message names it. */
+  public static final class MissingPermissionException extends RuntimeException {
+    MissingPermissionException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   @Override

@@ -84,7 +84,12 @@ public final class Main {
     }));
     LoggerFactory.getLogger(Main.class).info("hostops starting: api={} resync={}s namespaces={}", client.getMasterUrl(), config.resync().toSeconds(),
         config.namespaces().isEmpty() ? "all" : config.namespaces());
-    operator.start();
+    try {
+      operator.start();
+    } catch (HostopsOperator.MissingPermissionException e) {
+      LoggerFactory.getLogger(Main.class).error("hostops cannot start: {}", e.getMessage());
+      System.exit(1);
+    }
     stopped.await();
   }
 

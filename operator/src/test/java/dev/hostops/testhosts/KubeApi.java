@@ -100,7 +100,7 @@ public final class KubeApi implements AutoCloseable {
         CustomResourceDefinition d = admin.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
         admin.apiextensions().v1().customResourceDefinitions().resource(d).serverSideApply();
         admin.apiextensions().v1().customResourceDefinitions().withName(d.getMetadata().getName())
-            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
+            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
                 .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 30, TimeUnit.SECONDS);
       }
     }
