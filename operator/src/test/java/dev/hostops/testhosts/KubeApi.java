@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -182,9 +181,41 @@ public final class KubeApi implements AutoCloseable {
     return total;
   }
 
-  /** The same server's admin client settings as a map, for processes started by the test. */
-  public Map<String, String> environment() {
-    return Map.of("KUBECONFIG", kubeconfig.toString());
+  /** A kubeconfig file that authenticates as the ServiceAccount (for processes the test starts). */
+  public Path kubeconfigAs(String namespace, String serviceAccount) {
+    KubernetesClient client = clientAs(namespace, serviceAccount);
+    Config c = client.getConfiguration();
+    String ca = c.getCaCertData() != null ? c.getCaCertData()
+        : java.util.Base64.getEncoder().encodeToString(readAll(Path.of(c.getCaCertFile())));
+    String yaml = """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: test
+          cluster: {server: "%s", certificate-authority-data: "%s"}
+        users:
+        - name: %s
+          user: {token: "%s"}
+        contexts:
+        - name: test
+          context: {cluster: test, user: %s, namespace: %s}
+        current-context: test
+        """.formatted(c.getMasterUrl(), ca, serviceAccount, c.getOauthToken(), serviceAccount, namespace);
+    try {
+      Path file = Files.createTempFile(Path.of("target"), "kubeconfig-" + serviceAccount + "-", ".yaml").toAbsolutePath();
+      Files.writeString(file, yaml);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] readAll(Path p) {
+    try {
+      return Files.readAllBytes(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Override

@@ -1,0 +1,176 @@
+package dev.hostops.reconcile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hostops.api.EnvVar;
+import dev.hostops.api.Host;
+import dev.hostops.api.HostService;
+import dev.hostops.api.HostServiceSpec;
+import dev.hostops.api.HostSpec;
+import dev.hostops.api.SecretKeyRef;
+import dev.hostops.testhosts.Chart;
+import dev.hostops.testhosts.KubeApi;
+import dev.hostops.testhosts.TestHost;
+import dev.hostops.testhosts.TestHosts;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Two operator processes (as two replicas of the chart's Deployment would be) against one real API
+ * server, with the chart's leader-election RBAC: only the Lease holder touches hosts; when it is
+ * killed (SIGKILL, no chance to release the Lease) the other takes over, and nothing is applied twice.
+ */
+class LeaderElectionTest {
+  @RegisterExtension static final TestHosts HOSTS = new TestHosts();
+  private static final String NS = "team";
+  private static final String OPERATOR_NS = "hostops-system";
+  private static final int RESYNC_SECONDS = 3;
+  /** JOSDK's default lease duration. */
+  private static final Duration LEASE = Duration.ofSeconds(15);
+  private static KubeApi api;
+  private static final List<Process> processes = new ArrayList<>();
+
+  @BeforeAll
+  static void start() {
+    api = KubeApi.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    processes.forEach(Process::destroyForcibly);
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  record Replica(String name, Process process, int metricsPort) {
+    /** SSH round trips this replica made to hosts, from its own /metrics. */
+    long roundTrips() {
+      try {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort
+            + "/metrics")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("(?m)^hostops_ssh_round_trips_total\\{[^}]*\\} ([0-9.e+]+)$").matcher(body);
+        long total = 0;
+        while (m.find()) {
+          total += (long) Double.parseDouble(m.group(1));
+        }
+        return total;
+      } catch (IOException e) {
+        return -1;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
+    }
+  }
+
+  private static Replica replica(String name, Path kubeconfig) throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "dev.hostops.Main", "run");
+    pb.environment().putAll(Map.of("KUBECONFIG", kubeconfig.toString(), "HOSTNAME", name,
+        "HOSTOPS_LEADER_ELECTION", "true", "POD_NAMESPACE", OPERATOR_NS,
+        "HOSTOPS_RESYNC_SECONDS", String.valueOf(RESYNC_SECONDS), "HOSTOPS_METRICS_PORT", String.valueOf(port),
+        "HOSTOPS_LOKI_URL", OperatorHarness.LOKI_URL, "HOSTOPS_SSH_TIMEOUT_SECONDS", "10"));
+    pb.redirectErrorStream(true).redirectOutput(Path.of("target", "leader-" + name + ".log").toFile());
+    Process p = pb.start();
+    processes.add(p);
+    return new Replica(name, p, port);
+  }
+
+  private static String holder() {
+    Lease lease = api.admin().leases().inNamespace(OPERATOR_NS).withName("hostops-leader").get();
+    return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  @Test
+  void onlyTheLeaseHolderTouchesHostsAndTheOtherTakesOverWithoutReapplying() throws Exception {
+    TestHost vm = HOSTS.boot("le1");
+    api.namespace(NS);
+    api.namespace(OPERATOR_NS);
+    List<HasMetadata> rbac = Chart.rbac(OPERATOR_NS, "leaderElection.enabled", "true");
+    api.apply(rbac);
+    Path kubeconfig = api.kubeconfigAs(OPERATOR_NS, Chart.serviceAccount(rbac));
+
+    Replica a = replica("op-a", kubeconfig);
+    Await.until(Duration.ofSeconds(60), () -> "op-a".equals(holder()), () -> "lease holder: " + holder());
+    Replica b = replica("op-b", kubeconfig);
+    Await.until(Duration.ofSeconds(60), () -> b.roundTrips() == 0, () -> "op-b's metrics do not answer");
+
+    KubernetesClient k = api.admin();
+    k.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("vm1-key").endMetadata()
+        .addToStringData("ssh-privatekey", vm.privateKey()).build()).create();
+    Host host = new Host();
+    host.setMetadata(new ObjectMetaBuilder().withName("vm1").withNamespace(NS).build());
+    host.setSpec(new HostSpec());
+    host.getSpec().address = vm.address();
+    host.getSpec().port = vm.port();
+    host.getSpec().sshKeySecretRef = new SecretKeyRef("vm1-key", "ssh-privatekey");
+    host.getSpec().knownHosts = vm.knownHosts();
+    k.resource(host).create();
+    HostService svc = new HostService();
+    svc.setMetadata(new ObjectMetaBuilder().withName("web").withNamespace(NS).build());
+    svc.setSpec(new HostServiceSpec());
+    svc.getSpec().image = vm.image("hostops/demo:v1");
+    svc.getSpec().hosts = List.of("vm1");
+    k.resource(svc).create();
+    Await.until(Duration.ofSeconds(120), () -> OperatorHarness.ready(get(k)), () -> OperatorHarness.describe(get(k)));
+
+    // a few resyncs: the leader probes, the standby never connects
+    Thread.sleep(RESYNC_SECONDS * 2000L);
+    assertTrue(a.roundTrips() > 0, "the leader works the host");
+    assertEquals(0, b.roundTrips(), "the standby touched the host");
+    String unit = vm.shOk("stat -c %i.%Y.%Z /etc/systemd/system/web.service");
+    String started = vm.shOk("docker inspect -f '{{.State.StartedAt}}' web");
+
+    long killed = System.nanoTime();
+    a.process().destroyForcibly().waitFor();
+    Await.until(LEASE.plusSeconds(30), () -> "op-b".equals(holder()), () -> "lease holder: " + holder());
+    double leaseTaken = (System.nanoTime() - killed) / 1e9;
+    Await.until(LEASE.plusSeconds(30), () -> b.roundTrips() > 0, () -> "op-b has not probed the host");
+    double working = (System.nanoTime() - killed) / 1e9;
+    System.out.printf("leader killed: lease taken over after %.1f s, new leader probing the host after %.1f s "
+        + "(lease %d s, resync %d s)%n", leaseTaken, working, LEASE.toSeconds(), RESYNC_SECONDS);
+    assertTrue(working <= LEASE.toSeconds() + RESYNC_SECONDS + 5, "takeover took " + working + " s");
+
+    Thread.sleep(RESYNC_SECONDS * 2000L);
+    assertEquals(unit, vm.shOk("stat -c %i.%Y.%Z /etc/systemd/system/web.service"), "unit rewritten by the new leader");
+    assertEquals(started, vm.shOk("docker inspect -f '{{.State.StartedAt}}' web"), "restarted by the new leader");
+    assertTrue(OperatorHarness.ready(get(k)));
+
+    // and the new leader does the work from here on
+    HostService edit = get(k);
+    edit.getSpec().env = List.of(new EnvVar("MESSAGE", "from op-b"));
+    k.resource(edit).update();
+    Await.until(Duration.ofSeconds(120), () -> OperatorHarness.ready(get(k))
+        && vm.shOk("cat /etc/systemd/system/web.service").contains("MESSAGE=from op-b"), () -> OperatorHarness.describe(get(k)));
+  }
+
+  private static HostService get(KubernetesClient k) {
+    return k.resources(HostService.class).inNamespace(NS).withName("web").get();
+  }
+}
