@@ -94,7 +94,7 @@ public final class TestHosts implements BeforeAllCallback, AfterAllCallback {
     prepared = true;
   }
 
-  static String script() {
+  public static String script() {
     String configured = System.getProperty("hostops.testhosts");
     if (configured != null) {
       return configured;
@@ -110,7 +110,7 @@ public final class TestHosts implements BeforeAllCallback, AfterAllCallback {
     throw new IllegalStateException("testhosts/testhosts not found above " + Path.of("").toAbsolutePath());
   }
 
-  static ExecResult exec(List<String> command) {
+  public static ExecResult exec(List<String> command) {
     try {
       Process p = new ProcessBuilder(command).start();
       p.getOutputStream().close();
