@@ -29,10 +29,37 @@ import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
 
 /**
  * One authenticated SSH connection to a host, with its host key checked against the pinned keys.
- * Every remote action is a POSIX shell script fed to {@code sh -s} on stdin (through
- * {@code sudo -n} for a non-root user), so no value ever passes through a command line.
+ * Every remote action is a POSIX shell script sent on stdin (through {@code sudo -n} for a non-root
+ * user), so no value ever passes through a command line. The command itself is a fixed runner
+ * ({@link #RUNNER}) that stores the script in a private temp file, checks its length and SHA-256,
+ * and only then runs it: a connection cut part-way runs nothing, rather than the part that arrived.
  */
 public final class HostConnection implements AutoCloseable {
+  /** Exit status of the runner when the script did not arrive whole; nothing of it was run. */
+  static final int INCOMPLETE = 97;
+  private static final String INCOMPLETE_MARK = "hostops: script arrived incomplete: ";
+
+  /**
+   * Runs as {@code sh -c RUNNER hostops LENGTH SHA256}, with the script on stdin. The temp file lives
+   * in a root-only directory on tmpfs (gone at reboot) and is removed however the script ends.
+   * {@code wc} runs only on failure, to keep the probe's round trip short.
+   */
+  static final String RUNNER = String.join("\n",
+      "umask 077",
+      "d=/run/hostops",
+      "[ -d $d ] || mkdir -p -m 700 $d",
+      "f=$(mktemp $d/script.XXXXXX) || exit 98",
+      "trap 'rm -f \"$f\"; exit 1' HUP INT TERM",
+      "head -c \"$1\" >\"$f\"",
+      "case $(sha256sum \"$f\") in",
+      "  \"$2 \"*) ;;",
+      "  *) echo \"" + INCOMPLETE_MARK + "$(wc -c <\"$f\") of $1 bytes\" >&2; rm -f \"$f\"; exit " + INCOMPLETE + " ;;",
+      "esac",
+      "sh \"$f\" </dev/null",
+      "r=$?",
+      "rm -f \"$f\"",
+      "exit $r");
+
   private static final java.util.concurrent.atomic.LongAdder ROUND_TRIPS = new java.util.concurrent.atomic.LongAdder();
   private final SshTarget target;
   private final SSHClient client;
@@ -129,18 +156,26 @@ public final class HostConnection implements AutoCloseable {
 
   /**
    * Runs a shell script on the host as root (directly, or via {@code sudo -n} for other users).
-   * The script travels on stdin, so neither it nor any value inside it is parsed by a login shell.
+   * The script travels on stdin, so neither it nor any value inside it is parsed by a login shell;
+   * the host runs it only once all of it has arrived and its checksum matches.
    */
   public ExecResult run(String script, Duration timeout) throws HostUnreachableException {
-    String command = target.needsSudo() ? "sudo -n -- /bin/sh -s" : "/bin/sh -s";
+    return run(script, Integer.MAX_VALUE, timeout);
+  }
+
+  /** Like {@link #run(String, Duration)}, but sends at most {@code sendAtMost} bytes: a cut link, for tests. */
+  ExecResult run(String script, int sendAtMost, Duration timeout) throws HostUnreachableException {
+    byte[] bytes = script.getBytes(StandardCharsets.UTF_8);
+    String command = command(bytes, target.needsSudo());
     ROUND_TRIPS.increment();
     long start = System.nanoTime();
+    ExecResult result;
     try (Session session = client.startSession()) {
       Session.Command cmd = session.exec(command);
       CompletableFuture<byte[]> out = drain(cmd.getInputStream());
       CompletableFuture<byte[]> err = drain(cmd.getErrorStream());
       try (OutputStream stdin = cmd.getOutputStream()) {
-        stdin.write(script.getBytes(StandardCharsets.UTF_8));
+        stdin.write(bytes, 0, Math.min(bytes.length, sendAtMost));
       }
       cmd.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
       Integer exit = cmd.getExitStatus();
@@ -150,7 +185,7 @@ public final class HostConnection implements AutoCloseable {
             + " did not finish within " + timeout.toSeconds() + " s", null);
       }
       roundTripListener.accept(System.nanoTime() - start);
-      return new ExecResult(exit,
+      result = new ExecResult(exit,
           new String(out.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8),
           new String(err.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8));
     } catch (HostUnreachableException e) {
@@ -161,6 +196,27 @@ public final class HostConnection implements AutoCloseable {
       }
       throw new HostUnreachableException("ssh session to " + target.display() + " failed: " + describe(e), null);
     }
+    if (result.exitCode() == INCOMPLETE && result.stderr().startsWith(INCOMPLETE_MARK)) {
+      throw new HostUnreachableException("script sent to " + target.display() + " arrived incomplete: "
+          + result.stderr().substring(INCOMPLETE_MARK.length()).strip() + "; nothing of it was run", null);
+    }
+    if (result.exitCode() == 98) {
+      throw new HostUnreachableException("cannot create a temp file in /run/hostops on " + target.display()
+          + ": " + result.stderr().strip(), null);
+    }
+    return result;
+  }
+
+  /** The exec command: the fixed runner with the script's length and SHA-256 as its arguments. */
+  static String command(byte[] script, boolean sudo) {
+    String sha;
+    try {
+      sha = java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(script));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    return (sudo ? "sudo -n -- " : "") + "/bin/sh -c " + dev.hostops.render.ShellQuoting.quote(RUNNER) + " hostops "
+        + script.length + " " + sha;
   }
 
   @Override
