@@ -42,6 +42,7 @@ public final class HostConnection implements AutoCloseable {
   /**
    * Runs as {@code sh -c RUNNER hostops LENGTH SHA256}, with the script on stdin. The temp file lives
    * in a root-only directory on tmpfs (gone at reboot) and is removed however the script ends.
+   * The file goes before the message: with the link cut, writing to stderr kills the shell (SIGPIPE).
    * {@code wc} runs only on failure, to keep the probe's round trip short.
    */
   static final String RUNNER = String.join("\n",
@@ -53,7 +54,7 @@ public final class HostConnection implements AutoCloseable {
       "head -c \"$1\" >\"$f\"",
       "case $(sha256sum \"$f\") in",
       "  \"$2 \"*) ;;",
-      "  *) echo \"" + INCOMPLETE_MARK + "$(wc -c <\"$f\") of $1 bytes\" >&2; rm -f \"$f\"; exit " + INCOMPLETE + " ;;",
+      "  *) n=$(wc -c <\"$f\"); rm -f \"$f\"; echo \"" + INCOMPLETE_MARK + "$n of $1 bytes\" >&2; exit " + INCOMPLETE + " ;;",
       "esac",
       "sh \"$f\" </dev/null",
       "r=$?",
