@@ -126,6 +126,15 @@ public final class HostConnection implements AutoCloseable {
       client.authPublickey(target.user(), key);
     } catch (UserAuthException e) {
       closeQuietly(client);
+      // a refusal has no cause (the server said no); a cause is a transport that broke on the way
+      if (e.getCause() != null) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+          root = root.getCause();
+        }
+        throw new HostUnreachableException("connection to " + target.address() + ":" + target.port()
+            + " lost during authentication: " + describe(root), null);
+      }
       throw new HostUnreachableException("public key authentication as " + target.user()
           + " was refused by " + target.address(), null);
     } catch (IOException | RuntimeException e) {

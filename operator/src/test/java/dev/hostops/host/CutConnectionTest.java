@@ -81,11 +81,15 @@ class CutConnectionTest {
     return ServiceRenderer.render(s);
   }
 
-  /** path → sha256 of each managed file on the host, read on its console. */
+  /** path → sha256 of each managed file on the host, read on its console (one docker exec). */
   private static Map<String, String> onHost(RenderedService r) {
+    StringBuilder paths = new StringBuilder();
+    r.files().forEach(f -> paths.append(' ').append(f.path()));
+    List<String> sums = host.shOk("for p in" + paths + "; do { sha256sum < $p 2>/dev/null || echo absent; } | cut -c1-64;"
+        + " done").lines().toList();
     Map<String, String> out = new LinkedHashMap<>();
-    for (HostFile f : r.files()) {
-      out.put(f.path(), host.shOk("sha256sum < " + f.path() + " 2>/dev/null | cut -c1-64 || true"));
+    for (int i = 0; i < r.files().size(); i++) {
+      out.put(r.files().get(i).path(), sums.get(i));
     }
     return out;
   }
@@ -138,9 +142,9 @@ class CutConnectionTest {
     long apply = applied - probed;
     assertTrue(apply > 300_000, "the apply carries the big file: " + apply + " bytes");
 
-    List<Long> cuts = new ArrayList<>(List.of(1L, 100L, handshake / 2, handshake - 20, handshake + 60,
-        (handshake + probed) / 2, probed + 40, probed + 200, probed + 600, probed + 1200));
-    for (double f : new double[] {0.02, 0.1, 0.25, 0.5, 0.75, 0.9}) {
+    List<Long> cuts = new ArrayList<>(List.of(1L, handshake / 2, handshake - 20, handshake + 60,
+        (handshake + probed) / 2, probed + 40, probed + 600, probed + 1200));
+    for (double f : new double[] {0.05, 0.25, 0.5, 0.75, 0.9}) {
       cuts.add(probed + (long) (apply * f));
     }
     cuts.addAll(List.of(applied - 400, applied - 120, applied - 40, applied - 1));
@@ -158,6 +162,7 @@ class CutConnectionTest {
         outcome = e.getMessage();
       }
       long reached = proxy.forwarded();
+      assertTrue(!outcome.contains("refused"), "a cut link is not a refusal: " + outcome);
       awaitNoScriptRunning();
       Map<String, String> seen = onHost(old);
       for (HostFile f : old.files()) {
@@ -176,6 +181,31 @@ class CutConnectionTest {
       report.append(String.format("  cut after %7d bytes (%7d sent): %-9s %s%n", n, reached, allOld ? "old" : allNew ? "new" : "mixed",
           outcome.length() > 90 ? outcome.substring(0, 90) : outcome));
     }
+    // cut while the script runs: it arrived whole and was checked, so it runs to its end on the host
+    resets.sync(direct, old);
+    proxy.whole();
+    java.util.concurrent.CompletableFuture<String> running = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try (HostConnection c = HostConnection.open(host.through(proxy.port(), "ubuntu"), CUT_TIMEOUT)) {
+        new ServiceSync(CUT_TIMEOUT).sync(c, next);
+        return "completed";
+      } catch (HostException e) {
+        return e.getMessage();
+      }
+    });
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!host.sh("pgrep -f '^sh /run/hostops/script[.]' && test -e /root/" + NAME + "/small.conf"
+        + " && grep -q version=2 /root/" + NAME + "/small.conf").ok()) {
+      assertTrue(System.nanoTime() < deadline && !running.isDone(), "the apply never ran: " + running.getNow("?"));
+      Thread.sleep(20);
+    }
+    proxy.cutNow();
+    String outcome = running.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    awaitNoScriptRunning();
+    assertEquals(expected(next), onHost(next), "a script that arrived whole runs to its end: " + outcome);
+    resets.probe(direct, next);
+    assertEquals("", tempFiles());
+    report.append(String.format("  cut while it ran:                     new       %s%n", outcome));
+
     System.out.printf("%nhandshake %d, probe to %d, apply to %d bytes; %d cuts in %d s%n%s", handshake, probed,
         applied, cuts.size(), (System.nanoTime() - started) / 1_000_000_000, report);
 

@@ -52,6 +52,20 @@ public final class CutProxy implements AutoCloseable {
     return latest.get().get();
   }
 
+  /** Cuts every open connection now, whatever was sent. */
+  public void cutNow() {
+    synchronized (sockets) {
+      for (Socket s : sockets) {
+        try {
+          s.close();
+        } catch (IOException e) {
+          // already closed
+        }
+      }
+      sockets.clear();
+    }
+  }
+
   private void acceptLoop() {
     while (!server.isClosed()) {
       try {
