@@ -38,6 +38,9 @@ public final class HostConnection implements AutoCloseable {
   /** Exit status of the runner when the script did not arrive whole; nothing of it was run. */
   static final int INCOMPLETE = 97;
   private static final String INCOMPLETE_MARK = "hostops: script arrived incomplete: ";
+  /** Exit status of the runner when it could not store the script (e.g. /run full); nothing was run. */
+  static final int UNSTORED = 98;
+  private static final String UNSTORED_MARK = "hostops: cannot store the script in /run/hostops";
 
   /**
    * Runs as {@code sh -c RUNNER hostops LENGTH SHA256}, with the script on stdin. The temp file lives
@@ -49,9 +52,10 @@ public final class HostConnection implements AutoCloseable {
       "umask 077",
       "d=/run/hostops",
       "[ -d $d ] || mkdir -p -m 700 $d",
-      "f=$(mktemp $d/script.XXXXXX) || exit 98",
+      "f=$(mktemp $d/script.XXXXXX) || { echo \"" + UNSTORED_MARK + "\" >&2; exit " + UNSTORED + "; }",
       "trap 'rm -f \"$f\"; exit 1' HUP INT TERM",
-      "head -c \"$1\" >\"$f\"",
+      // head stops at end of input without error (an incomplete script); it fails when it cannot write
+      "head -c \"$1\" >\"$f\" || { rm -f \"$f\"; echo \"" + UNSTORED_MARK + "\" >&2; exit " + UNSTORED + "; }",
       "case $(sha256sum \"$f\") in",
       "  \"$2 \"*) ;;",
       "  *) n=$(wc -c <\"$f\"); rm -f \"$f\"; echo \"" + INCOMPLETE_MARK + "$n of $1 bytes\" >&2; exit " + INCOMPLETE + " ;;",
@@ -210,9 +214,12 @@ public final class HostConnection implements AutoCloseable {
       throw new HostUnreachableException("script sent to " + target.display() + " arrived incomplete: "
           + result.stderr().substring(INCOMPLETE_MARK.length()).strip() + "; nothing of it was run", null);
     }
-    if (result.exitCode() == 98) {
-      throw new HostUnreachableException("cannot create a temp file in /run/hostops on " + target.display()
-          + ": " + result.stderr().strip(), null);
+    if (result.exitCode() == UNSTORED && result.stderr().strip().endsWith(UNSTORED_MARK)) {
+      String why = result.stderr().strip();
+      why = why.substring(0, why.length() - UNSTORED_MARK.length()).strip();
+      throw new HostUnreachableException("cannot store the script in /run/hostops on " + target.display()
+          + (why.isEmpty() ? "" : " (" + why.lines().reduce((a, b) -> b).orElse(why) + ")") + "; nothing of it was run",
+          null);
     }
     return result;
   }

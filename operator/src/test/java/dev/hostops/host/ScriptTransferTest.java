@@ -77,6 +77,24 @@ class ScriptTransferTest {
   }
 
   @Test
+  void aScriptThatCannotBeStoredIsReportedAndNothingOfItRuns() {
+    host.shOk("mkdir -p -m 700 /run/hostops && mount -t tmpfs -o size=64k,mode=700 tmpfs /run/hostops");
+    try {
+      for (HostConnection c : List.of(root, sudo)) {
+        String mark = "/tmp/unstored-" + c.target().user();
+        HostUnreachableException e = assertThrows(HostUnreachableException.class, () -> c.run(marking(mark), TIMEOUT));
+        assertTrue(e.getMessage().startsWith("cannot store the script in /run/hostops on " + c.target().display() + " (")
+            && e.getMessage().contains("No space left on device")
+            && e.getMessage().endsWith("; nothing of it was run"), e.getMessage());
+        assertFalse(host.sh("test -e " + mark).ok(), "no line of it ran");
+      }
+      assertEquals("", host.shOk("ls -A /run/hostops"), "the partial copy removed");
+    } finally {
+      host.sh("umount /run/hostops");
+    }
+  }
+
+  @Test
   void theProbeRemovesTempFilesOfAnInterruptedApplyAndNothingElse() throws Exception {
     // what a cut apply of an earlier hostops left: temp files beside a managed unit and config file
     host.shOk("mkdir -p /var/lib/hostops/services/leftover /root/leftover /root/other"
