@@ -32,7 +32,7 @@ public final class HostApplier {
           if [ ! -f "$1" ] || [ -L "$1" ]; then hostops_write "$@"; return; fi
           t=$(mktemp "$(dirname "$1")/.hostops.XXXXXX")
           base64 -d > "$t"
-          cat "$t" > "$1"
+          cat <"$t" >"$1"
           chmod "$2" "$1"
           rm -f "$t"
         }

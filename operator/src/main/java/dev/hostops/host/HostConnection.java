@@ -29,10 +29,42 @@ import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
 
 /**
  * One authenticated SSH connection to a host, with its host key checked against the pinned keys.
- * Every remote action is a POSIX shell script fed to {@code sh -s} on stdin (through
- * {@code sudo -n} for a non-root user), so no value ever passes through a command line.
+ * Every remote action is a POSIX shell script sent on stdin (through {@code sudo -n} for a non-root
+ * user), so no value ever passes through a command line. The command itself is a fixed runner
+ * ({@link #RUNNER}) that stores the script in a private temp file, checks its length and SHA-256,
+ * and only then runs it: a connection cut part-way runs nothing, rather than the part that arrived.
  */
 public final class HostConnection implements AutoCloseable {
+  /** Exit status of the runner when the script did not arrive whole; nothing of it was run. */
+  static final int INCOMPLETE = 97;
+  private static final String INCOMPLETE_MARK = "hostops: script arrived incomplete: ";
+  /** Exit status of the runner when it could not store the script (e.g. /run full); nothing was run. */
+  static final int UNSTORED = 98;
+  private static final String UNSTORED_MARK = "hostops: cannot store the script in /run/hostops";
+
+  /**
+   * Runs as {@code sh -c RUNNER hostops LENGTH SHA256}, with the script on stdin. The temp file lives
+   * in a root-only directory on tmpfs (gone at reboot) and is removed however the script ends.
+   * The file goes before the message: with the link cut, writing to stderr kills the shell (SIGPIPE).
+   * {@code wc} runs only on failure, to keep the probe's round trip short.
+   */
+  static final String RUNNER = String.join("\n",
+      "umask 077",
+      "d=/run/hostops",
+      "[ -d $d ] || mkdir -p -m 700 $d",
+      "f=$(mktemp $d/script.XXXXXX) || { echo \"" + UNSTORED_MARK + "\" >&2; exit " + UNSTORED + "; }",
+      "trap 'rm -f \"$f\"; exit 1' HUP INT TERM",
+      // head stops at end of input without error (an incomplete script); it fails when it cannot write
+      "head -c \"$1\" >\"$f\" || { rm -f \"$f\"; echo \"" + UNSTORED_MARK + "\" >&2; exit " + UNSTORED + "; }",
+      "case $(sha256sum \"$f\") in",
+      "  \"$2 \"*) ;;",
+      "  *) n=$(wc -c <\"$f\"); rm -f \"$f\"; echo \"" + INCOMPLETE_MARK + "$n of $1 bytes\" >&2; exit " + INCOMPLETE + " ;;",
+      "esac",
+      "sh \"$f\" </dev/null",
+      "r=$?",
+      "rm -f \"$f\"",
+      "exit $r");
+
   private static final java.util.concurrent.atomic.LongAdder ROUND_TRIPS = new java.util.concurrent.atomic.LongAdder();
   private final SshTarget target;
   private final SSHClient client;
@@ -98,6 +130,15 @@ public final class HostConnection implements AutoCloseable {
       client.authPublickey(target.user(), key);
     } catch (UserAuthException e) {
       closeQuietly(client);
+      // a refusal has no cause (the server said no); a cause is a transport that broke on the way
+      if (e.getCause() != null) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+          root = root.getCause();
+        }
+        throw new HostUnreachableException("connection to " + target.address() + ":" + target.port()
+            + " lost during authentication: " + describe(root), null);
+      }
       throw new HostUnreachableException("public key authentication as " + target.user()
           + " was refused by " + target.address(), null);
     } catch (IOException | RuntimeException e) {
@@ -129,18 +170,26 @@ public final class HostConnection implements AutoCloseable {
 
   /**
    * Runs a shell script on the host as root (directly, or via {@code sudo -n} for other users).
-   * The script travels on stdin, so neither it nor any value inside it is parsed by a login shell.
+   * The script travels on stdin, so neither it nor any value inside it is parsed by a login shell;
+   * the host runs it only once all of it has arrived and its checksum matches.
    */
   public ExecResult run(String script, Duration timeout) throws HostUnreachableException {
-    String command = target.needsSudo() ? "sudo -n -- /bin/sh -s" : "/bin/sh -s";
+    return run(script, Integer.MAX_VALUE, timeout);
+  }
+
+  /** Like {@link #run(String, Duration)}, but sends at most {@code sendAtMost} bytes: a cut link, for tests. */
+  ExecResult run(String script, int sendAtMost, Duration timeout) throws HostUnreachableException {
+    byte[] bytes = script.getBytes(StandardCharsets.UTF_8);
+    String command = command(bytes, target.needsSudo());
     ROUND_TRIPS.increment();
     long start = System.nanoTime();
+    ExecResult result;
     try (Session session = client.startSession()) {
       Session.Command cmd = session.exec(command);
       CompletableFuture<byte[]> out = drain(cmd.getInputStream());
       CompletableFuture<byte[]> err = drain(cmd.getErrorStream());
       try (OutputStream stdin = cmd.getOutputStream()) {
-        stdin.write(script.getBytes(StandardCharsets.UTF_8));
+        stdin.write(bytes, 0, Math.min(bytes.length, sendAtMost));
       }
       cmd.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
       Integer exit = cmd.getExitStatus();
@@ -150,7 +199,7 @@ public final class HostConnection implements AutoCloseable {
             + " did not finish within " + timeout.toSeconds() + " s", null);
       }
       roundTripListener.accept(System.nanoTime() - start);
-      return new ExecResult(exit,
+      result = new ExecResult(exit,
           new String(out.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8),
           new String(err.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8));
     } catch (HostUnreachableException e) {
@@ -161,6 +210,30 @@ public final class HostConnection implements AutoCloseable {
       }
       throw new HostUnreachableException("ssh session to " + target.display() + " failed: " + describe(e), null);
     }
+    if (result.exitCode() == INCOMPLETE && result.stderr().startsWith(INCOMPLETE_MARK)) {
+      throw new HostUnreachableException("script sent to " + target.display() + " arrived incomplete: "
+          + result.stderr().substring(INCOMPLETE_MARK.length()).strip() + "; nothing of it was run", null);
+    }
+    if (result.exitCode() == UNSTORED && result.stderr().strip().endsWith(UNSTORED_MARK)) {
+      String why = result.stderr().strip();
+      why = why.substring(0, why.length() - UNSTORED_MARK.length()).strip();
+      throw new HostUnreachableException("cannot store the script in /run/hostops on " + target.display()
+          + (why.isEmpty() ? "" : " (" + why.lines().reduce((a, b) -> b).orElse(why) + ")") + "; nothing of it was run",
+          null);
+    }
+    return result;
+  }
+
+  /** The exec command: the fixed runner with the script's length and SHA-256 as its arguments. */
+  static String command(byte[] script, boolean sudo) {
+    String sha;
+    try {
+      sha = java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(script));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    return (sudo ? "sudo -n -- " : "") + "/bin/sh -c " + dev.hostops.render.ShellQuoting.quote(RUNNER) + " hostops "
+        + script.length + " " + sha;
   }
 
   @Override

@@ -16,7 +16,9 @@ import java.util.Map;
  * the hash and mode of each file, the systemd state of each unit (and timer) and the Docker state,
  * health and image of each container. It runs in one SSH round trip; besides the shell it launches
  * one {@code systemctl show}, one {@code docker inspect}, one {@code docker image inspect}, and one
- * {@code docker ps} per compose project.
+ * {@code docker ps} per compose project. On the way it removes hostops' own temp files
+ * ({@code .hostops.} and six characters) that an interrupted apply left in the directories of the
+ * files it manages; the probe and applies of one host never overlap, so none of them is in use.
  */
 public final class HostProbe {
   /** Where hostops records, per service, who owns it and which files it wrote. */
@@ -36,14 +38,20 @@ public final class HostProbe {
 
   private static final String PRELUDE = """
       S=/var/lib/hostops/services
+      clean_tmp() {
+        for t in "${1%/*}"/.hostops.??????; do
+          if [ -f "$t" ] && [ ! -L "$t" ]; then rm -f -- "$t"; fi
+        done
+      }
       probe_files() {
         n=$1; shift
         printf 'owner\\t%s\\t%s\\n' "$n" "$(head -n1 "$S/$n/owner" 2>/dev/null)"
         if [ -L "/root/$n" ] || { [ -e "/root/$n" ] && [ ! -d "/root/$n" ]; }; then printf 'unsafe\\t%s\\n' "$n"; fi
         if [ -f "$S/$n/files" ]; then
-          while IFS= read -r p; do printf 'managed\\t%s\\t%s\\n' "$n" "$p"; done < "$S/$n/files"
+          while IFS= read -r p; do printf 'managed\\t%s\\t%s\\n' "$n" "$p"; clean_tmp "$p"; done < "$S/$n/files"
         fi
         for p in "$@"; do
+          clean_tmp "$p"
           if [ -f "$p" ] && [ ! -L "$p" ]; then
             printf 'file\\t%s\\t%s\\t%s\\t%s\\n' "$n" "$p" "$(stat -c %a "$p")" "$(sha256sum < "$p" | cut -c1-64)"
           elif [ -e "$p" ] || [ -L "$p" ]; then
@@ -118,6 +126,7 @@ public final class HostProbe {
           units="$units $n.service $n.timer"
           if [ -f "/root/$n/compose.yaml" ]; then probe_compose "$n"; else names="$names $n"; fi
         done
+        if read -r la </var/lib/hostops/logagent 2>/dev/null; then clean_tmp "$la"; fi
         probe_units $units
         probe_containers $names
         exit 0

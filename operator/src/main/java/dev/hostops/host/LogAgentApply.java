@@ -18,11 +18,13 @@ public final class LogAgentApply {
     return "set -e\n"
         + "mkdir -p /var/lib/hostops " + quote(dir) + "\n"
         + "if [ -L " + quote(path) + " ]; then echo " + quote(path + " is a symlink; refusing") + " >&2; exit 3; fi\n"
+        // temp files an interrupted apply left behind (hostops' own name pattern, this directory only)
+        + "for t in " + quote(dir) + "/.hostops.??????; do if [ -f \"$t\" ] && [ ! -L \"$t\" ]; then rm -f -- \"$t\"; fi; done\n"
         + "t=$(mktemp " + quote(dir + "/.hostops.XXXXXX") + ")\n"
         + "base64 -d > \"$t\" <<'HOSTOPS_EOF'\n"
         + Base64.getMimeEncoder().encodeToString(content.getBytes(StandardCharsets.UTF_8)).replace("\r\n", "\n")
         + "\nHOSTOPS_EOF\n"
-        + "if [ -f " + quote(path) + " ]; then cat \"$t\" > " + quote(path) + "; rm -f \"$t\"; else chmod 644 \"$t\"; mv \"$t\" "
+        + "if [ -f " + quote(path) + " ]; then cat <\"$t\" >" + quote(path) + "; rm -f \"$t\"; else chmod 644 \"$t\"; mv \"$t\" "
         + quote(path) + "; fi\n"
         // a host that switched format (promtail <-> alloy) loses the config hostops wrote for the old one
         + "old=$(cat /var/lib/hostops/logagent 2>/dev/null || true)\n"

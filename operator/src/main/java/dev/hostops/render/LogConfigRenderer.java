@@ -22,6 +22,15 @@ import java.util.regex.Pattern;
 public final class LogConfigRenderer {
   public static final String PROMTAIL_PATH = "/root/promtail/promtail.yaml";
   public static final String ALLOY_PATH = "/root/alloy/config.alloy";
+  /**
+   * Where promtail records how far it read each file, inside its container. The agent's unit mounts
+   * a host folder there ({@code /root/promtail/data}, see examples/promtail.yaml): the unit re-creates
+   * the container on every start, and positions kept in the container would be lost, so every log
+   * file would be shipped to Loki again.
+   */
+  public static final String PROMTAIL_POSITIONS = "/var/lib/promtail/positions.yaml";
+  /** Alloy keeps its positions under {@code --storage.path}; the agent's unit mounts a host folder there. */
+  public static final String ALLOY_STORAGE = "/var/lib/alloy/data";
   static final String DOCKER_JOB = "docker";
   private static final Pattern JOB = Pattern.compile("[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,62}");
   private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
@@ -138,7 +147,7 @@ public final class LogConfigRenderer {
   static String promtail(String hostname, String lokiUrl, List<SourcedJob> jobs) {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("server", map("http_listen_port", 9080, "grpc_listen_port", 0));
-    root.put("positions", map("filename", "/tmp/positions.yaml"));
+    root.put("positions", map("filename", PROMTAIL_POSITIONS));
     root.put("clients", List.of(map("url", lokiUrl)));
     List<Object> scrapeConfigs = new ArrayList<>();
     Map<String, Object> dockerLabels = new TreeMap<>(Map.of("job", DOCKER_JOB, "host", hostname,
@@ -177,7 +186,9 @@ public final class LogConfigRenderer {
 
   static String alloy(String hostname, String lokiUrl, List<SourcedJob> jobs) {
     StringBuilder a = new StringBuilder();
-    a.append("// Managed by hostops from the LogScrapes selecting this host. Edits here are reverted.\n\n");
+    a.append("// Managed by hostops from the LogScrapes selecting this host. Edits here are reverted.\n");
+    a.append("// Run alloy with --storage.path=").append(ALLOY_STORAGE)
+        .append(" on a host folder (/root/alloy/data), so read positions survive a new container.\n\n");
     a.append("loki.write \"default\" {\n  endpoint {\n    url = ").append(str(lokiUrl)).append("\n  }\n}\n\n");
     a.append("discovery.docker \"containers\" {\n  host = \"unix:///var/run/docker.sock\"\n}\n\n");
     a.append("loki.source.docker \"docker\" {\n  host       = \"unix:///var/run/docker.sock\"\n")

@@ -1,6 +1,7 @@
 package dev.hostops.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -39,5 +40,23 @@ class RenderCommandTest {
         HostService demo/broken: spec.ports[0]: '80:80 -v /:/host' is not [ip:][hostPort:]containerPort[/udp]
         """, err.toString(StandardCharsets.UTF_8));
     assertEquals("", out.toString(StandardCharsets.UTF_8));
+  }
+
+  /** The log agents' positions live in a host folder mounted read-write where the config puts them. */
+  @Test
+  void logAgentExamplesKeepTheirPositionsOnTheHost() throws Exception {
+    String promtail = unit("../examples/promtail.yaml");
+    String positions = dev.hostops.render.LogConfigRenderer.PROMTAIL_POSITIONS;
+    assertTrue(promtail.contains(" -v /root/promtail/data:" + positions.substring(0, positions.lastIndexOf('/')) + " "),
+        promtail);
+    String alloy = unit("../examples/alloy.yaml.example");
+    String storage = dev.hostops.render.LogConfigRenderer.ALLOY_STORAGE;
+    assertTrue(alloy.contains(" -v /root/alloy/data:" + storage + " ") && alloy.contains("--storage.path=" + storage),
+        alloy);
+  }
+
+  private static String unit(String file) throws Exception {
+    dev.hostops.api.HostService s = (dev.hostops.api.HostService) Manifests.read(List.of(Path.of(file)), "demo").get(0);
+    return dev.hostops.render.ServiceRenderer.render(s).files().get(0).contentAsText();
   }
 }

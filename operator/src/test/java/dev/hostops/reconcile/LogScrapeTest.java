@@ -53,11 +53,19 @@ class LogScrapeTest {
     config.hostPath = "/root/promtail";
     config.mountPath = "/etc/promtail";
     config.readOnly = true;
-    promtail.getSpec().volumes = List.of(config);
+    Volume data = new Volume();
+    data.hostPath = "/root/promtail/data";
+    data.mountPath = "/var/lib/promtail";
+    promtail.getSpec().volumes = List.of(config, data);
     promtail.getSpec().logs = new LogSpec();
     promtail.getSpec().logs.mount = true;
+    // like promtail: once it has a config, it records positions in the file the config names
     promtail.getSpec().args = List.of("sh", "-c", "trap 'cp /etc/promtail/promtail.yaml /var/logs/promtail-seen.yaml;"
-        + " echo reload >> /var/logs/promtail-reloads.log' HUP; while true; do sleep 1; done");
+        + " echo reload >> /var/logs/promtail-reloads.log' HUP;"
+        + " until [ -f /etc/promtail/promtail.yaml ]; do sleep 1; done;"
+        + " p=$(sed -n 's/^  filename: //p' /etc/promtail/promtail.yaml);"
+        + " echo \"started $(hostname) $(cat /proc/sys/kernel/random/uuid)\" >> \"$p\";"
+        + " while true; do sleep 1; done");
     k8s.create(promtail);
     Await.until(WAIT, () -> OperatorHarness.ready(k8s.get("promtail")), () -> describe(k8s.get("promtail")));
   }
@@ -140,6 +148,19 @@ class LogScrapeTest {
   }
 
   @Test
+  void positionsOnTheHostSurviveARestartOfTheAgent() throws Exception {
+    String positions = "/root/promtail/data/positions.yaml";
+    Await.until(WAIT, () -> host.sh("test -s " + positions).ok(), () -> host.sh("ls -la /root/promtail").stdout());
+    String before = host.shOk("cat " + positions);
+    String container = host.shOk("docker inspect -f '{{.Id}}' promtail");
+    host.shOk("systemctl restart promtail"); // the unit removes the container and runs a new one
+    Await.until(WAIT, () -> host.shOk("cat " + positions).lines().count() == before.lines().count() + 1,
+        () -> host.shOk("cat " + positions));
+    assertTrue(!container.equals(host.shOk("docker inspect -f '{{.Id}}' promtail")), "a new container");
+    assertTrue(host.shOk("cat " + positions).startsWith(before), "what the old container recorded is still there");
+  }
+
+  @Test
   void aHostCanAskForAlloyInstead() {
     TestHost other = HOSTS.boot("alloy");
     k8s.addHost(other, "vm2", "root", Map.of("env", "alloy"));
@@ -152,6 +173,9 @@ class LogScrapeTest {
     s.getSpec().hostSelector = new LabelSelectorBuilder().addToMatchLabels("env", "alloy").build();
     k8s.client.resource(s).create();
     Await.until(WAIT, () -> ready(get("alloyjobs")), () -> describe(get("alloyjobs")));
+    // the host may have had its jobs in effect as promtail config just before its format changed
+    Await.until(WAIT, () -> other.sh("test -f /root/alloy/config.alloy").ok(),
+        () -> describe(k8s.host("vm2").getStatus()));
     String config = other.shOk("cat /root/alloy/config.alloy");
     assertTrue(config.contains("local.file_match \"job_listmonk\"")
         && config.contains("\"__path__\" = \"/root/var/logs/listmonk.log\"")

@@ -75,6 +75,12 @@ public final class TestHost {
     return new SshTarget(address, port, "ubuntu", privateKey, knownHosts);
   }
 
+  /** {@code user} reaching this host through a proxy listening on 127.0.0.1:{@code port}; same host key. */
+  public SshTarget through(int port, String user) {
+    String key = knownHosts.substring(knownHosts.indexOf(' ') + 1);
+    return new SshTarget(address, port, user, privateKey, "[" + address + "]:" + port + " " + key);
+  }
+
   /** Runs a command as root on the host's console (docker exec), for checks and for making drift. */
   public ExecResult sh(String command) {
     return TestHosts.exec(List.of("docker", "exec", name, "sh", "-c", command));
