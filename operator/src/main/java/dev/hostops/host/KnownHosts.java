@@ -118,11 +118,15 @@ public final class KnownHosts {
   private static String hosts(String field) {
     if (field.startsWith("|")) {
       var m = HASHED.matcher(field);
-      if (!m.matches() || Base64.getDecoder().decode(m.group(1)).length != 20
-          || Base64.getDecoder().decode(m.group(2)).length != 20) {
-        return "a hashed host name must be |1|SALT|HASH (20 bytes each, base64), as ssh-keygen -H writes it";
+      try {
+        if (m.matches() && Base64.getDecoder().decode(m.group(1)).length == 20
+            && Base64.getDecoder().decode(m.group(2)).length == 20) {
+          return null;
+        }
+      } catch (IllegalArgumentException e) {
+        // not base64: said below
       }
-      return null;
+      return "a hashed host name must be |1|SALT|HASH (20 bytes each, base64), as ssh-keygen -H writes it";
     }
     for (String p : field.split(",", -1)) {
       if (!HOST_PATTERN.matcher(p).matches()) {

@@ -40,7 +40,8 @@ public final class HostValidation {
     }
     // 0 is what an explicit null leaves in the int: the default port, as before the schema defaulted it
     int port = spec.port == 0 ? 22 : spec.port;
-    if (port < 1 || port > 65535) {
+    boolean portOk = port >= 1 && port <= 65535;
+    if (!portOk) {
       problems.add("spec.port: " + spec.port + " is not a TCP port (1-65535)");
     }
     if (spec.user != null && !USER.matcher(spec.user).matches()) {
@@ -62,8 +63,8 @@ public final class HostValidation {
     if (spec.knownHosts == null || spec.knownHosts.isBlank()) {
       problems.add("spec.knownHosts: required: pin the host's key (ssh-keyscan -p PORT ADDRESS)");
     } else {
-      // which line applies is only worth asking when the address itself is usable
-      KnownHosts.problems(spec.knownHosts, address == null ? spec.address : null, port)
+      // which line applies is only worth asking when the address and port are usable
+      KnownHosts.problems(spec.knownHosts, address == null && portOk ? spec.address : null, port)
           .forEach(p -> problems.add("spec.knownHosts: " + p));
     }
     return problems;
@@ -77,7 +78,8 @@ public final class HostValidation {
     String shown = "'" + printable(address) + "'";
     if (address.length() > 253 || !ADDRESS.matcher(address).matches()) {
       return shown + " is not a DNS name or IP address"
-          + (address.startsWith("[") ? " (write an IPv6 address without brackets)" : "");
+          + (address.startsWith("[") ? " (write an IPv6 address without brackets)"
+          : address.matches("[^:]+:[0-9]+") ? " (the port goes in spec.port)" : "");
     }
     if (address.contains(":")) {
       return ipv6(address) ? null : shown + " is not an IPv6 address";
