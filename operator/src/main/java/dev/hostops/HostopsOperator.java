@@ -46,7 +46,7 @@ public final class HostopsOperator implements AutoCloseable {
     EventRecorder events = new EventRecorder(client);
     operator.register(new HostReconciler(targets, sessions, events, config.resync(), config.sshTimeout(),
         config.lokiUrl(), metrics, sync, probes), c -> namespaces(c, config));
-    operator.register(new LogScrapeReconciler(config.resync()), c -> namespaces(c, config));
+    operator.register(new LogScrapeReconciler(config.resync(), events), c -> namespaces(c, config));
     operator.register(new HostServiceReconciler(targets, sessions, sync, events, hostWork, config.resync(), metrics,
         probes), c -> namespaces(c, config));
   }

@@ -27,15 +27,37 @@ public record OperatorConfig(Duration resync, Duration sshTimeout, int hostThrea
     this(resync, sshTimeout, hostThreads, namespaces, lokiUrl, -1, null);
   }
 
+  /** @throws IllegalArgumentException naming the variable whose value is unusable */
   public static OperatorConfig fromEnvironment(Map<String, String> env) {
+    String lokiUrl = env.get("HOSTOPS_LOKI_URL");
+    if (lokiUrl != null && !lokiUrl.isEmpty() && dev.hostops.render.LogScrapeValidation.lokiUrlProblem(lokiUrl) != null) {
+      throw new IllegalArgumentException("HOSTOPS_LOKI_URL: " + dev.hostops.render.LogScrapeValidation.lokiUrlProblem(lokiUrl));
+    }
     return new OperatorConfig(
-        Duration.ofSeconds(Long.parseLong(env.getOrDefault("HOSTOPS_RESYNC_SECONDS", "60"))),
-        Duration.ofSeconds(Long.parseLong(env.getOrDefault("HOSTOPS_SSH_TIMEOUT_SECONDS", "30"))),
-        Integer.parseInt(env.getOrDefault("HOSTOPS_HOST_THREADS", "16")),
+        Duration.ofSeconds(number(env, "HOSTOPS_RESYNC_SECONDS", 60, 1)),
+        Duration.ofSeconds(number(env, "HOSTOPS_SSH_TIMEOUT_SECONDS", 30, 1)),
+        (int) number(env, "HOSTOPS_HOST_THREADS", 16, 1),
         namespaces(env.getOrDefault("HOSTOPS_NAMESPACES", "")),
-        env.get("HOSTOPS_LOKI_URL"),
-        Integer.parseInt(env.getOrDefault("HOSTOPS_METRICS_PORT", "8080")),
+        lokiUrl == null || lokiUrl.isEmpty() ? null : lokiUrl,
+        (int) number(env, "HOSTOPS_METRICS_PORT", 8080, -1),
         "true".equals(env.get("HOSTOPS_LEADER_ELECTION")) ? env.getOrDefault("POD_NAMESPACE", "default") : null);
+  }
+
+  private static long number(Map<String, String> env, String name, long fallback, long min) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) {
+      return fallback;
+    }
+    try {
+      long n = Long.parseLong(v.strip());
+      if (n >= min && n <= Integer.MAX_VALUE) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // said below
+    }
+    throw new IllegalArgumentException(name + ": '" + dev.hostops.render.ServiceValidation.printable(v)
+        + "' is not a whole number of at least " + min);
   }
 
   private static Set<String> namespaces(String csv) {

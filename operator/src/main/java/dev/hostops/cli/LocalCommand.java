@@ -34,14 +34,24 @@ public final class LocalCommand {
   public static void run(List<String> args) throws Exception {
     List<Path> paths = new ArrayList<>();
     StandIns standIns = null;
+    String registry = null;
     for (int i = 0; i < args.size(); i++) {
-      if (args.get(i).equals("-f")) {
-        paths.add(Path.of(args.get(++i)));
-      } else if (args.get(i).equals("--stand-in-images")) {
-        String registry = args.get(++i);
-        standIns = new StandIns(registry + "/hostops/demo:v1", registry + "/hostops/busybox:latest");
-        System.out.println("hostops local: images replaced by stand-ins from " + registry);
+      String a = args.get(i);
+      switch (a) {
+        case "-f", "--filename" -> paths.add(Path.of(CommandLine.value(args, ++i, a, "a file or folder")));
+        case "--stand-in-images" -> registry = CommandLine.value(args, ++i, a, "a registry (host:port)");
+        default -> throw new UsageException(a.startsWith("-") ? "unknown flag " + a + " (flags: -f PATH, "
+            + "--stand-in-images REGISTRY)" : "unexpected argument '" + a + "' (give files with -f)");
       }
+    }
+    if (paths.isEmpty()) {
+      throw new UsageException("no manifests given: hostops local -f PATH… [--stand-in-images REGISTRY]");
+    }
+    // the manifests are read before anything starts, so a mistake in them is the only thing said
+    Manifests.read(paths, NS);
+    if (registry != null) {
+      standIns = new StandIns(registry + "/hostops/demo:v1", registry + "/hostops/busybox:latest");
+      System.out.println("hostops local: images replaced by stand-ins from " + registry);
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
     OperatorConfig config = OperatorConfig.fromEnvironment(Map.of("HOSTOPS_RESYNC_SECONDS", "10",

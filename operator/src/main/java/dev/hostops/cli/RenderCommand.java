@@ -3,6 +3,8 @@ package dev.hostops.cli;
 import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
 import dev.hostops.reconcile.HostSelection;
+import dev.hostops.reconcile.HostValidation;
+import dev.hostops.render.LogScrapeValidation;
 import dev.hostops.render.HostContext;
 import dev.hostops.render.HostFile;
 import dev.hostops.render.References;
@@ -25,6 +27,9 @@ import java.util.Map;
  * host, like {@code helm template}. No cluster, no SSH. Secret contents are never printed.
  */
 public final class RenderCommand {
+  /** The exit code for a user's mistake, as for a bad flag or file. */
+  public static final int INVALID = 2;
+
   private RenderCommand() {}
 
   /** Secrets and ConfigMaps given in the files, as rendering takes them. */
@@ -44,18 +49,31 @@ public final class RenderCommand {
     return new References(secrets, configMaps);
   }
 
-  /** Returns the process exit code: 0, or 1 when a resource is invalid. */
-  public static int run(List<Path> files, String namespace, PrintStream out, PrintStream err) throws Exception {
+  /**
+   * Returns the process exit code: 0, or 2 when a resource is invalid (one line per problem on
+   * {@code err}, the field named). A file that cannot be read as manifests is a {@link UsageException}.
+   */
+  public static int run(List<Path> files, String namespace, PrintStream out, PrintStream err) throws UsageException {
     List<HasMetadata> resources = Manifests.read(files, namespace);
-    List<Host> hosts = resources.stream().filter(Host.class::isInstance).map(Host.class::cast).toList();
     Map<String, List<String>> byHost = new LinkedHashMap<>();
     int exit = 0;
+    List<Host> hosts = new ArrayList<>();
+    for (Host host : resources.stream().filter(Host.class::isInstance).map(Host.class::cast).toList()) {
+      List<String> problems = HostValidation.problems(host);
+      problems.forEach(p -> err.println("Host " + host.getMetadata().getNamespace() + "/" + host.getMetadata().getName()
+          + ": " + p));
+      if (problems.isEmpty()) {
+        hosts.add(host);
+      } else {
+        exit = INVALID;
+      }
+    }
     for (HostService service : resources.stream().filter(HostService.class::isInstance).map(HostService.class::cast)
         .toList()) {
       List<String> problems = ServiceValidation.problems(service);
       if (!problems.isEmpty()) {
         problems.forEach(p -> err.println("HostService " + ServiceRenderer.owner(service) + ": " + p));
-        exit = 1;
+        exit = INVALID;
         continue;
       }
       RenderedService rendered;
@@ -64,7 +82,7 @@ public final class RenderCommand {
             HostContext.DEFAULT);
       } catch (ServiceRenderer.InvalidServiceException e) {
         e.problems().forEach(p -> err.println("HostService " + ServiceRenderer.owner(service) + ": " + p));
-        exit = 1;
+        exit = INVALID;
         continue;
       }
       List<String> targets = new ArrayList<>(service.getSpec().hostsOrEmpty().stream()
@@ -84,8 +102,18 @@ public final class RenderCommand {
         }
       }
     }
-    List<dev.hostops.api.LogScrape> scrapes = resources.stream().filter(dev.hostops.api.LogScrape.class::isInstance)
-        .map(dev.hostops.api.LogScrape.class::cast).toList();
+    List<dev.hostops.api.LogScrape> scrapes = new ArrayList<>();
+    for (var scrape : resources.stream().filter(dev.hostops.api.LogScrape.class::isInstance)
+        .map(dev.hostops.api.LogScrape.class::cast).toList()) {
+      List<String> problems = LogScrapeValidation.problems(scrape);
+      problems.forEach(p -> err.println("LogScrape " + scrape.getMetadata().getNamespace() + "/"
+          + scrape.getMetadata().getName() + ": " + p));
+      if (problems.isEmpty()) {
+        scrapes.add(scrape);
+      } else {
+        exit = INVALID;
+      }
+    }
     for (Host host : hosts) {
       List<dev.hostops.api.LogScrape> selecting = scrapes.stream().filter(sc -> HostSelection.targets(sc, host)).toList();
       if (selecting.isEmpty() && host.getSpec().logAgent == null) {
@@ -100,7 +128,7 @@ public final class RenderCommand {
             + config.format() + " config from " + selecting.size() + " LogScrapes)\n" + config.content());
       } catch (dev.hostops.render.LogConfigRenderer.LogConfigException e) {
         err.println("Host " + key + ": log config: " + e.getMessage());
-        exit = 1;
+        exit = INVALID;
       }
     }
     for (Map.Entry<String, List<String>> e : byHost.entrySet()) {

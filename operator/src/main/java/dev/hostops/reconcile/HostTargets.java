@@ -2,7 +2,6 @@ package dev.hostops.reconcile;
 
 import dev.hostops.api.Host;
 import dev.hostops.api.HostSpec;
-import dev.hostops.host.KnownHosts;
 import dev.hostops.host.SshTarget;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -25,17 +24,11 @@ public final class HostTargets {
   }
 
   public SshTarget resolve(Host host) throws InvalidHostException {
-    HostSpec spec = host.getSpec();
-    if (spec == null || spec.address == null || spec.address.isBlank()) {
-      throw new InvalidHostException("spec.address: required");
-    }
-    if (spec.sshKeySecretRef == null || spec.sshKeySecretRef.name == null) {
-      throw new InvalidHostException("spec.sshKeySecretRef.name: required");
-    }
-    List<String> problems = KnownHosts.problems(spec.knownHosts);
+    List<String> problems = HostValidation.problems(host);
     if (!problems.isEmpty()) {
-      throw new InvalidHostException("spec.knownHosts: " + String.join("; ", problems));
+      throw new InvalidHostException(String.join("; ", problems));
     }
+    HostSpec spec = host.getSpec();
     String ns = host.getMetadata().getNamespace();
     Secret secret = client.secrets().inNamespace(ns).withName(spec.sshKeySecretRef.name).get();
     String key = spec.sshKeySecretRef.key == null ? "ssh-privatekey" : spec.sshKeySecretRef.key;

@@ -25,10 +25,13 @@ import java.util.stream.Collectors;
  */
 @ControllerConfiguration(name = "logscrape")
 public final class LogScrapeReconciler implements Reconciler<LogScrape> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LogScrapeReconciler.class);
   private final Duration resync;
+  private final EventRecorder events;
 
-  public LogScrapeReconciler(Duration resync) {
+  public LogScrapeReconciler(Duration resync, EventRecorder events) {
     this.resync = resync;
+    this.events = events;
   }
 
   @Override
@@ -54,8 +57,15 @@ public final class LogScrapeReconciler implements Reconciler<LogScrape> {
     List<String> problems = new ArrayList<>();
     List<String> ids = LogConfigRenderer.jobs(scrape, problems).stream().map(LogConfigRenderer.SourcedJob::id).toList();
     if (!problems.isEmpty()) {
-      conditions.set("Ready", false, "InvalidSpec", String.join("; ", problems))
-          .set("Degraded", true, "InvalidSpec", String.join("; ", problems));
+      String message = String.join("; ", problems);
+      // an Event when the problem is new, as for a HostService; the condition carries it meanwhile
+      if (previous.conditions.stream().noneMatch(c -> "Degraded".equals(c.type) && message.equals(c.message))) {
+        events.warning(scrape, "InvalidSpec", message);
+        LOG.warn("logscrape={}/{} invalid: {}", scrape.getMetadata().getNamespace(), scrape.getMetadata().getName(),
+            message);
+      }
+      conditions.set("Ready", false, "InvalidSpec", message)
+          .set("Degraded", true, "InvalidSpec", message);
       status.conditions = conditions.list();
       scrape.setStatus(status);
       return UpdateControl.patchStatus(scrape);

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * One log agent config per host, merged from every LogScrape that selects it, plus the runbook's
@@ -32,13 +31,38 @@ public final class LogConfigRenderer {
   /** Alloy keeps its positions under {@code --storage.path}; the agent's unit mounts a host folder there. */
   public static final String ALLOY_STORAGE = "/var/lib/alloy/data";
   static final String DOCKER_JOB = "docker";
-  private static final Pattern JOB = Pattern.compile("[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,62}");
-  private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
-  private static final Pattern PATH = Pattern.compile("/[^\\x00\\n\"\\\\]*");
-  private static final YAMLMapper YAML = YAMLMapper.builder()
+  private static final YAMLMapper YAML = new YAMLMapper(com.fasterxml.jackson.dataformat.yaml.YAMLFactory.builder()
+      .stringQuotingChecker(new Yaml11Quoting())
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-      .build();
+      .build());
+
+  /**
+   * Jackson leaves 0x1F, 1e3, 1_000, .inf or 017 unquoted, which promtail's YAML 1.1 reader takes
+   * for numbers. Quoting a string too often is harmless; too rarely changes a user's value. So every
+   * string that starts like a number, or is a YAML 1.1 boolean or null word, is quoted as well.
+   */
+  private static final class Yaml11Quoting extends com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker {
+    private static final java.util.regex.Pattern NUMBER_LIKE = java.util.regex.Pattern.compile("[-+.0-9].*");
+    private static final java.util.regex.Pattern WORD = java.util.regex.Pattern.compile(
+        "(?i)y|n|yes|no|true|false|on|off|null|~|<<|=|\\.nan|\\.inf");
+    private final com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker jackson =
+        com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker.Default.instance();
+
+    @Override
+    public boolean needToQuoteName(String name) {
+      return jackson.needToQuoteName(name) || yaml11(name);
+    }
+
+    @Override
+    public boolean needToQuoteValue(String value) {
+      return jackson.needToQuoteValue(value) || yaml11(value);
+    }
+
+    private static boolean yaml11(String s) {
+      return s.isEmpty() || NUMBER_LIKE.matcher(s).matches() || WORD.matcher(s).matches();
+    }
+  }
 
   private LogConfigRenderer() {}
 
@@ -63,39 +87,20 @@ public final class LogConfigRenderer {
     }
   }
 
-  /** Jobs of one LogScrape, the short form expanded; problems are added for invalid fields. */
+  /**
+   * Jobs of one LogScrape, the short form expanded. When a field is invalid its problems are added
+   * (LogScrape NAME: spec.jobs[0].path: …) and no job of the LogScrape is returned.
+   */
   public static List<SourcedJob> jobs(LogScrape scrape, List<String> problems) {
     String id = scrape.getMetadata().getName();
     List<SourcedJob> out = new ArrayList<>();
-    if (scrape.getSpec() == null) {
-      problems.add("LogScrape " + id + ": spec missing");
+    List<String> own = LogScrapeValidation.problems(scrape);
+    if (!own.isEmpty()) {
+      own.forEach(p -> problems.add("LogScrape " + id + ": " + p));
       return out;
     }
-    List<LogJob> jobs = scrape.getSpec().orEmpty(scrape.getSpec().jobs);
-    for (int i = 0; i < jobs.size(); i++) {
-      LogJob j = jobs.get(i);
-      String field = "LogScrape " + id + ": spec.jobs[" + i + "]";
-      if (j.name == null || !JOB.matcher(j.name).matches() || DOCKER_JOB.equals(j.name)) {
-        problems.add(field + ".name: letters, digits, '_', '.', '-' (and not 'docker', the container log job)");
-        continue;
-      }
-      if (j.path == null || !PATH.matcher(j.path).matches()) {
-        problems.add(field + ".path: must be an absolute path (a glob is fine)");
-        continue;
-      }
-      boolean labelsOk = true;
-      if (j.labels != null) {
-        for (String label : j.labels.keySet()) {
-          if (!LABEL.matcher(label).matches() || label.startsWith("__") || label.equals("job") || label.equals("host")) {
-            problems.add(field + ".labels." + label + ": not a valid Loki label name ([a-zA-Z_][a-zA-Z0-9_]*, "
-                + "not __*, not job or host, which hostops sets)");
-            labelsOk = false;
-          }
-        }
-      }
-      if (labelsOk) {
-        out.add(new SourcedJob(id, j));
-      }
+    for (LogJob j : scrape.getSpec().orEmpty(scrape.getSpec().jobs)) {
+      out.add(new SourcedJob(id, j));
     }
     for (String service : scrape.getSpec().orEmpty(scrape.getSpec().services)) {
       LogJob j = new LogJob();
@@ -119,10 +124,8 @@ public final class LogConfigRenderer {
         }
       }
     }
+    problems.addAll(LogScrapeValidation.agentProblems(agent, defaultLokiUrl));
     String lokiUrl = agent != null && agent.lokiUrl != null ? agent.lokiUrl : defaultLokiUrl;
-    if (lokiUrl == null || lokiUrl.isBlank()) {
-      problems.add("no Loki URL: set spec.logAgent.lokiUrl on the Host or HOSTOPS_LOKI_URL on the operator");
-    }
     if (!problems.isEmpty()) {
       throw new LogConfigException(problems);
     }
@@ -197,7 +200,7 @@ public final class LogConfigRenderer {
         .append("  forward_to = [loki.write.default.receiver]\n}\n");
     for (SourcedJob sj : jobs) {
       LogJob j = sj.job();
-      String id = "job_" + j.name.replaceAll("[^a-zA-Z0-9_]", "_");
+      String id = componentLabel(j.name);
       Map<String, String> labels = new TreeMap<>();
       if (j.labels != null) {
         labels.putAll(j.labels);
@@ -213,6 +216,23 @@ public final class LogConfigRenderer {
           .append(".targets\n  forward_to = [loki.write.default.receiver]\n}\n");
     }
     return a.toString();
+  }
+
+  /**
+   * The Alloy component label of a job: an identifier, and one-to-one with job names (a.b and a-b
+   * must not both become job_a_b, or Alloy refuses the duplicate component).
+   */
+  static String componentLabel(String job) {
+    StringBuilder b = new StringBuilder("job_");
+    for (char c : job.toCharArray()) {
+      switch (c) {
+        case '_' -> b.append("__");
+        case '.' -> b.append("_d");
+        case '-' -> b.append("_h");
+        default -> b.append(c);
+      }
+    }
+    return b.toString();
   }
 
   /** An Alloy string literal: double quotes, Go-style escapes. */

@@ -290,7 +290,7 @@ public final class ServiceValidation {
   }
 
   /** A user value shown back in a message: control characters made visible, long values cut. */
-  static String printable(String value) {
+  public static String printable(String value) {
     if (value == null) {
       return "null";
     }

@@ -130,6 +130,8 @@ class CrdValidationTest {
             List.of("spec.user", "should match")),
         Arguments.of("Host address that is an ssh option", host(OK_HOST.replace("203.0.113.10\n", "'-oProxyCommand=id'\n")),
             List.of("spec.address", "should match")),
+        Arguments.of("LogScrape job named like hostops' own", scrape("hosts: [vm1]\njobs:\n- {name: docker, path: /var/log/x.log}"),
+            List.of("spec.jobs[0].name", "docker is the container log job hostops adds")),
         Arguments.of("LogScrape job path relative", scrape("hosts: [vm1]\njobs:\n- {name: app, path: var/log/x.log}"),
             List.of("spec.jobs[0].path", "should match")));
   }

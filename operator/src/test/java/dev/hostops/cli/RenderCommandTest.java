@@ -34,7 +34,7 @@ class RenderCommandTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit = RenderCommand.run(List.of(Path.of("src/test/resources/render/invalid.yaml")), "demo",
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    assertEquals(1, exit);
+    assertEquals(2, exit);
     assertEquals("""
         HostService demo/broken: spec.image: 'nginx; reboot' is not a Docker image reference
         HostService demo/broken: spec.ports[0]: '80:80 -v /:/host' is not [ip:][hostPort:]containerPort[/udp]

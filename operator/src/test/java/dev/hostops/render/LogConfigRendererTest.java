@@ -90,7 +90,7 @@ class LogConfigRendererTest {
         job("lbl", "/x.log", Map.of("bad-label", "v")), job("rsv", "/x.log", Map.of("__path__", "/etc/shadow"))), null),
         problems);
     assertEquals(3, problems.size(), problems.toString());
-    assertTrue(problems.get(0).startsWith("LogScrape s: spec.jobs[0].path: must be an absolute path"));
+    assertTrue(problems.get(0).startsWith("LogScrape s: spec.jobs[0].path: 'var/log/x.log' must be an absolute path"));
     assertTrue(problems.get(1).startsWith("LogScrape s: spec.jobs[1].labels.bad-label: not a valid Loki label name"));
     assertTrue(problems.get(2).startsWith("LogScrape s: spec.jobs[2].labels.__path__:"));
   }
