@@ -103,7 +103,10 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
         .withSecondaryToPrimaryMapper(c -> primaries(context, c,
             svc -> ServiceReferences.configMapNames(svc).contains(c.getMetadata().getName())))
         .build();
-    return List.of(new InformerEventSource<>(hosts, context), new InformerEventSource<>(secrets, context),
+    InformerEventSource<Secret, HostService> secretSource = new InformerEventSource<>(secrets, context);
+    // the one Secret cache: SSH keys of Hosts are read from it too
+    targets.useCache((ns, name) -> secretSource.get(new ResourceID(name, ns)));
+    return List.of(new InformerEventSource<>(hosts, context), secretSource,
         new InformerEventSource<>(configMaps, context));
   }
 

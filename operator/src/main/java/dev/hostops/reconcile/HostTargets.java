@@ -7,13 +7,26 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.BiFunction;
 
-/** Turns a Host resource and its key Secret into an {@link SshTarget}, or says clearly why not. */
+/**
+ * Turns a Host resource and its key Secret into an {@link SshTarget}, or says clearly why not. In the
+ * operator the Secret comes from the informer cache the HostService controller keeps (no GET per
+ * reconcile, and hosts keep being worked while the API server is away); a GET is made only when the
+ * cache does not hold it (not synced yet, or the command line without informers).
+ */
 public final class HostTargets {
   private final KubernetesClient client;
+  private volatile BiFunction<String, String, Optional<Secret>> cache = (ns, name) -> Optional.empty();
 
   public HostTargets(KubernetesClient client) {
     this.client = client;
+  }
+
+  /** Reads Secrets from this cache first (namespace, name). */
+  void useCache(BiFunction<String, String, Optional<Secret>> cache) {
+    this.cache = cache;
   }
 
   /** A Host that cannot be used as it is; the message names the field and never quotes a secret. */
@@ -30,7 +43,8 @@ public final class HostTargets {
     }
     HostSpec spec = host.getSpec();
     String ns = host.getMetadata().getNamespace();
-    Secret secret = client.secrets().inNamespace(ns).withName(spec.sshKeySecretRef.name).get();
+    Secret secret = cache.apply(ns, spec.sshKeySecretRef.name)
+        .orElseGet(() -> client.secrets().inNamespace(ns).withName(spec.sshKeySecretRef.name).get());
     String key = spec.sshKeySecretRef.key == null ? "ssh-privatekey" : spec.sshKeySecretRef.key;
     if (secret == null) {
       throw new InvalidHostException("spec.sshKeySecretRef: Secret " + ns + "/" + spec.sshKeySecretRef.name

@@ -119,6 +119,11 @@ public final class KubeApi implements AutoCloseable {
     return admin.getMasterUrl().toString();
   }
 
+  /** The port the API server listens on (127.0.0.1). */
+  public int port() {
+    return admin.getMasterUrl().getPort();
+  }
+
   /** Creates the namespace unless it exists. */
   public void namespace(String name) {
     admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
@@ -137,6 +142,11 @@ public final class KubeApi implements AutoCloseable {
    * what RBAC grants that account is allowed.
    */
   public KubernetesClient clientAs(String namespace, String serviceAccount) {
+    return clientAs(namespace, serviceAccount, admin.getConfiguration().getMasterUrl());
+  }
+
+  /** As {@link #clientAs(String, String)}, reaching the server at another URL (a proxy in front of it). */
+  public KubernetesClient clientAs(String namespace, String serviceAccount, String masterUrl) {
     namespace(namespace);
     admin.serviceAccounts().inNamespace(namespace).resource(new ServiceAccountBuilder().withNewMetadata()
         .withName(serviceAccount).withNamespace(namespace).endMetadata().build()).serverSideApply();
@@ -146,7 +156,7 @@ public final class KubeApi implements AutoCloseable {
         .getStatus().getToken();
     Config base = admin.getConfiguration();
     Config config = new ConfigBuilder(Config.empty())
-        .withMasterUrl(base.getMasterUrl())
+        .withMasterUrl(masterUrl)
         .withCaCertData(base.getCaCertData())
         .withCaCertFile(base.getCaCertFile())
         .withOauthToken(token)
