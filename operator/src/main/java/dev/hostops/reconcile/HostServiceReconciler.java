@@ -61,7 +61,10 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
   private static final Duration SETTLING = Duration.ofSeconds(2);
   private static final Duration CLEANUP_RETRY = Duration.ofSeconds(10);
 
+  private static final long LIST_PAGE = 500;
   private final HostTargets targets;
+  private final ReferencedObjects<Secret> secrets;
+  private final ReferencedObjects<ConfigMap> configMaps;
   private final HostSessions sessions;
   private final ServiceSync sync;
   private final EventRecorder events;
@@ -76,6 +79,8 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     this.metrics = metrics;
     this.probes = probes;
     this.targets = targets;
+    this.secrets = new ReferencedObjects<>(targets.client(), Secret.class);
+    this.configMaps = new ReferencedObjects<>(targets.client(), ConfigMap.class);
     this.sessions = sessions;
     this.sync = sync;
     this.events = events;
@@ -94,20 +99,27 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
             || !Objects.equals(reachable(now), reachable(before))
             || !Objects.equals(compose(now), compose(before)))
         .build();
-    // A Secret or ConfigMap wakes only the services that refer to it by name.
+    // A Secret or ConfigMap wakes only the services that refer to it by name. The informers hold metadata
+    // only; contents are read for referenced objects, once per change (ReferencedObjects).
     var secrets = InformerEventSourceConfiguration.from(Secret.class, HostService.class)
         .withSecondaryToPrimaryMapper(s -> primaries(context, s,
             svc -> ServiceReferences.secretNames(svc).contains(s.getMetadata().getName())))
+        .withItemStore(ReferencedObjects.metadataOnly(Secret.class))
+        .withInformerListLimit(LIST_PAGE)
         .build();
     var configMaps = InformerEventSourceConfiguration.from(ConfigMap.class, HostService.class)
         .withSecondaryToPrimaryMapper(c -> primaries(context, c,
             svc -> ServiceReferences.configMapNames(svc).contains(c.getMetadata().getName())))
+        .withItemStore(ReferencedObjects.metadataOnly(ConfigMap.class))
+        .withInformerListLimit(LIST_PAGE)
         .build();
     InformerEventSource<Secret, HostService> secretSource = new InformerEventSource<>(secrets, context);
+    InformerEventSource<ConfigMap, HostService> configMapSource = new InformerEventSource<>(configMaps, context);
+    this.secrets.use(secretSource);
+    this.configMaps.use(configMapSource);
     // the one Secret cache: SSH keys of Hosts are read from it too
-    targets.useCache((ns, name) -> secretSource.get(new ResourceID(name, ns)));
-    return List.of(new InformerEventSource<>(hosts, context), secretSource,
-        new InformerEventSource<>(configMaps, context));
+    targets.useCache(this.secrets::get);
+    return List.of(new InformerEventSource<>(hosts, context), secretSource, configMapSource);
   }
 
   private static Set<ResourceID> primaries(EventSourceContext<HostService> context, HasMetadata secondary,
@@ -154,8 +166,8 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     if (!problems.isEmpty()) {
       return invalid(service, previous, status, conditions, problems);
     }
-    References refs = ServiceReferences.resolve(service, cached(context, Secret.class, service),
-        cached(context, ConfigMap.class, service));
+    References refs = ServiceReferences.resolve(service, secrets.in(service.getMetadata().getNamespace()),
+        configMaps.in(service.getMetadata().getNamespace()));
     Map<String, Host> hosts = hostsOf(service, context);
     List<String> wanted = wantedHostNames(service, hosts);
 
@@ -431,14 +443,6 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     List<CompletableFuture<Void>> futures = targets.stream()
         .map(t -> CompletableFuture.runAsync(() -> work.accept(t), hostWork)).toList();
     futures.forEach(CompletableFuture::join);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <R extends HasMetadata> Function<String, Optional<R>> cached(Context<HostService> context,
-                                                                             Class<R> type, HostService service) {
-    InformerEventSource<R, HostService> source = (InformerEventSource<R, HostService>)
-        context.eventSourceRetriever().getEventSourceFor(type);
-    return name -> source.get(new ResourceID(name, service.getMetadata().getNamespace()));
   }
 
   @SuppressWarnings("unchecked")

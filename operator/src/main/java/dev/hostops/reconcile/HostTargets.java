@@ -24,6 +24,10 @@ public final class HostTargets {
     this.client = client;
   }
 
+  KubernetesClient client() {
+    return client;
+  }
+
   /** Reads Secrets from this cache first (namespace, name). */
   void useCache(BiFunction<String, String, Optional<Secret>> cache) {
     this.cache = cache;
