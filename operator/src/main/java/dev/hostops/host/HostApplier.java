@@ -54,7 +54,7 @@ public final class HostApplier {
         s.append("systemctl stop ").append(quote(u)).append('\n');
       }
       for (String u : p.disable()) {
-        s.append("systemctl disable --quiet ").append(quote(u)).append('\n');
+        s.append("systemctl disable --quiet --no-reload ").append(quote(u)).append('\n');
       }
     }
     boolean reload = false;
@@ -92,7 +92,7 @@ public final class HostApplier {
     StringBuilder settle = new StringBuilder();
     for (ApplyPlan p : plans) {
       for (String u : p.enable()) {
-        s.append("systemctl enable --quiet ").append(quote(u)).append('\n');
+        s.append("systemctl enable --quiet --no-reload ").append(quote(u)).append('\n');
       }
       for (String u : p.start()) {
         s.append("systemctl start --no-block ").append(quote(u)).append('\n');

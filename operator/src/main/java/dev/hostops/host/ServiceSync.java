@@ -65,6 +65,25 @@ public final class ServiceSync {
     return remember(host, HostProbe.parse(probe, r.stdout(), known(host))).get(desired.name());
   }
 
+  /**
+   * One round trip for several services' plans (see {@link ApplyQueue}): one script, one daemon-reload,
+   * units started in parallel, one settle wait; returns each service as seen afterwards, by name.
+   */
+  public Map<String, ServiceObservation> applyAll(HostConnection host, Map<RenderedService, ApplyPlan> plans)
+      throws HostException {
+    if (plans.size() == 1) {
+      var only = plans.entrySet().iterator().next();
+      return Map.of(only.getKey().name(), apply(host, only.getKey(), only.getValue()));
+    }
+    List<HostProbe.Request> probe = plans.keySet().stream().map(d -> request(host, d)).toList();
+    ExecResult r = host.run(HostApplier.script(List.copyOf(plans.values()), probe), timeout);
+    if (!r.ok()) {
+      throw new ApplyFailedException("applying " + plans.keySet().stream().map(RenderedService::name).toList()
+          + " on " + host.target().address() + " failed: " + lastLine(r.stderr()));
+    }
+    return remember(host, HostProbe.parse(probe, r.stdout(), known(host)));
+  }
+
   public List<ServiceObservation> probe(HostConnection host, List<HostProbe.Request> requests)
       throws HostUnreachableException {
     ExecResult r = host.run(HostProbe.script(requests), timeout);

@@ -28,6 +28,11 @@ public final class OperatorMetrics implements Metrics {
       .help("Remote commands run over SSH, by Host (namespace/name)").labelNames("host").register(registry);
   private final Histogram roundTripSeconds = Histogram.builder().name("hostops_ssh_round_trip_duration_seconds")
       .help("Duration of one remote command over SSH, by Host").labelNames("host").register(registry);
+  private final Counter applies = Counter.builder().name("hostops_host_applies_total")
+      .help("Scripts that changed a host (each carries the changes of every service bound there at the time), "
+          + "by Host").labelNames("host").register(registry);
+  private final Counter appliedServices = Counter.builder().name("hostops_host_applied_services_total")
+      .help("Service changes carried by those scripts, by Host").labelNames("host").register(registry);
   private final Gauge hostReachable = Gauge.builder().name("hostops_host_reachable")
       .help("1 when the last probe reached the host").labelNames("namespace", "host").register(registry);
   private final Gauge hostLastProbe = Gauge.builder().name("hostops_host_last_probe_timestamp_seconds")
@@ -53,6 +58,12 @@ public final class OperatorMetrics implements Metrics {
     } finally {
       reconcileSeconds.labelValues(kind).observe((System.nanoTime() - start) / 1e9);
     }
+  }
+
+  /** One script applied the changes of {@code services} services on the host. */
+  public void applied(String hostKey, int services) {
+    applies.labelValues(hostKey).inc();
+    appliedServices.labelValues(hostKey).inc(services);
   }
 
   public void roundTrip(String hostKey, long nanos) {

@@ -64,6 +64,8 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
   private static final long LIST_PAGE = 500;
   private final HostTargets targets;
   private final ReferencedObjects<Secret> secrets;
+  /** Applies of every service bound for one host, in one round trip. */
+  private final dev.hostops.host.ApplyQueue applies;
   private final ReferencedObjects<ConfigMap> configMaps;
   private final HostSessions sessions;
   private final ServiceSync sync;
@@ -80,6 +82,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     this.probes = probes;
     this.targets = targets;
     this.secrets = new ReferencedObjects<>(targets.client(), Secret.class);
+    this.applies = new dev.hostops.host.ApplyQueue(sessions, sync, metrics::applied);
     this.configMaps = new ReferencedObjects<>(targets.client(), ConfigMap.class);
     this.sessions = sessions;
     this.sync = sync;
@@ -286,7 +289,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       ServiceObservation after = t.seen;
       if (!plan.isNoop()) {
         long started = System.nanoTime();
-        after = sessions.with(HostTargets.key(t.host), t.ssh, c -> sync.apply(c, t.desired, plan));
+        after = applies.apply(HostTargets.key(t.host), t.ssh, t.desired, plan);
         probes.put(HostTargets.key(t.host), service.getMetadata().getName(), after, started);
         events.normal(service, "Applied", "on " + t.name + ": " + plan.describe());
         LOG.info("hostservice={} host={} {}", ServiceRenderer.owner(service), t.name, plan.describe());
