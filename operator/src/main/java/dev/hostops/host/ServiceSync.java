@@ -48,6 +48,14 @@ public final class ServiceSync {
     return new HostSnapshot(r.stdout(), remember(host, HostProbe.parseAll(r.stdout(), known(host))));
   }
 
+  /** One round trip: how each of the services looks on the host now, by name. */
+  public Map<String, ServiceObservation> probeAll(HostConnection host, List<RenderedService> desired)
+      throws HostUnreachableException {
+    List<HostProbe.Request> requests = desired.stream().map(d -> request(host, d)).toList();
+    ExecResult r = host.run(HostProbe.script(requests), timeout);
+    return remember(host, HostProbe.parse(requests, r.stdout(), known(host)));
+  }
+
   /** One round trip: how the service looks on the host now. */
   public ServiceObservation probe(HostConnection host, RenderedService desired) throws HostUnreachableException {
     return probe(host, List.of(request(host, desired))).get(0);
