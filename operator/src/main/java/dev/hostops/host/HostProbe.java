@@ -14,9 +14,10 @@ import java.util.Map;
 /**
  * The probe: one shell script that reports, for a set of services, the hostops ownership record,
  * the hash and mode of each file, the systemd state of each unit (and timer) and the Docker state,
- * health and image of each container. It runs in one SSH round trip; besides the shell it launches
- * one {@code systemctl show}, one {@code docker inspect}, one {@code docker image inspect}, and one
- * {@code docker ps} per compose project. On the way it removes hostops' own temp files
+ * health and image of each container. It runs in one SSH round trip; besides the shell (builtins
+ * only, per service and per file) it launches one {@code stat} and one {@code sha256sum} for all files,
+ * one {@code systemctl show}, one {@code docker inspect}, one {@code docker image inspect} (only for
+ * images not seen before), and one {@code docker ps} per compose project. On the way it removes hostops' own temp files
  * ({@code .hostops.} and six characters) that an interrupted apply left in the directories of the
  * files it manages; the probe and applies of one host never overlap, so none of them is in use.
  */
@@ -36,6 +37,9 @@ public final class HostProbe {
 
   private HostProbe() {}
 
+  /** A line of sha256sum's output: the hash, two spaces, the path. */
+  private static final java.util.regex.Pattern SHA256SUM = java.util.regex.Pattern.compile("^([0-9a-f]{64})  (.+)$");
+
   private static final String PRELUDE = """
       S=/var/lib/hostops/services
       clean_tmp() {
@@ -45,21 +49,35 @@ public final class HostProbe {
       }
       probe_files() {
         n=$1; shift
-        printf 'owner\\t%s\\t%s\\n' "$n" "$(head -n1 "$S/$n/owner" 2>/dev/null)"
-        if [ -L "/root/$n" ] || { [ -e "/root/$n" ] && [ ! -d "/root/$n" ]; }; then printf 'unsafe\\t%s\\n' "$n"; fi
+        o=""; if [ -f "$S/$n/owner" ]; then IFS= read -r o < "$S/$n/owner" || true; fi
+        printf 'owner\t%s\t%s\n' "$n" "$o"
+        if [ -L "/root/$n" ] || { [ -e "/root/$n" ] && [ ! -d "/root/$n" ]; }; then printf 'unsafe\t%s\n' "$n"; fi
         if [ -f "$S/$n/files" ]; then
-          while IFS= read -r p; do printf 'managed\\t%s\\t%s\\n' "$n" "$p"; clean_tmp "$p"; done < "$S/$n/files"
+          while IFS= read -r p; do printf 'managed\t%s\t%s\n' "$n" "$p"; clean_tmp "$p"; done < "$S/$n/files"
         fi
         for p in "$@"; do
           clean_tmp "$p"
           if [ -f "$p" ] && [ ! -L "$p" ]; then
-            printf 'file\\t%s\\t%s\\t%s\\t%s\\n' "$n" "$p" "$(stat -c %a "$p")" "$(sha256sum < "$p" | cut -c1-64)"
+            printf 'file\t%s\t%s\treg\t-\n' "$n" "$p"
+            reg="$reg$p
+      "
           elif [ -e "$p" ] || [ -L "$p" ]; then
-            printf 'file\\t%s\\t%s\\tother\\t-\\n' "$n" "$p"
+            printf 'file\t%s\t%s\tother\t-\n' "$n" "$p"
           else
-            printf 'file\\t%s\\t%s\\t-\\t-\\n' "$n" "$p"
+            printf 'file\t%s\t%s\t-\t-\n' "$n" "$p"
           fi
         done
+      }
+      # modes and hashes of every regular file found, in two processes for the whole probe
+      probe_hashes() {
+        [ -n "$reg" ] || return 0
+        IFS='
+      '; set -f
+        set -- $reg
+        unset IFS; set +f
+        stat --printf 'fmode\t%a\t%n\n' -- "$@" 2>/dev/null
+        sha256sum -- "$@" 2>/dev/null
+        return 0
       }
       probe_compose() {
         printf 'cproj\\t%s\\t%s\\n' "$1" "$(docker ps -a --filter "label=com.docker.compose.project=$1" --format '{{.State}}' 2>/dev/null | tr '\\n' ' ')"
@@ -84,6 +102,7 @@ public final class HostProbe {
 
   public static String script(List<Request> requests) {
     StringBuilder s = new StringBuilder(PRELUDE);
+    s.append("reg=\"\"\n");
     java.util.Set<String> known = new java.util.TreeSet<>();
     requests.forEach(r -> known.addAll(r.knownImages()));
     s.append("known=").append(quote(" " + String.join(" ", known) + " ")).append('\n');
@@ -102,6 +121,7 @@ public final class HostProbe {
         names.append(' ').append(quote(r.name()));
       }
     }
+    s.append("probe_hashes\n");
     s.append("probe_units").append(units).append('\n');
     s.append("probe_containers").append(names).append('\n');
     s.append("exit 0\n");
@@ -115,10 +135,10 @@ public final class HostProbe {
   public static String scriptAll(java.util.Set<String> knownImages) {
     return PRELUDE + "known=" + quote(" " + String.join(" ", new java.util.TreeSet<>(knownImages)) + " ") + "\n"
         + """
-        units=""; names=""
+        units=""; names=""; reg=""
         for d in "$S"/*/; do
           [ -d "$d" ] || continue
-          n=$(basename "$d")
+          n=${d%/}; n=${n##*/}
           case "$n" in *[!a-z0-9-]*|"") continue ;; esac
           set --
           if [ -f "$d/files" ]; then while IFS= read -r p; do set -- "$@" "$p"; done < "$d/files"; fi
@@ -127,6 +147,7 @@ public final class HostProbe {
           if [ -f "/root/$n/compose.yaml" ]; then probe_compose "$n"; else names="$names $n"; fi
         done
         if read -r la </var/lib/hostops/logagent 2>/dev/null; then clean_tmp "$la"; fi
+        probe_hashes
         probe_units $units
         probe_containers $names
         exit 0
@@ -169,14 +190,22 @@ public final class HostProbe {
     Map<String, List<String>> imageDigests = new HashMap<>(knownDigests);
     Map<String, String> unitBlock = new HashMap<>();
     java.util.Set<String> unsafe = new java.util.HashSet<>();
+    Map<String, String> modes = new HashMap<>();
+    Map<String, String> hashes = new HashMap<>();
     for (String line : output.split("\n")) {
+      java.util.regex.Matcher hash = SHA256SUM.matcher(line);
+      if (hash.matches()) {
+        hashes.put(hash.group(2), hash.group(1));
+        continue;
+      }
       String[] f = line.split("\t", -1);
       switch (f[0]) {
+        case "fmode" -> modes.put(f[2], f[1]);
         case "owner" -> owners.put(f[1], f.length > 2 && !f[2].isBlank() ? f[2].strip() : null);
         case "unsafe" -> unsafe.add(f[1]);
         case "managed" -> managed.computeIfAbsent(f[1], k -> new ArrayList<>()).add(f[2]);
         case "file" -> files.computeIfAbsent(f[1], k -> new HashMap<>()).put(f[2],
-            "-".equals(f[3]) ? FileState.ABSENT : "other".equals(f[3]) ? FileState.NOT_A_FILE : new FileState(f[3], f[4]));
+            "-".equals(f[3]) ? FileState.ABSENT : "other".equals(f[3]) ? FileState.NOT_A_FILE : null);
         case "unit" -> {
           if (f.length < 2 || f[1].isEmpty()) {
             flushUnit(unitBlock, units);
@@ -195,6 +224,10 @@ public final class HostProbe {
       }
     }
     flushUnit(unitBlock, units);
+    // regular files: mode and hash from the two batch commands (a file gone in between reads as absent)
+    files.values().forEach(byPath -> byPath.replaceAll((path, state) -> state != null ? state
+        : modes.containsKey(path) && hashes.containsKey(path) ? new FileState(modes.get(path), hashes.get(path))
+        : FileState.ABSENT));
     Map<String, ServiceObservation> result = new LinkedHashMap<>();
     for (Request r : requests) {
       Map<String, FileState> fs = new LinkedHashMap<>();
