@@ -15,16 +15,20 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
 
 /**
- * Entry point: {@code hostops run | render -f FILE… | local … | stand-ins …}. A user's mistake (an
+ * Entry point: {@code hostops run | render -f FILE… | import … | local … | stand-ins …}. A user's mistake (an
  * unknown command or flag, a missing or unreadable manifest, an invalid resource) is answered with
  * one line per problem on stderr and exit code 2, never a stack trace.
  */
 public final class Main {
   static final int USAGE_ERROR = 2;
-  private static final String COMMANDS = "use run, render, local or stand-ins (hostops help shows how)";
+  private static final String COMMANDS = "use run, render, import, local or stand-ins (hostops help shows how)";
   private static final String USAGE = """
       usage: hostops run                      run the operator against the cluster in KUBECONFIG / in-cluster
              hostops render [-n NS] -f FILE…  print every file the manifests put on each host (no cluster, no SSH)
+             hostops import [--host NAME] UNIT-FILE [TIMER-FILE]…
+                                              hand-written units as HostService YAML (adopt: true) + Secret skeletons
+             hostops import --from-host HOST-MANIFEST NAME…
+                                              the same, read over SSH from the Host in HOST-MANIFEST (with its key Secret)
              hostops local -f PATH… [--stand-in-images REGISTRY]
                                               operator + PATH applied to the cluster in KUBECONFIG; follows edits
              hostops stand-ins REGISTRY PATH… the manifests with images replaced by local stand-ins
@@ -60,6 +64,9 @@ public final class Main {
         case "render" -> {
           return render(rest, out, err);
         }
+        case "import" -> {
+          return dev.hostops.cli.ImportCommand.run(rest, out, err);
+        }
         case "local" -> {
           LocalCommand.run(rest);
           return 0;
@@ -76,7 +83,7 @@ public final class Main {
         default -> throw new UsageException("unknown command '" + command + "': " + COMMANDS);
       }
     } catch (UsageException e) {
-      err.println("hostops" + (List.of("run", "render", "local", "stand-ins").contains(command) ? " " + command : "")
+      err.println("hostops" + (List.of("run", "render", "import", "local", "stand-ins").contains(command) ? " " + command : "")
           + ": " + e.getMessage());
       return USAGE_ERROR;
     }

@@ -46,10 +46,10 @@ class CommandLineMistakesTest {
   static Stream<Arguments> mistakes() {
     String known = "known here: address, knownHosts, logAgent, port, sshKeySecretRef, user";
     return Stream.of(
-        mistake(List.of(), null, "hostops: no command: use run, render, local or stand-ins (hostops help shows how)"),
-        mistake(List.of("deploy"), null, "hostops: unknown command 'deploy': use run, render, local or stand-ins "
+        mistake(List.of(), null, "hostops: no command: use run, render, import, local or stand-ins (hostops help shows how)"),
+        mistake(List.of("deploy"), null, "hostops: unknown command 'deploy': use run, render, import, local or stand-ins "
             + "(hostops help shows how)"),
-        mistake(List.of("--render"), null, "hostops: unknown command '--render': use run, render, local or stand-ins "
+        mistake(List.of("--render"), null, "hostops: unknown command '--render': use run, render, import, local or stand-ins "
             + "(hostops help shows how)"),
         mistake(List.of("render"), null, "hostops render: no manifests given: hostops render [-n NAMESPACE] -f FILE…"),
         mistake(List.of("render", "--file", "@FILE@"), HOST, "hostops render: unknown flag --file (flags: -f FILE, -n NAMESPACE)"),

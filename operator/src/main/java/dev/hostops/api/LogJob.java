@@ -38,7 +38,8 @@ public class LogJob {
       + "host); values without control characters, at most 2048 characters.")
   public Map<String, @Pattern(LABEL_VALUE_PATTERN) @Size(max = 2048) String> labels;
 
-  @JsonPropertyDescription("promtail pipeline_stages, passed through as written (promtail only): each item one stage, "
-      + "like {regex: {expression: ...}}.")
+  @JsonPropertyDescription("promtail pipeline_stages: each item one stage, like {regex: {expression: ...}}. Passed "
+      + "through as written to promtail; translated to the matching stage.* blocks of a loki.process component for "
+      + "Alloy hosts (labelallow/labeldrop become label_keep/label_drop).")
   public List<io.fabric8.kubernetes.api.model.AnyType> pipelineStages;
 }

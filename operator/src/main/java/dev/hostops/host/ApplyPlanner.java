@@ -1,6 +1,7 @@
 package dev.hostops.host;
 
 import dev.hostops.host.ServiceObservation.FileState;
+import dev.hostops.importer.UnitEquivalence;
 import dev.hostops.host.ServiceObservation.UnitState;
 import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
@@ -80,11 +81,12 @@ public final class ApplyPlanner {
       } else if (!desired.startOnBoot() && svc.isEnabled()) {
         disable.add(service);
       }
+      List<String> sameContainer = adoptedInPlace(desired, seen);
       boolean needsRestart = !removals.isEmpty()
-          || writes.stream().anyMatch(f -> !desired.reloadable().contains(f.path()));
+          || writes.stream().anyMatch(f -> !desired.reloadable().contains(f.path()) && !sameContainer.contains(f.path()));
       if (needsRestart) {
         restart.add(service);
-      } else if (!writes.isEmpty() && svc.isActive()) {
+      } else if (writes.stream().anyMatch(f -> !sameContainer.contains(f.path())) && svc.isActive()) {
         reload.add(service);
       } else if (!svc.isActive() && !svc.isStartingOrStopping() && !"failed".equals(svc.activeState())) {
         // stopped by hand: start it again. A failed unit is left to its restart policy and reported;
@@ -94,6 +96,35 @@ public final class ApplyPlanner {
     }
     return new ApplyPlan(desired.name(), desired.owner(), paths, desired.directories(), writes, removals,
         unitsChanged, stop, disable, enable, start, restart, reload, null);
+  }
+
+  /**
+   * Adopting a hand-written unit whose running container is the one hostops' unit would start
+   * ({@link UnitEquivalence}): the paths whose writes need no restart (the units, and the env files,
+   * equal in content to the old ones). Empty otherwise.
+   */
+  static List<String> adoptedInPlace(RenderedService desired, ServiceObservation seen) {
+    if (seen.owner() != null || !desired.adopt() || desired.compose() || !seen.unit().isActive()) {
+      return List.of();
+    }
+    HostFile unit = desired.files().get(0);
+    String before = seen.foreignUnits().get(unit.path());
+    if (before == null) {
+      return List.of();
+    }
+    java.util.Map<String, String> content = new java.util.HashMap<>();
+    seen.files().forEach((p, s) -> {
+      if (s.sha256() != null) {
+        content.put(p, s.sha256());
+      }
+    });
+    desired.files().forEach(f -> content.put(f.path(), f.sha256()));
+    if (UnitEquivalence.difference(desired.unitName(), before, unit.contentAsText(), content::get).isPresent()) {
+      return List.of();
+    }
+    List<String> quiet = new ArrayList<>(UnitEquivalence.envFiles(desired.unitName(), unit.contentAsText()));
+    desired.files().stream().map(HostFile::path).filter(ApplyPlanner::isUnitFile).forEach(quiet::add);
+    return quiet;
   }
 
   private static String refusal(RenderedService desired, ServiceObservation seen) {

@@ -14,10 +14,12 @@ import java.util.Map;
 /**
  * The probe: one shell script that reports, for a set of services, the hostops ownership record,
  * the hash and mode of each file, the systemd state of each unit (and timer) and the Docker state,
- * health and image of each container. It runs in one SSH round trip; besides the shell (builtins
- * only, per service and per file) it launches one {@code stat} and one {@code sha256sum} for all files,
- * one {@code systemctl show}, one {@code docker inspect}, one {@code docker image inspect} (only for
- * images not seen before), and one {@code docker ps} per compose project. On the way it removes hostops' own temp files
+ * health and image of each container; for a service without an ownership record, the content of the
+ * unit files found (an adopt compares them with what it would write). It runs in one SSH round trip;
+ * besides the shell (builtins only, per service and per file) it launches one {@code stat} and one
+ * {@code sha256sum} for all files, one {@code systemctl show}, one {@code docker inspect}, one
+ * {@code docker image inspect} (only for images not seen before), and one {@code docker ps} per compose
+ * project. On the way it removes hostops' own temp files
  * ({@code .hostops.} and six characters) that an interrupted apply left in the directories of the
  * files it manages; the probe and applies of one host never overlap, so none of them is in use.
  */
@@ -50,21 +52,23 @@ public final class HostProbe {
       probe_files() {
         n=$1; shift
         o=""; if [ -f "$S/$n/owner" ]; then IFS= read -r o < "$S/$n/owner" || true; fi
-        printf 'owner\t%s\t%s\n' "$n" "$o"
-        if [ -L "/root/$n" ] || { [ -e "/root/$n" ] && [ ! -d "/root/$n" ]; }; then printf 'unsafe\t%s\n' "$n"; fi
+        printf 'owner\\t%s\\t%s\\n' "$n" "$o"
+        foreign=""; [ -f "$S/$n/owner" ] || foreign=1
+        if [ -L "/root/$n" ] || { [ -e "/root/$n" ] && [ ! -d "/root/$n" ]; }; then printf 'unsafe\\t%s\\n' "$n"; fi
         if [ -f "$S/$n/files" ]; then
-          while IFS= read -r p; do printf 'managed\t%s\t%s\n' "$n" "$p"; clean_tmp "$p"; done < "$S/$n/files"
+          while IFS= read -r p; do printf 'managed\\t%s\\t%s\\n' "$n" "$p"; clean_tmp "$p"; done < "$S/$n/files"
         fi
         for p in "$@"; do
           clean_tmp "$p"
           if [ -f "$p" ] && [ ! -L "$p" ]; then
-            printf 'file\t%s\t%s\treg\t-\n' "$n" "$p"
+            printf 'file\\t%s\\t%s\\treg\\t-\\n' "$n" "$p"
             reg="$reg$p
       "
+            case "$foreign$p" in 1/etc/systemd/system/*) printf 'foreign\\t%s\\t%s\\t%s\\n' "$n" "$p" "$(base64 -w0 < "$p")" ;; esac
           elif [ -e "$p" ] || [ -L "$p" ]; then
-            printf 'file\t%s\t%s\tother\t-\n' "$n" "$p"
+            printf 'file\\t%s\\t%s\\tother\\t-\\n' "$n" "$p"
           else
-            printf 'file\t%s\t%s\t-\t-\n' "$n" "$p"
+            printf 'file\\t%s\\t%s\\t-\\t-\\n' "$n" "$p"
           fi
         done
       }
@@ -75,7 +79,7 @@ public final class HostProbe {
       '; set -f
         set -- $reg
         unset IFS; set +f
-        stat --printf 'fmode\t%a\t%n\n' -- "$@" 2>/dev/null
+        stat --printf 'fmode\\t%a\\t%n\\n' -- "$@" 2>/dev/null
         sha256sum -- "$@" 2>/dev/null
         return 0
       }
@@ -189,6 +193,7 @@ public final class HostProbe {
     Map<String, String> compose = new HashMap<>();
     Map<String, List<String>> imageDigests = new HashMap<>(knownDigests);
     Map<String, String> unitBlock = new HashMap<>();
+    Map<String, Map<String, String>> foreign = new HashMap<>();
     java.util.Set<String> unsafe = new java.util.HashSet<>();
     Map<String, String> modes = new HashMap<>();
     Map<String, String> hashes = new HashMap<>();
@@ -203,6 +208,8 @@ public final class HostProbe {
         case "fmode" -> modes.put(f[2], f[1]);
         case "owner" -> owners.put(f[1], f.length > 2 && !f[2].isBlank() ? f[2].strip() : null);
         case "unsafe" -> unsafe.add(f[1]);
+        case "foreign" -> foreign.computeIfAbsent(f[1], k -> new HashMap<>()).put(f[2], new String(
+            java.util.Base64.getDecoder().decode(f.length > 3 ? f[3] : ""), java.nio.charset.StandardCharsets.UTF_8));
         case "managed" -> managed.computeIfAbsent(f[1], k -> new ArrayList<>()).add(f[2]);
         case "file" -> files.computeIfAbsent(f[1], k -> new HashMap<>()).put(f[2],
             "-".equals(f[3]) ? FileState.ABSENT : "other".equals(f[3]) ? FileState.NOT_A_FILE : null);
@@ -251,7 +258,8 @@ public final class HostProbe {
       result.put(r.name(), new ServiceObservation(r.name(), owners.get(r.name()),
           managed.getOrDefault(r.name(), List.of()), fs,
           units.getOrDefault(r.name() + ".service", UnitState.UNKNOWN),
-          units.getOrDefault(r.name() + ".timer", UnitState.UNKNOWN), container, unsafe.contains(r.name())));
+          units.getOrDefault(r.name() + ".timer", UnitState.UNKNOWN), container, unsafe.contains(r.name()),
+          Map.copyOf(foreign.getOrDefault(r.name(), Map.of()))));
     }
     return result;
   }

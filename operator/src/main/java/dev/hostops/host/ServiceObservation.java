@@ -14,9 +14,16 @@ import java.util.Map;
  * @param timer        systemd view of NAME.timer ({@link UnitState#UNKNOWN} when there is none)
  * @param container    Docker view of the container (for compose: of the project's containers)
  * @param unsafeDir    /root/NAME exists but is not a plain directory (e.g. a symlink): nothing is written
+ * @param foreignUnits content of unit files found without an ownership record (hand-written), by path
  */
 public record ServiceObservation(String name, String owner, List<String> managedFiles, Map<String, FileState> files,
-                                 UnitState unit, UnitState timer, ContainerState container, boolean unsafeDir) {
+                                 UnitState unit, UnitState timer, ContainerState container, boolean unsafeDir,
+                                 Map<String, String> foreignUnits) {
+
+  public ServiceObservation(String name, String owner, List<String> managedFiles, Map<String, FileState> files,
+                            UnitState unit, UnitState timer, ContainerState container, boolean unsafeDir) {
+    this(name, owner, managedFiles, files, unit, timer, container, unsafeDir, Map.of());
+  }
 
   /** A file on the host: octal mode and SHA-256, or absent, or something that is not a regular file. */
   public record FileState(String mode, String sha256) {

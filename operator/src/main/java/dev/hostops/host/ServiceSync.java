@@ -58,7 +58,21 @@ public final class ServiceSync {
 
   /** One round trip: how the service looks on the host now. */
   public ServiceObservation probe(HostConnection host, RenderedService desired) throws HostUnreachableException {
-    return probe(host, List.of(request(host, desired))).get(0);
+    ServiceObservation seen = probe(host, List.of(request(host, desired))).get(0);
+    String foreign = seen.owner() == null && desired.adopt() ? seen.foreignUnits().get(desired.files().get(0).path())
+        : null;
+    if (foreign == null) {
+      return seen;
+    }
+    // adopting a hand-written unit: its env files are compared by content, so one more look (once per adopt)
+    List<String> paths = new java.util.ArrayList<>(request(host, desired).paths());
+    dev.hostops.importer.UnitEquivalence.envFiles(desired.unitName(), foreign).stream()
+        .filter(p -> !paths.contains(p)).forEach(paths::add);
+    if (paths.size() == desired.files().size()) {
+      return seen;
+    }
+    return probe(host, List.of(new HostProbe.Request(desired.name(), paths, desired.compose(), known(host).keySet())))
+        .get(0);
   }
 
   /** One round trip: carries out the plan and returns how the service looks afterwards. */

@@ -45,10 +45,19 @@ public final class HostTargets {
     if (!problems.isEmpty()) {
       throw new InvalidHostException(String.join("; ", problems));
     }
+    String ns = host.getMetadata().getNamespace();
+    String name = host.getSpec().sshKeySecretRef.name;
+    return resolve(host, cache.apply(ns, name).orElseGet(() -> client.secrets().inNamespace(ns).withName(name).get()));
+  }
+
+  /** The same from a Host and its key Secret at hand (read from manifests, say); a missing Secret is refused. */
+  public static SshTarget resolve(Host host, Secret secret) throws InvalidHostException {
+    List<String> problems = HostValidation.problems(host);
+    if (!problems.isEmpty()) {
+      throw new InvalidHostException(String.join("; ", problems));
+    }
     HostSpec spec = host.getSpec();
     String ns = host.getMetadata().getNamespace();
-    Secret secret = cache.apply(ns, spec.sshKeySecretRef.name)
-        .orElseGet(() -> client.secrets().inNamespace(ns).withName(spec.sshKeySecretRef.name).get());
     String key = spec.sshKeySecretRef.key == null ? "ssh-privatekey" : spec.sshKeySecretRef.key;
     if (secret == null) {
       throw new InvalidHostException("spec.sshKeySecretRef: Secret " + ns + "/" + spec.sshKeySecretRef.name

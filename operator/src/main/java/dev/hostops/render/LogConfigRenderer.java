@@ -133,10 +133,7 @@ public final class LogConfigRenderer {
     String format = agent == null ? "promtail" : agent.formatOrDefault();
     if ("alloy".equals(format)) {
       for (SourcedJob j : jobs) {
-        if (j.job().pipelineStages != null && !j.job().pipelineStages.isEmpty()) {
-          problems.add("LogScrape " + j.scrape() + ": job " + j.job().name
-              + ": pipelineStages are promtail syntax and are not translated to Alloy");
-        }
+        alloyStages(j, problems);
       }
       if (!problems.isEmpty()) {
         throw new LogConfigException(problems);
@@ -212,10 +209,27 @@ public final class LogConfigRenderer {
       List<String> pairs = new ArrayList<>();
       labels.forEach((k, v) -> pairs.add(str(k) + " = " + str(v)));
       a.append(String.join(", ", pairs)).append("}]\n}\n\n");
+      List<String> problems = new ArrayList<>();
+      String stages = alloyStages(sj, problems);
       a.append("loki.source.file \"").append(id).append("\" {\n  targets    = local.file_match.").append(id)
-          .append(".targets\n  forward_to = [loki.write.default.receiver]\n}\n");
+          .append(".targets\n  forward_to = [").append(stages.isEmpty() ? "loki.write.default" : "loki.process." + id)
+          .append(".receiver]\n}\n");
+      if (!stages.isEmpty()) {
+        a.append("\nloki.process \"").append(id).append("\" {\n  forward_to = [loki.write.default.receiver]\n\n")
+            .append(stages).append("}\n");
+      }
     }
     return a.toString();
+  }
+
+  /** The job's promtail pipeline stages as Alloy stage blocks ("" when it has none); what has no equivalent is a problem. */
+  private static String alloyStages(SourcedJob sj, List<String> problems) {
+    List<io.fabric8.kubernetes.api.model.AnyType> stages = sj.job().pipelineStages;
+    if (stages == null || stages.isEmpty()) {
+      return "";
+    }
+    return AlloyStages.blocks(stages.stream().map(s -> s == null ? null : s.getValue()).toList(), "  ",
+        "LogScrape " + sj.scrape() + ": job " + sj.job().name, problems);
   }
 
   /**
