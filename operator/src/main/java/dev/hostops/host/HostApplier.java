@@ -21,18 +21,23 @@ public final class HostApplier {
     StringBuilder s = new StringBuilder();
     s.append("set -e\numask 022\nS=").append(HostProbe.STATE_DIR).append('\n');
     s.append("""
+        hostops_fail() {
+          [ -z "$3" ] || rm -f "$3"
+          echo "writing $1 failed: ${2##*: }; the file on the host is unchanged" >&2
+          exit 4
+        }
         hostops_write() {
           d=$(dirname "$1"); mkdir -p "$d"
-          t=$(mktemp "$d/.hostops.XXXXXX")
+          t=$(mktemp "$d/.hostops.XXXXXX" 2>&1) || hostops_fail "$1" "$t" ""
           chmod "$2" "$t"
-          base64 -d > "$t"
+          e=$(base64 -d 2>&1 >"$t") || hostops_fail "$1" "$e" "$t"
           mv -f "$t" "$1"
         }
         hostops_write_in_place() {
           if [ ! -f "$1" ] || [ -L "$1" ]; then hostops_write "$@"; return; fi
-          t=$(mktemp "$(dirname "$1")/.hostops.XXXXXX")
-          base64 -d > "$t"
-          cat <"$t" >"$1"
+          t=$(mktemp "$(dirname "$1")/.hostops.XXXXXX" 2>&1) || hostops_fail "$1" "$t" ""
+          e=$(base64 -d 2>&1 >"$t") || hostops_fail "$1" "$e" "$t"
+          e=$(cat <"$t" 2>&1 >"$1") || hostops_fail "$1" "$e" "$t"
           chmod "$2" "$1"
           rm -f "$t"
         }
