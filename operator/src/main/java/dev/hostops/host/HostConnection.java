@@ -116,6 +116,10 @@ public final class HostConnection implements AutoCloseable {
     client.setSocketFactory(new NoDelaySocketFactory());
     client.setConnectTimeout((int) timeout.toMillis());
     client.setTimeout((int) timeout.toMillis());
+    // sshj waits 30 s by default for a channel to open or close, whatever the socket timeout says: a
+    // frozen host held every piece of work queued for it (and the threads running them) that long.
+    client.getTransport().setTimeoutMs((int) timeout.toMillis());
+    client.getConnection().setTimeoutMs((int) timeout.toMillis());
     client.addHostKeyVerifier(recording);
     try {
       client.connect(target.address(), target.port());
@@ -195,29 +199,39 @@ public final class HostConnection implements AutoCloseable {
     ExecResult result;
     boolean sent = false;
     try (Session session = client.startSession()) {
-      Session.Command cmd = session.exec(command);
-      CompletableFuture<byte[]> out = drain(cmd.getInputStream());
-      CompletableFuture<byte[]> err = drain(cmd.getErrorStream());
-      try (OutputStream stdin = cmd.getOutputStream()) {
-        stdin.write(bytes, 0, Math.min(bytes.length, sendAtMost));
+      try {
+        Session.Command cmd = session.exec(command);
+        CompletableFuture<byte[]> out = drain(cmd.getInputStream());
+        CompletableFuture<byte[]> err = drain(cmd.getErrorStream());
+        try (OutputStream stdin = cmd.getOutputStream()) {
+          stdin.write(bytes, 0, Math.min(bytes.length, sendAtMost));
+        }
+        sent = sendAtMost >= bytes.length;
+        cmd.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Integer exit = cmd.getExitStatus();
+        if (exit == null) {
+          throw new ScriptInterruptedException("remote command on " + target.display() + " did not finish within "
+              + timeout.toSeconds() + " s; it runs to its end on the host, and the next probe shows what it did");
+        }
+        roundTripListener.accept(System.nanoTime() - start);
+        result = new ExecResult(exit,
+            new String(out.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8),
+            new String(err.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8));
+      } catch (Exception e) {
+        // the connection is broken or the host does not answer: drop it at once, rather than wait for
+        // the channel's orderly close (a frozen host never confirms it)
+        closeQuietly(client);
+        throw e;
       }
-      sent = sendAtMost >= bytes.length;
-      cmd.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      Integer exit = cmd.getExitStatus();
-      if (exit == null) {
-        cmd.close();
-        throw new ScriptInterruptedException("remote command on " + target.display()
-            + " did not finish within " + timeout.toSeconds() + " s");
-      }
-      roundTripListener.accept(System.nanoTime() - start);
-      result = new ExecResult(exit,
-          new String(out.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8),
-          new String(err.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8));
     } catch (HostUnreachableException e) {
       throw e;
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
+      }
+      if (sent && describe(e).startsWith("Timeout expired")) {
+        throw new ScriptInterruptedException("remote command on " + target.display() + " did not finish within "
+            + timeout.toSeconds() + " s; it runs to its end on the host, and the next probe shows what it did");
       }
       if (sent) {
         throw new ScriptInterruptedException("connection to " + target.display() + " lost after the script was sent ("

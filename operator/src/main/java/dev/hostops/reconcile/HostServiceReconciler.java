@@ -286,8 +286,8 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       if (failedPull != null && !t.desired.scheduled()) {
         t.entry.message = "Running".equals(t.entry.state) || "Starting".equals(t.entry.state)
             ? "pull failed: `docker pull " + failedPull + "` failed at the last start; running the image the host had"
-            : "pull failed: `docker pull " + failedPull + "` failed at the last start, and the unit "
-            + t.entry.unit + " (no local image of it?)";
+            : "pull failed: `docker pull " + failedPull + "` failed at the last start, and the unit did not start ("
+            + t.entry.unit + "): is there no image of it on the host?";
         if (t.before == null || !t.entry.message.equals(t.before.message)) {
           events.warning(service, "PullFailed", "on " + t.name + ": " + t.entry.message);
         }
