@@ -21,18 +21,25 @@ public final class HostApplier {
     StringBuilder s = new StringBuilder();
     s.append("set -e\numask 022\nS=").append(HostProbe.STATE_DIR).append('\n');
     s.append("""
+        hostops_fail() {
+          [ -z "$3" ] || rm -f "$3"
+          m=$(printf '%%s\\n' "$2" | head -n1); m=${m#*: }
+          free=$(df -Pk "$(dirname "$1")" 2>/dev/null | awk 'NR==2 {print $4}')
+          echo "writing $1 ($4 bytes) failed: $m${free:+; $free KB free there}; the file on the host is unchanged" >&2
+          exit 4
+        }
         hostops_write() {
           d=$(dirname "$1"); mkdir -p "$d"
-          t=$(mktemp "$d/.hostops.XXXXXX")
+          t=$(mktemp "$d/.hostops.XXXXXX" 2>&1) || hostops_fail "$1" "$t" "" "$3"
           chmod "$2" "$t"
-          base64 -d > "$t"
+          e=$(base64 -d 2>&1 >"$t") || hostops_fail "$1" "$e" "$t" "$3"
           mv -f "$t" "$1"
         }
         hostops_write_in_place() {
           if [ ! -f "$1" ] || [ -L "$1" ]; then hostops_write "$@"; return; fi
-          t=$(mktemp "$(dirname "$1")/.hostops.XXXXXX")
-          base64 -d > "$t"
-          cat <"$t" >"$1"
+          t=$(mktemp "$(dirname "$1")/.hostops.XXXXXX" 2>&1) || hostops_fail "$1" "$t" "" "$3"
+          e=$(base64 -d 2>&1 >"$t") || hostops_fail "$1" "$e" "$t" "$3"
+          e=$(cat <"$t" 2>&1 >"$1") || hostops_fail "$1" "$e" "$t" "$3"
           chmod "$2" "$1"
           rm -f "$t"
         }
@@ -77,7 +84,7 @@ public final class HostApplier {
           .append("/files\n");
       for (HostFile f : p.writes()) {
         s.append(f.inPlace() ? "hostops_write_in_place " : "hostops_write ").append(quote(f.path())).append(' ').append(quote(f.mode()))
-            .append(" <<'HOSTOPS_EOF'\n")
+            .append(' ').append(f.content().length).append(" <<'HOSTOPS_EOF'\n")
             .append(Base64.getMimeEncoder().encodeToString(f.content()).replace("\r\n", "\n"))
             .append("\nHOSTOPS_EOF\n");
       }

@@ -46,6 +46,7 @@ public final class HostConnection implements AutoCloseable {
    * Runs as {@code sh -c RUNNER hostops LENGTH SHA256}, with the script on stdin. The temp file lives
    * in a root-only directory on tmpfs (gone at reboot) and is removed however the script ends.
    * The file goes before the message: with the link cut, writing to stderr kills the shell (SIGPIPE).
+   * The script's output is kept in files beside it and sent when it has ended.
    * {@code wc} runs only on failure, to keep the probe's round trip short.
    */
   static final String RUNNER = String.join("\n",
@@ -53,16 +54,24 @@ public final class HostConnection implements AutoCloseable {
       "d=/run/hostops",
       "[ -d $d ] || mkdir -p -m 700 $d",
       "f=$(mktemp $d/script.XXXXXX) || { echo \"" + UNSTORED_MARK + "\" >&2; exit " + UNSTORED + "; }",
-      "trap 'rm -f \"$f\"; exit 1' HUP INT TERM",
+      // the output files sit beside the script, in the same root-only directory: names nobody else can take
+      "o=\"$f.out\"",
+      "trap 'rm -f \"$f\" \"$o\" \"$o.err\"; exit 1' HUP INT TERM",
       // head stops at end of input without error (an incomplete script); it fails when it cannot write
       "head -c \"$1\" >\"$f\" || { rm -f \"$f\"; echo \"" + UNSTORED_MARK + "\" >&2; exit " + UNSTORED + "; }",
       "case $(sha256sum \"$f\") in",
       "  \"$2 \"*) ;;",
       "  *) n=$(wc -c <\"$f\"); rm -f \"$f\"; echo \"" + INCOMPLETE_MARK + "$n of $1 bytes\" >&2; exit " + INCOMPLETE + " ;;",
       "esac",
-      "sh \"$f\" </dev/null",
+      // The script's output goes to files and is sent only once it ended: a script that arrived whole
+      // runs to its end even when the link drops meanwhile (printing to a dead channel would be SIGPIPE).
+      "{ : >\"$o\" && : >\"$o.err\"; } 2>/dev/null || { rm -f \"$f\" \"$o\"; echo \"" + UNSTORED_MARK + "\" >&2; exit "
+          + UNSTORED + "; }",
+      "sh \"$f\" </dev/null >>\"$o\" 2>>\"$o.err\"",
       "r=$?",
       "rm -f \"$f\"",
+      "cat \"$o\"; cat \"$o.err\" >&2",
+      "rm -f \"$o\" \"$o.err\"",
       "exit $r");
 
   private static final java.util.concurrent.atomic.LongAdder ROUND_TRIPS = new java.util.concurrent.atomic.LongAdder();
@@ -107,6 +116,10 @@ public final class HostConnection implements AutoCloseable {
     client.setSocketFactory(new NoDelaySocketFactory());
     client.setConnectTimeout((int) timeout.toMillis());
     client.setTimeout((int) timeout.toMillis());
+    // sshj waits 30 s by default for a channel to open or close, whatever the socket timeout says: a
+    // frozen host held every piece of work queued for it (and the threads running them) that long.
+    client.getTransport().setTimeoutMs((int) timeout.toMillis());
+    client.getConnection().setTimeoutMs((int) timeout.toMillis());
     client.addHostKeyVerifier(recording);
     try {
       client.connect(target.address(), target.port());
@@ -184,29 +197,45 @@ public final class HostConnection implements AutoCloseable {
     ROUND_TRIPS.increment();
     long start = System.nanoTime();
     ExecResult result;
+    boolean sent = false;
     try (Session session = client.startSession()) {
-      Session.Command cmd = session.exec(command);
-      CompletableFuture<byte[]> out = drain(cmd.getInputStream());
-      CompletableFuture<byte[]> err = drain(cmd.getErrorStream());
-      try (OutputStream stdin = cmd.getOutputStream()) {
-        stdin.write(bytes, 0, Math.min(bytes.length, sendAtMost));
+      try {
+        Session.Command cmd = session.exec(command);
+        CompletableFuture<byte[]> out = drain(cmd.getInputStream());
+        CompletableFuture<byte[]> err = drain(cmd.getErrorStream());
+        try (OutputStream stdin = cmd.getOutputStream()) {
+          stdin.write(bytes, 0, Math.min(bytes.length, sendAtMost));
+        }
+        sent = sendAtMost >= bytes.length;
+        cmd.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Integer exit = cmd.getExitStatus();
+        if (exit == null) {
+          throw new ScriptInterruptedException("remote command on " + target.display() + " did not finish within "
+              + timeout.toSeconds() + " s; it runs to its end on the host, and the next probe shows what it did");
+        }
+        roundTripListener.accept(System.nanoTime() - start);
+        result = new ExecResult(exit,
+            new String(out.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8),
+            new String(err.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8));
+      } catch (Exception e) {
+        // the connection is broken or the host does not answer: drop it at once, rather than wait for
+        // the channel's orderly close (a frozen host never confirms it)
+        closeQuietly(client);
+        throw e;
       }
-      cmd.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      Integer exit = cmd.getExitStatus();
-      if (exit == null) {
-        cmd.close();
-        throw new HostUnreachableException("remote command on " + target.display()
-            + " did not finish within " + timeout.toSeconds() + " s", null);
-      }
-      roundTripListener.accept(System.nanoTime() - start);
-      result = new ExecResult(exit,
-          new String(out.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8),
-          new String(err.get(timeout.toMillis(), TimeUnit.MILLISECONDS), StandardCharsets.UTF_8));
     } catch (HostUnreachableException e) {
       throw e;
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
+      }
+      if (sent && describe(e).startsWith("Timeout expired")) {
+        throw new ScriptInterruptedException("remote command on " + target.display() + " did not finish within "
+            + timeout.toSeconds() + " s; it runs to its end on the host, and the next probe shows what it did");
+      }
+      if (sent) {
+        throw new ScriptInterruptedException("connection to " + target.display() + " lost after the script was sent ("
+            + describe(e) + "); it runs to its end on the host, and the next probe shows what it did");
       }
       throw new HostUnreachableException("ssh session to " + target.display() + " failed: " + describe(e), null);
     }

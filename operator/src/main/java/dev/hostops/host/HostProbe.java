@@ -88,7 +88,7 @@ public final class HostProbe {
       }
       probe_units() {
         [ $# -gt 0 ] || return 0
-        systemctl show --property=Id,LoadState,ActiveState,SubState,UnitFileState,Result,ExecMainStatus,ExecMainExitTimestamp,LastTriggerUSec,NextElapseUSecRealtime "$@" | sed 's/^/unit\\t/'
+        systemctl show --property=Id,LoadState,ActiveState,SubState,UnitFileState,Result,ExecMainStatus,ExecMainExitTimestamp,LastTriggerUSec,NextElapseUSecRealtime,ExecStartPre "$@" | sed 's/^/unit\\t/'
       }
       probe_containers() {
         [ $# -gt 0 ] || return 0
@@ -218,7 +218,12 @@ public final class HostProbe {
             flushUnit(unitBlock, units);
           } else {
             int eq = f[1].indexOf('=');
-            if (eq > 0) {
+            if (eq > 0 && f[1].startsWith("ExecStartPre=")) {
+              String image = failedPull(f[1].substring(eq + 1));
+              if (image != null) {
+                unitBlock.put("FailedPull", image);
+              }
+            } else if (eq > 0) {
               // systemctl show does not keep the order of --property: blocks end at blank lines only
               unitBlock.put(f[1].substring(0, eq), f[1].substring(eq + 1));
             }
@@ -273,8 +278,27 @@ public final class HostProbe {
       units.put(block.get("Id"), new UnitState(block.getOrDefault("LoadState", ""),
           block.getOrDefault("ActiveState", ""), block.getOrDefault("SubState", ""),
           block.getOrDefault("UnitFileState", ""), block.getOrDefault("Result", ""),
-          block.getOrDefault("ExecMainStatus", ""), lastExit, block.getOrDefault("NextElapseUSecRealtime", "")));
+          block.getOrDefault("ExecMainStatus", ""), lastExit, block.getOrDefault("NextElapseUSecRealtime", ""),
+          block.get("FailedPull")));
     }
     block.clear();
+  }
+
+  private static final java.util.regex.Pattern PULL = java.util.regex.Pattern.compile(
+      "argv\\[]=\\S*/docker pull (\\S+) ;.* status=([0-9]+)");
+  private static final java.util.regex.Pattern COMPOSE_PULL = java.util.regex.Pattern.compile(
+      "argv\\[]=\\S*/docker(?:-compose| compose) -p \\S+ -f \\S+ pull ;.* status=([0-9]+)");
+
+  /**
+   * One ExecStartPre= of {@code systemctl show}: {@code { path=… ; argv[]=/usr/bin/docker pull IMAGE ; … ;
+   * status=1 }}. The image (or "the compose project's images") when it is a pull that failed at the last start.
+   */
+  static String failedPull(String execStartPre) {
+    java.util.regex.Matcher m = PULL.matcher(execStartPre);
+    if (m.find()) {
+      return "0".equals(m.group(2)) ? null : m.group(1);
+    }
+    m = COMPOSE_PULL.matcher(execStartPre);
+    return m.find() && !"0".equals(m.group(1)) ? "the compose project's images" : null;
   }
 }

@@ -42,10 +42,17 @@ public record ServiceObservation(String name, String owner, List<String> managed
    * @param exitStatus    ExecMainStatus= of the last run
    * @param lastExit      ExecMainExitTimestamp= (service) or LastTriggerUSec= (timer)
    * @param nextElapse    NextElapseUSecRealtime= (timers)
+   * @param failedPull    the image whose {@code docker pull} failed at the unit's last start (it then started on
+   *                      the image the host had, if any), or null
    */
   public record UnitState(String loadState, String activeState, String subState, String unitFileState,
-                          String result, String exitStatus, String lastExit, String nextElapse) {
+                          String result, String exitStatus, String lastExit, String nextElapse, String failedPull) {
     public static final UnitState UNKNOWN = new UnitState("not-found", "inactive", "dead", "", "", "", "", "");
+
+    public UnitState(String loadState, String activeState, String subState, String unitFileState, String result,
+                     String exitStatus, String lastExit, String nextElapse) {
+      this(loadState, activeState, subState, unitFileState, result, exitStatus, lastExit, nextElapse, null);
+    }
 
     public boolean isActive() {
       return "active".equals(activeState);

@@ -300,6 +300,16 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
           : t.before != null && t.before.message != null && Objects.equals(t.before.state, t.entry.state)
           && !t.before.message.startsWith("unreachable") && !t.before.message.startsWith("waiting")
           && !t.before.message.startsWith("rollout") ? t.before.message : "in sync";
+      String failedPull = after.unit().failedPull();
+      if (failedPull != null && !t.desired.scheduled()) {
+        t.entry.message = "Running".equals(t.entry.state) || "Starting".equals(t.entry.state)
+            ? "pull failed: `docker pull " + failedPull + "` failed at the last start; running the image the host had"
+            : "pull failed: `docker pull " + failedPull + "` failed at the last start, and the unit did not start ("
+            + t.entry.unit + "): is there no image of it on the host?";
+        if (t.before == null || !t.entry.message.equals(t.before.message)) {
+          events.warning(service, "PullFailed", "on " + t.name + ": " + t.entry.message);
+        }
+      }
       if ("Failed".equals(t.entry.state) && (t.before == null || !"Failed".equals(t.before.state))) {
         events.warning(service, "Failed", "on " + t.name + ": unit " + t.entry.unit + ", container " + t.entry.container
             + (t.entry.lastResult != null ? ", last run " + t.entry.lastResult : ""));

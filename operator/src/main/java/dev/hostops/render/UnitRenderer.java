@@ -45,16 +45,18 @@ public final class UnitRenderer {
       compose.set(0, "docker".equals(compose.get(0)) ? DOCKER : "/usr/bin/" + compose.get(0));
       compose.addAll(List.of("-p", name, "-f", layout.composePath()));
       if ("Always".equals(spec.pull)) {
-        u.append("ExecStartPre=").append(line(compose, "pull")).append('\n');
+        u.append("ExecStartPre=-").append(line(compose, "pull")).append('\n');
       }
       u.append("ExecStart=").append(line(compose, "up", "--remove-orphans")).append('\n');
       u.append("ExecStop=").append(line(compose, "down")).append('\n');
     } else {
       if ("Always".equals(spec.pull)) {
-        u.append("ExecStartPre=").append(SystemdQuoting.commandLine(List.of(DOCKER, "pull", spec.image))).append('\n');
+        // "-": a pull that fails (registry down while the host boots) starts on the image the host has;
+        // the probe reads the pull's exit status and status says so. Without a local image, run fails.
+        u.append("ExecStartPre=-").append(SystemdQuoting.commandLine(List.of(DOCKER, "pull", spec.image))).append('\n');
         for (PreStartStep step : spec.orEmpty(spec.preStart)) {
           if (step.image != null && !step.image.equals(spec.image)) {
-            u.append("ExecStartPre=").append(SystemdQuoting.commandLine(List.of(DOCKER, "pull", step.image)))
+            u.append("ExecStartPre=-").append(SystemdQuoting.commandLine(List.of(DOCKER, "pull", step.image)))
                 .append('\n');
           }
         }

@@ -72,6 +72,11 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   Host addHost(TestHost testHost, String name, String user, Map<String, String> labels) {
+    return addHost(testHost, name, user, labels, testHost.port());
+  }
+
+  /** A Host reached through a proxy on 127.0.0.1:{@code port} (same host key), e.g. to survive a reboot. */
+  Host addHost(TestHost testHost, String name, String user, Map<String, String> labels, int port) {
     client.secrets().inNamespace(NS).resource(new SecretBuilder()
         .withNewMetadata().withName(name + "-key").withNamespace(NS).endMetadata()
         .withType("kubernetes.io/ssh-auth")
@@ -81,10 +86,10 @@ final class OperatorHarness implements AutoCloseable {
     host.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).withLabels(labels).build());
     host.setSpec(new HostSpec());
     host.getSpec().address = testHost.address();
-    host.getSpec().port = testHost.port();
+    host.getSpec().port = port;
     host.getSpec().user = user;
     host.getSpec().sshKeySecretRef = new SecretKeyRef(name + "-key", "ssh-privatekey");
-    host.getSpec().knownHosts = testHost.knownHosts();
+    host.getSpec().knownHosts = testHost.through(port, user).knownHosts();
     return client.resource(host).create();
   }
 
@@ -115,10 +120,20 @@ final class OperatorHarness implements AutoCloseable {
     return client.resource(s).create();
   }
 
+  /** Changes the spec as a user's {@code kubectl edit} does; retried when a status write came in between. */
   void edit(String name, java.util.function.Consumer<HostService> change) {
-    HostService s = get(name);
-    change.accept(s);
-    client.resource(s).update();
+    for (int attempt = 1; ; attempt++) {
+      HostService s = get(name);
+      change.accept(s);
+      try {
+        client.resource(s).update();
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   void delete(String name) {
@@ -133,6 +148,14 @@ final class OperatorHarness implements AutoCloseable {
 
   static dev.hostops.api.ServiceOnHost on(HostService s, String host) {
     return s.getStatus().hosts.stream().filter(h -> host.equals(h.host)).findFirst().orElseThrow();
+  }
+
+  /** Messages of the Events about a resource with this reason, oldest first. */
+  List<String> events(String name, String reason) {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason()))
+        .sorted(java.util.Comparator.comparing(io.fabric8.kubernetes.api.model.Event::getFirstTimestamp))
+        .map(io.fabric8.kubernetes.api.model.Event::getMessage).toList();
   }
 
   HostService get(String name) {

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class CutProxy implements AutoCloseable {
   private final ServerSocket server;
-  private final InetSocketAddress upstream;
+  private volatile InetSocketAddress upstream;
   private final List<Socket> sockets = new ArrayList<>();
   private volatile long cutAfter = Long.MAX_VALUE;
   private final java.util.concurrent.atomic.AtomicReference<AtomicLong> latest =
@@ -45,6 +45,11 @@ public final class CutProxy implements AutoCloseable {
   /** Never cut connections accepted from now on. */
   public void whole() {
     this.cutAfter = Long.MAX_VALUE;
+  }
+
+  /** Connections accepted from now on go to this port (a rebooted test host publishes SSH on a new one). */
+  public void retarget(int port) {
+    this.upstream = new InetSocketAddress(upstream.getHostString(), port);
   }
 
   /** Client-to-server bytes forwarded on the latest connection so far. */

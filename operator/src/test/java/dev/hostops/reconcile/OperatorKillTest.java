@@ -1,0 +1,187 @@
+package dev.hostops.reconcile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hostops.api.EnvVar;
+import dev.hostops.api.Host;
+import dev.hostops.api.HostService;
+import dev.hostops.api.HostServiceSpec;
+import dev.hostops.api.HostSpec;
+import dev.hostops.api.PreStartStep;
+import dev.hostops.api.SecretKeyRef;
+import dev.hostops.api.ServiceFile;
+import dev.hostops.testhosts.Chart;
+import dev.hostops.testhosts.KubeApi;
+import dev.hostops.testhosts.TestHost;
+import dev.hostops.testhosts.TestHosts;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The operator process killed (SIGKILL, as the kubelet does when a pod is evicted or OOM-killed)
+ * while an apply carrying a 240 KB file runs on a real host, then a new process started, as a
+ * rescheduled pod would be: every file is wholly old or wholly new, no temp file is left, the
+ * script that had arrived ran to its end, there is one container, and the new operator reports Ready.
+ */
+class OperatorKillTest {
+  @RegisterExtension static final TestHosts HOSTS = new TestHosts();
+  private static final String NS = "team";
+  private static final String OPERATOR_NS = "hostops-system";
+  private static final String NAME = "bulky";
+  private static final Duration WAIT = Duration.ofSeconds(90);
+  private static KubeApi api;
+  private static final List<Process> processes = new ArrayList<>();
+
+  @BeforeAll
+  static void start() {
+    api = KubeApi.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    processes.forEach(Process::destroyForcibly);
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  private static Process operator(Path kubeconfig, String name) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "dev.hostops.Main", "run");
+    pb.environment().putAll(Map.of("KUBECONFIG", kubeconfig.toString(), "HOSTNAME", name,
+        "HOSTOPS_RESYNC_SECONDS", "2", "HOSTOPS_METRICS_PORT", "0",
+        "HOSTOPS_LOKI_URL", OperatorHarness.LOKI_URL, "HOSTOPS_SSH_TIMEOUT_SECONDS", "30"));
+    pb.redirectErrorStream(true).redirectOutput(Path.of("target", "kill-" + name + ".log").toFile());
+    Process p = pb.start();
+    processes.add(p);
+    return p;
+  }
+
+  private static String text(long seed) {
+    Random random = new Random(seed);
+    StringBuilder s = new StringBuilder();
+    while (s.length() < 240_000) {
+      s.append(Long.toString(random.nextLong(), 36)).append(s.length() % 100 < 12 ? '\n' : ' ');
+    }
+    return s.toString();
+  }
+
+  private static String sha(String content) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void killedMidApplyAndRestartedLeavesEachFileWholeAndConverges() throws Exception {
+    TestHost vm = HOSTS.boot("kill");
+    vm.shOk("docker pull -q " + vm.image("hostops/busybox:latest"));
+    api.namespace(NS);
+    api.namespace(OPERATOR_NS);
+    List<HasMetadata> rbac = Chart.rbac(OPERATOR_NS);
+    api.apply(rbac);
+    Path kubeconfig = api.kubeconfigAs(OPERATOR_NS, Chart.serviceAccount(rbac));
+    Process first = operator(kubeconfig, "op-1");
+
+    KubernetesClient k = api.admin();
+    k.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("vm-key").endMetadata()
+        .addToStringData("ssh-privatekey", vm.privateKey()).build()).create();
+    Host host = new Host();
+    host.setMetadata(new ObjectMetaBuilder().withName("vm").withNamespace(NS).build());
+    host.setSpec(new HostSpec());
+    host.getSpec().address = vm.address();
+    host.getSpec().port = vm.port();
+    host.getSpec().sshKeySecretRef = new SecretKeyRef("vm-key", "ssh-privatekey");
+    host.getSpec().knownHosts = vm.knownHosts();
+    k.resource(host).create();
+
+    String v1 = text(1);
+    String v2 = text(2);
+    HostService svc = new HostService();
+    svc.setMetadata(new ObjectMetaBuilder().withName(NAME).withNamespace(NS).build());
+    svc.setSpec(new HostServiceSpec());
+    svc.getSpec().image = vm.image("hostops/busybox:latest");
+    svc.getSpec().pull = "Never";
+    svc.getSpec().hosts = List.of("vm");
+    svc.getSpec().args = List.of("sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done");
+    ServiceFile big = new ServiceFile();
+    big.name = "data.txt";
+    big.mountPath = "/data.txt";
+    big.content = v1;
+    svc.getSpec().files = List.of(big);
+    // a migration-like step before each start keeps the apply busy (it waits for the service to settle)
+    PreStartStep slow = new PreStartStep();
+    slow.args = List.of("sleep", "5");
+    svc.getSpec().preStart = List.of(slow);
+    k.resource(svc).create();
+    Await.until(WAIT, () -> OperatorHarness.ready(get(k)), () -> OperatorHarness.describe(get(k)));
+    String unitV1 = vm.shOk("sha256sum < /etc/systemd/system/" + NAME + ".service | cut -c1-64");
+
+    for (int attempt = 1; ; attempt++) {
+      HostService edit = get(k);
+      edit.getSpec().files.get(0).content = v2;
+      edit.getSpec().env = List.of(new EnvVar("V", "2"));
+      try {
+        k.resource(edit).update();
+        break;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e; // 409: a status write came in between
+        }
+      }
+    }
+    Await.until(Duration.ofSeconds(30), () -> vm.sh("pgrep -f '^sh /run/hostops/script[.]'").ok(),
+        () -> "no apply seen running");
+    first.destroyForcibly().waitFor(); // SIGKILL
+    long killed = System.nanoTime();
+
+    // the script had arrived whole and been checked: it runs to its end without the operator (bounded)
+    Await.until(Duration.ofSeconds(40), () -> !vm.sh("pgrep -f '^sh /run/hostops/script[.]'").ok(),
+        () -> vm.sh("ps -ef").stdout());
+    String data = vm.shOk("sha256sum < /root/" + NAME + "/data.txt | cut -c1-64");
+    String unit = vm.shOk("sha256sum < /etc/systemd/system/" + NAME + ".service | cut -c1-64");
+    assertTrue(data.equals(sha(v1)) || data.equals(sha(v2)), "data.txt is neither old nor new");
+    assertTrue(unit.equals(unitV1) || vm.shOk("cat /etc/systemd/system/" + NAME + ".service").contains("V=2"),
+        "unit is neither old nor new");
+    String before = (data.equals(sha(v2)) ? "new" : "old") + " data, " + (unit.equals(unitV1) ? "old" : "new") + " unit";
+    assertEquals("", temps(vm), "no temp file left");
+
+    Process second = operator(kubeconfig, "op-2");
+    long restarted = System.nanoTime();
+    Await.until(WAIT, () -> OperatorHarness.ready(get(k)) && "Running".equals(OperatorHarness.on(get(k), "vm").state),
+        () -> OperatorHarness.describe(get(k)));
+    double converged = (System.nanoTime() - restarted) / 1e9;
+    assertTrue(second.isAlive());
+    assertEquals(sha(v2), vm.shOk("sha256sum < /root/" + NAME + "/data.txt | cut -c1-64"));
+    assertTrue(vm.shOk("docker inspect -f '{{json .Config.Env}}' " + NAME).contains("V=2"));
+    assertEquals("1", vm.shOk("docker ps -q --filter name=^" + NAME + "$ | wc -l"), "one container");
+    assertEquals("0", vm.shOk("docker ps -aq --filter name=" + NAME + "-prestart | wc -l"), "no pre-start container left");
+    assertEquals("active", vm.shOk("systemctl is-active " + NAME));
+    assertEquals("", temps(vm));
+    System.out.printf("operator killed mid-apply: once the script had run to its end (%.1f s after the kill) the host"
+        + " had %s; new operator started -> Ready %.1f s%n", (restarted - killed) / 1e9, before, converged);
+  }
+
+  private static String temps(TestHost vm) {
+    return vm.shOk("find /etc/systemd/system /root/" + NAME + " /run/hostops -maxdepth 1 \\( -name '.hostops.*' -o "
+        + "-path '/run/hostops/*' \\) 2>/dev/null | sort");
+  }
+
+  private static HostService get(KubernetesClient k) {
+    return k.resources(HostService.class).inNamespace(NS).withName(NAME).get();
+  }
+}
