@@ -69,7 +69,8 @@ public final class ApplyPlanner {
       if (!tmr.isEnabled()) {
         enable.add(timer);
       }
-      if (!writes.isEmpty() || !removals.isEmpty()) {
+      if (changes(desired, writes, removals, RenderedService.Effect.RESTART)
+          || changes(desired, writes, removals, RenderedService.Effect.RELOAD)) {
         restart.add(timer);
       } else if (!tmr.isActive()) {
         start.add(timer);
@@ -80,11 +81,9 @@ public final class ApplyPlanner {
       } else if (!desired.startOnBoot() && svc.isEnabled()) {
         disable.add(service);
       }
-      boolean needsRestart = !removals.isEmpty()
-          || writes.stream().anyMatch(f -> !desired.reloadable().contains(f.path()));
-      if (needsRestart) {
+      if (changes(desired, writes, removals, RenderedService.Effect.RESTART)) {
         restart.add(service);
-      } else if (!writes.isEmpty() && svc.isActive()) {
+      } else if (changes(desired, writes, removals, RenderedService.Effect.RELOAD) && svc.isActive()) {
         reload.add(service);
       } else if (!svc.isActive() && !svc.isStartingOrStopping() && !"failed".equals(svc.activeState())) {
         // stopped by hand: start it again. A failed unit is left to its restart policy and reported;
@@ -117,6 +116,12 @@ public final class ApplyPlanner {
       }
     }
     return null;
+  }
+
+  private static boolean changes(RenderedService desired, List<HostFile> writes, List<String> removals,
+                                 RenderedService.Effect effect) {
+    return writes.stream().anyMatch(f -> desired.effectOf(f.path()) == effect)
+        || removals.stream().anyMatch(p -> desired.effectOf(p) == effect);
   }
 
   static boolean isUnitFile(String path) {

@@ -2,6 +2,7 @@ package dev.hostops.host;
 
 import static dev.hostops.render.ShellQuoting.quote;
 
+import dev.hostops.render.HostDirectory;
 import dev.hostops.render.HostFile;
 import java.util.Base64;
 import java.util.List;
@@ -60,12 +61,13 @@ public final class HostApplier {
     boolean reload = false;
     for (ApplyPlan p : plans) {
       String record = "\"$S\"/" + quote(p.name());
-      for (String d : p.directories()) {
+      for (HostDirectory dir : p.directories()) {
+        String d = dir.path();
         s.append("if [ -L ").append(quote(d)).append(" ]; then echo ").append(quote(d + " is a symlink; refusing"))
             .append(" >&2; exit 3; fi\n");
         s.append("mkdir -p ").append(quote(d)).append('\n');
-        if (d.equals("/root/" + p.name())) {
-          s.append("chmod 700 ").append(quote(d)).append('\n');
+        if (dir.mode() != null) {
+          s.append("chmod ").append(quote(dir.mode())).append(' ').append(quote(d)).append('\n');
         }
       }
       s.append("mkdir -p ").append(record).append('\n');
@@ -81,8 +83,14 @@ public final class HostApplier {
             .append(Base64.getMimeEncoder().encodeToString(f.content()).replace("\r\n", "\n"))
             .append("\nHOSTOPS_EOF\n");
       }
+      List<String> kept = p.directories().stream().map(HostDirectory::path).toList();
       for (String r : p.removals()) {
         s.append("rm -f ").append(quote(r)).append('\n');
+        String parent = r.substring(0, r.lastIndexOf('/'));
+        if (parent.startsWith("/root/" + p.name() + "/") && !kept.contains(parent)) {
+          // a config directory the service no longer has: gone once its last file is
+          s.append("rmdir ").append(quote(parent)).append(" 2>/dev/null || true\n");
+        }
       }
       reload |= p.daemonReload();
     }
@@ -132,6 +140,8 @@ public final class HostApplier {
         .append(" down 2>/dev/null || docker-compose -p ").append(quote(name)).append(" -f ")
         .append(quote("/root/" + name + "/compose.yaml")).append(" down) >/dev/null 2>&1; fi\n");
     s.append("while IFS= read -r p; do rm -f \"$p\"; done < ").append(record).append("/files\n");
+    // config directories and the Docker config directory first: only the empty ones, never through a link
+    s.append("find ").append(quote("/root/" + name)).append(" -mindepth 1 -depth -type d -empty -delete 2>/dev/null\n");
     s.append("rmdir ").append(quote("/root/" + name)).append(" 2>/dev/null\n");
     s.append("rm -rf ").append(record).append('\n');
     s.append("systemctl daemon-reload\n");

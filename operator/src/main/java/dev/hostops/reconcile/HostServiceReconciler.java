@@ -94,16 +94,24 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
             || !Objects.equals(reachable(now), reachable(before))
             || !Objects.equals(compose(now), compose(before)))
         .build();
-    // A Secret or ConfigMap wakes only the services that refer to it by name.
+    var hostSource = new InformerEventSource<>(hosts, context);
+    // A Secret or ConfigMap wakes only the services that refer to it by name, or run on a Host that
+    // names it as a default image pull Secret.
     var secrets = InformerEventSourceConfiguration.from(Secret.class, HostService.class)
-        .withSecondaryToPrimaryMapper(s -> primaries(context, s,
-            svc -> ServiceReferences.secretNames(svc).contains(s.getMetadata().getName())))
+        .withSecondaryToPrimaryMapper(s -> {
+          String name = s.getMetadata().getName();
+          List<Host> naming = hostSource.list(s.getMetadata().getNamespace(),
+              h -> ServiceReferences.hostPullSecretNames(h).contains(name)).toList();
+          return primaries(context, s, svc -> ServiceReferences.secretNames(svc).contains(name)
+              || naming.stream().anyMatch(h -> svc.getSpec() != null && (svc.getSpec().hostsOrEmpty()
+              .contains(h.getMetadata().getName()) || HostSelection.targets(svc, h))));
+        })
         .build();
     var configMaps = InformerEventSourceConfiguration.from(ConfigMap.class, HostService.class)
         .withSecondaryToPrimaryMapper(c -> primaries(context, c,
             svc -> ServiceReferences.configMapNames(svc).contains(c.getMetadata().getName())))
         .build();
-    return List.of(new InformerEventSource<>(hosts, context), new InformerEventSource<>(secrets, context),
+    return List.of(hostSource, new InformerEventSource<>(secrets, context),
         new InformerEventSource<>(configMaps, context));
   }
 
@@ -151,10 +159,12 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     if (!problems.isEmpty()) {
       return invalid(service, previous, status, conditions, problems);
     }
-    References refs = ServiceReferences.resolve(service, cached(context, Secret.class, service),
-        cached(context, ConfigMap.class, service));
     Map<String, Host> hosts = hostsOf(service, context);
     List<String> wanted = wantedHostNames(service, hosts);
+    Set<String> hostSecrets = new java.util.TreeSet<>();
+    wanted.forEach(h -> hostSecrets.addAll(ServiceReferences.hostPullSecretNames(hosts.get(h))));
+    References refs = ServiceReferences.resolve(service, hostSecrets, cached(context, Secret.class, service),
+        cached(context, ConfigMap.class, service));
 
     // 1. render and probe every target host, in parallel
     List<Target> all = new ArrayList<>();
@@ -191,7 +201,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     }
     try {
       t.desired = ServiceRenderer.render(service, refs, new HostContext(t.host.getStatus() == null ? null
-          : t.host.getStatus().composeCommand));
+          : t.host.getStatus().composeCommand, ServiceReferences.hostPullSecretNames(t.host)));
     } catch (ServiceRenderer.InvalidServiceException e) {
       if (service.getSpec().compose != null && (t.host.getStatus() == null || t.host.getStatus().reachable == null)) {
         t.entry = entry(t.name, "Pending", "waiting for the first probe of Host " + t.name);
@@ -282,9 +292,14 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
           : t.before != null && t.before.message != null && Objects.equals(t.before.state, t.entry.state)
           && !t.before.message.startsWith("unreachable") && !t.before.message.startsWith("waiting")
           && !t.before.message.startsWith("rollout") ? t.before.message : "in sync";
+      String dockerError = after.dockerErrorSummary();
+      if (dockerError != null && !"Running".equals(t.entry.state)) {
+        t.entry.message = dockerError;
+      }
       if ("Failed".equals(t.entry.state) && (t.before == null || !"Failed".equals(t.before.state))) {
         events.warning(service, "Failed", "on " + t.name + ": unit " + t.entry.unit + ", container " + t.entry.container
-            + (t.entry.lastResult != null ? ", last run " + t.entry.lastResult : ""));
+            + (t.entry.lastResult != null ? ", last run " + t.entry.lastResult : "")
+            + (dockerError != null ? "; " + dockerError : ""));
       }
     } catch (ServiceSync.ApplyFailedException e) {
       t.entry = failure(service, t, "Error", e.getMessage());
