@@ -40,6 +40,10 @@ public final class HostApplier {
         hostops_settle() {
           i=0
           while [ $i -lt %d ]; do
+            # a restart queued with --no-block: until the new run has begun, "active" is the old one
+            if [ -n "$3" ] && [ "$(systemctl show -p InvocationID --value "$1.service")" = "$3" ]; then
+              sleep 0.2; i=$((i+1)); continue
+            fi
             st=$(systemctl show -p ActiveState --value "$1.service")
             case "$st" in
               active) if [ "$2" = 0 ] || [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; then return 0; fi ;;
@@ -98,7 +102,9 @@ public final class HostApplier {
       s.append("systemctl daemon-reload\n");
     }
     StringBuilder settle = new StringBuilder();
+    int n = 0;
     for (ApplyPlan p : plans) {
+      String inv = "inv_" + n++;
       for (String u : p.enable()) {
         s.append("systemctl enable --quiet ").append(quote(u)).append('\n');
       }
@@ -106,6 +112,9 @@ public final class HostApplier {
         s.append("systemctl start --no-block ").append(quote(u)).append('\n');
       }
       for (String u : p.restart()) {
+        if (u.equals(p.name() + ".service")) {
+          s.append(inv).append("=$(systemctl show -p InvocationID --value ").append(quote(u)).append(")\n");
+        }
         s.append("systemctl restart --no-block ").append(quote(u)).append('\n');
       }
       for (String u : p.reload()) {
@@ -113,7 +122,8 @@ public final class HostApplier {
       }
       if (p.restartsService()) {
         boolean compose = p.managedFiles().stream().anyMatch(f -> f.endsWith("/" + p.name() + "/compose.yaml"));
-        settle.append("hostops_settle ").append(quote(p.name())).append(compose ? " 0" : " 1").append('\n');
+        settle.append("hostops_settle ").append(quote(p.name())).append(compose ? " 0" : " 1")
+            .append(p.restart().contains(p.name() + ".service") ? " \"$" + inv + "\"" : "").append('\n');
       }
     }
     s.append("set +e\n").append(settle);

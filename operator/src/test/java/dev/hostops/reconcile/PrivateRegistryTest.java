@@ -130,13 +130,32 @@ class PrivateRegistryTest {
     assertFalse(lastRun.contains("Error response from daemon"), lastRun);
     k8s.awaitReady("private", WAIT);
 
+    // 5. the same credentials as the Host's default instead of the service's own: the unit and the file stay
+    String unit = host.shOk("cat /etc/systemd/system/private.service");
+    String config = host.shOk("cat /root/private/.docker/config.json");
+    var h = k8s.host("vm");
+    h.getSpec().imagePullSecrets = List.of(new ObjectName("regcred"));
+    k8s.client.resource(h).update();
+    k8s.edit("private", s -> s.getSpec().imagePullSecrets = null);
+    Thread.sleep(RESYNC.toMillis() * 3);
+    k8s.awaitReady("private", WAIT);
+    assertEquals(unit, host.shOk("cat /etc/systemd/system/private.service"));
+    assertEquals(config, host.shOk("cat /root/private/.docker/config.json"));
+    // ...and a change of that Secret reaches the file through the Host
+    pullSecret(password("two") + "x");
+    Await.until(WAIT, () -> !host.shOk("cat /root/private/.docker/config.json").equals(config),
+        () -> describe(k8s.get("private")));
+    pullSecret(password("two"));
+    Await.until(WAIT, () -> host.shOk("cat /root/private/.docker/config.json").equals(config),
+        () -> describe(k8s.get("private")));
+
     // credentials appear in no status, Event or operator log line
     String status = describe(k8s.get("private"));
     String events = describe(k8s.client.v1().events().inNamespace(OperatorHarness.NS).list().getItems());
     String logs = String.join("\n", LOGS.list.stream().map(e -> e.getFormattedMessage()
         + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getMessage())).toList());
     assertTrue(events.contains("/root/private/.docker/config.json"), "events say what was written");
-    for (String secret : List.of(password("one"), password("two"), newAuth)) {
+    for (String secret : List.of(password("one"), password("two"), newAuth)) { // "two" also covers "twox"
       assertFalse(status.contains(secret), "no credentials in status");
       assertFalse(events.contains(secret), "no credentials in events");
       assertFalse(logs.contains(secret), "no credentials in the operator's log");
