@@ -44,7 +44,7 @@ class CommandLineMistakesTest {
   }
 
   static Stream<Arguments> mistakes() {
-    String known = "known here: address, knownHosts, logAgent, port, sshKeySecretRef, user";
+    String known = "known here: address, imagePullSecrets, knownHosts, logAgent, port, sshKeySecretRef, user";
     return Stream.of(
         mistake(List.of(), null, "hostops: no command: use run, render, import, local or stand-ins (hostops help shows how)"),
         mistake(List.of("deploy"), null, "hostops: unknown command 'deploy': use run, render, import, local or stand-ins "

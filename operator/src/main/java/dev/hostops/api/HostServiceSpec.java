@@ -31,6 +31,12 @@ public class HostServiceSpec {
   @JsonPropertyDescription("Run a Docker Compose project instead of one image.")
   public ComposeSpec compose;
 
+  @JsonPropertyDescription("Secrets of type kubernetes.io/dockerconfigjson (or the older kubernetes.io/dockercfg) with "
+      + "the credentials for pulling this service's images, as a Pod's imagePullSecrets. Merged with the Host's "
+      + "imagePullSecrets (these first) into /root/<service>/.docker/config.json (0600), used by every pull of the "
+      + "service (docker --config). A changed Secret rewrites the file without restarting the service.")
+  public List<ObjectName> imagePullSecrets;
+
   @JsonPropertyDescription("Names of Host resources (same namespace) to run on.")
   public List<@Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String> hosts;
 
@@ -62,6 +68,11 @@ public class HostServiceSpec {
 
   @JsonPropertyDescription("Config and credential files under /root/<service>/, optionally mounted into the container.")
   public List<ServiceFile> files;
+
+  @JsonPropertyDescription("Whole Secrets or ConfigMaps as directories under /root/<service>/<name>/, one file per key "
+      + "(Secrets 0600), mounted into the container at mountPath. Keys added or removed add or remove files; a change "
+      + "reloads a service that has a reload command, else restarts it.")
+  public List<ServiceDirectory> directories;
 
   @JsonPropertyDescription("Environment from Secrets or ConfigMaps, passed as env files (docker run --env-file).")
   public List<EnvSource> envFrom;

@@ -45,6 +45,10 @@ public class HostSpec {
       + "to talk to a host whose key is not listed here; it never skips this check.")
   public String knownHosts;
 
+  @JsonPropertyDescription("Default image pull Secrets (kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg) for "
+      + "every HostService that runs on this host, after the service's own spec.imagePullSecrets.")
+  public java.util.List<ObjectName> imagePullSecrets;
+
   @JsonPropertyDescription("The host's log agent (promtail or Alloy) whose config hostops writes from LogScrapes.")
   public LogAgentSpec logAgent;
 }

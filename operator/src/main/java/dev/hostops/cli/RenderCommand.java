@@ -36,17 +36,21 @@ public final class RenderCommand {
   static References references(List<HasMetadata> resources, String namespace) {
     Map<String, Map<String, byte[]>> secrets = new HashMap<>();
     Map<String, Map<String, byte[]>> configMaps = new HashMap<>();
+    Map<String, String> types = new HashMap<>();
     for (HasMetadata r : resources) {
       if (!namespace.equals(r.getMetadata().getNamespace())) {
         continue;
       }
       if (r instanceof Secret s) {
         secrets.put(s.getMetadata().getName(), dev.hostops.reconcile.ServiceReferences.secretData(s));
+        if (s.getType() != null) {
+          types.put(s.getMetadata().getName(), s.getType());
+        }
       } else if (r instanceof ConfigMap c) {
         configMaps.put(c.getMetadata().getName(), dev.hostops.reconcile.ServiceReferences.configMapData(c));
       }
     }
-    return new References(secrets, configMaps);
+    return new References(secrets, configMaps, types);
   }
 
   /**
@@ -76,14 +80,29 @@ public final class RenderCommand {
         exit = INVALID;
         continue;
       }
+      References refs = references(resources, service.getMetadata().getNamespace());
       RenderedService rendered;
       try {
-        rendered = ServiceRenderer.render(service, references(resources, service.getMetadata().getNamespace()),
-            HostContext.DEFAULT);
+        rendered = ServiceRenderer.render(service, refs, HostContext.DEFAULT);
       } catch (ServiceRenderer.InvalidServiceException e) {
         e.problems().forEach(p -> err.println("HostService " + ServiceRenderer.owner(service) + ": " + p));
         exit = INVALID;
         continue;
+      }
+      // a Host in the files with default image pull Secrets renders the service for itself
+      Map<String, RenderedService> perHost = new HashMap<>();
+      for (Host h : hosts) {
+        List<String> pull = dev.hostops.reconcile.ServiceReferences.hostPullSecretNames(h);
+        if (!pull.isEmpty() && h.getMetadata().getNamespace().equals(service.getMetadata().getNamespace())) {
+          try {
+            perHost.put(h.getMetadata().getNamespace() + "/" + h.getMetadata().getName(),
+                ServiceRenderer.render(service, refs, new HostContext(HostContext.DEFAULT.composeCommand(), pull)));
+          } catch (ServiceRenderer.InvalidServiceException e) {
+            e.problems().forEach(p -> err.println("HostService " + ServiceRenderer.owner(service) + " on Host "
+                + h.getMetadata().getName() + ": " + p));
+            exit = INVALID;
+          }
+        }
       }
       List<String> targets = new ArrayList<>(service.getSpec().hostsOrEmpty().stream()
           .map(h -> service.getMetadata().getNamespace() + "/" + h).toList());
@@ -95,7 +114,7 @@ public final class RenderCommand {
       }
       for (String host : targets) {
         List<String> blocks = byHost.computeIfAbsent(host, k -> new ArrayList<>());
-        for (HostFile f : rendered.files()) {
+        for (HostFile f : perHost.getOrDefault(host, rendered).files()) {
           blocks.add("--- " + f.path() + " (mode " + f.mode() + ", HostService " + rendered.owner() + ")\n"
               + (f.secret() ? "# secret: " + f.content().length + " bytes, not shown\n"
               : f.contentAsText()));

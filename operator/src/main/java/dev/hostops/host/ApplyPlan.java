@@ -1,5 +1,6 @@
 package dev.hostops.host;
 
+import dev.hostops.render.HostDirectory;
 import dev.hostops.render.HostFile;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.List;
  * @param name         unit/container name
  * @param owner        namespace/name recorded as owner
  * @param managedFiles every path the service owns after the apply
- * @param directories  directories that must exist (mode 0700 for the service's own)
+ * @param directories  directories that must exist, with the mode to set (0700 for the service's own)
  * @param writes       files whose content or mode differs
  * @param removals     files hostops wrote earlier that the service no longer has
  * @param daemonReload a unit file changed
@@ -24,7 +25,7 @@ import java.util.List;
  * @param reload       units to reload (ExecReload)
  * @param refusal      why nothing may be done (a file hostops does not own), or null
  */
-public record ApplyPlan(String name, String owner, List<String> managedFiles, List<String> directories,
+public record ApplyPlan(String name, String owner, List<String> managedFiles, List<HostDirectory> directories,
                         List<HostFile> writes, List<String> removals, boolean daemonReload, List<String> stop,
                         List<String> disable, List<String> enable, List<String> start, List<String> restart,
                         List<String> reload, String refusal) {

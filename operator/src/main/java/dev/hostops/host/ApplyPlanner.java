@@ -70,7 +70,8 @@ public final class ApplyPlanner {
       if (!tmr.isEnabled()) {
         enable.add(timer);
       }
-      if (!writes.isEmpty() || !removals.isEmpty()) {
+      if (changes(desired, writes, removals, RenderedService.Effect.RESTART)
+          || changes(desired, writes, removals, RenderedService.Effect.RELOAD)) {
         restart.add(timer);
       } else if (!tmr.isActive()) {
         start.add(timer);
@@ -81,12 +82,12 @@ public final class ApplyPlanner {
       } else if (!desired.startOnBoot() && svc.isEnabled()) {
         disable.add(service);
       }
+      // an adopted unit whose container would be the same is taken over without a restart
       List<String> sameContainer = adoptedInPlace(desired, seen);
-      boolean needsRestart = !removals.isEmpty()
-          || writes.stream().anyMatch(f -> !desired.reloadable().contains(f.path()) && !sameContainer.contains(f.path()));
-      if (needsRestart) {
+      List<HostFile> effective = writes.stream().filter(f -> !sameContainer.contains(f.path())).toList();
+      if (changes(desired, effective, removals, RenderedService.Effect.RESTART)) {
         restart.add(service);
-      } else if (writes.stream().anyMatch(f -> !sameContainer.contains(f.path())) && svc.isActive()) {
+      } else if (changes(desired, effective, removals, RenderedService.Effect.RELOAD) && svc.isActive()) {
         reload.add(service);
       } else if (!svc.isActive() && !svc.isStartingOrStopping() && !"failed".equals(svc.activeState())) {
         // stopped by hand: start it again. A failed unit is left to its restart policy and reported;
@@ -148,6 +149,12 @@ public final class ApplyPlanner {
       }
     }
     return null;
+  }
+
+  private static boolean changes(RenderedService desired, List<HostFile> writes, List<String> removals,
+                                 RenderedService.Effect effect) {
+    return writes.stream().anyMatch(f -> desired.effectOf(f.path()) == effect)
+        || removals.stream().anyMatch(p -> desired.effectOf(p) == effect);
   }
 
   static boolean isUnitFile(String path) {

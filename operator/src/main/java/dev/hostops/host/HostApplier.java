@@ -2,6 +2,7 @@ package dev.hostops.host;
 
 import static dev.hostops.render.ShellQuoting.quote;
 
+import dev.hostops.render.HostDirectory;
 import dev.hostops.render.HostFile;
 import java.util.Base64;
 import java.util.List;
@@ -46,6 +47,10 @@ public final class HostApplier {
         hostops_settle() {
           i=0
           while [ $i -lt %d ]; do
+            # a restart queued with --no-block: until the new run has begun, "active" is the old one
+            if [ -n "$3" ] && [ "$(systemctl show -p InvocationID --value "$1.service")" = "$3" ]; then
+              sleep 0.2; i=$((i+1)); continue
+            fi
             st=$(systemctl show -p ActiveState --value "$1.service")
             case "$st" in
               active) if [ "$2" = 0 ] || [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; then return 0; fi ;;
@@ -67,12 +72,13 @@ public final class HostApplier {
     boolean reload = false;
     for (ApplyPlan p : plans) {
       String record = "\"$S\"/" + quote(p.name());
-      for (String d : p.directories()) {
+      for (HostDirectory dir : p.directories()) {
+        String d = dir.path();
         s.append("if [ -L ").append(quote(d)).append(" ]; then echo ").append(quote(d + " is a symlink; refusing"))
             .append(" >&2; exit 3; fi\n");
         s.append("mkdir -p ").append(quote(d)).append('\n');
-        if (d.equals("/root/" + p.name())) {
-          s.append("chmod 700 ").append(quote(d)).append('\n');
+        if (dir.mode() != null) {
+          s.append("chmod ").append(quote(dir.mode())).append(' ').append(quote(d)).append('\n');
         }
       }
       s.append("mkdir -p ").append(record).append('\n');
@@ -88,8 +94,14 @@ public final class HostApplier {
             .append(Base64.getMimeEncoder().encodeToString(f.content()).replace("\r\n", "\n"))
             .append("\nHOSTOPS_EOF\n");
       }
+      List<String> kept = p.directories().stream().map(HostDirectory::path).toList();
       for (String r : p.removals()) {
         s.append("rm -f ").append(quote(r)).append('\n');
+        String parent = r.substring(0, r.lastIndexOf('/'));
+        if (parent.startsWith("/root/" + p.name() + "/") && !kept.contains(parent)) {
+          // a config directory the service no longer has: gone once its last file is
+          s.append("rmdir ").append(quote(parent)).append(" 2>/dev/null || true\n");
+        }
       }
       reload |= p.daemonReload();
     }
@@ -97,7 +109,9 @@ public final class HostApplier {
       s.append("systemctl daemon-reload\n");
     }
     StringBuilder settle = new StringBuilder();
+    int n = 0;
     for (ApplyPlan p : plans) {
+      String inv = "inv_" + n++;
       for (String u : p.enable()) {
         s.append("systemctl enable --quiet --no-reload ").append(quote(u)).append('\n');
       }
@@ -105,6 +119,9 @@ public final class HostApplier {
         s.append("systemctl start --no-block ").append(quote(u)).append('\n');
       }
       for (String u : p.restart()) {
+        if (u.equals(p.name() + ".service")) {
+          s.append(inv).append("=$(systemctl show -p InvocationID --value ").append(quote(u)).append(")\n");
+        }
         s.append("systemctl restart --no-block ").append(quote(u)).append('\n');
       }
       for (String u : p.reload()) {
@@ -112,7 +129,8 @@ public final class HostApplier {
       }
       if (p.restartsService()) {
         boolean compose = p.managedFiles().stream().anyMatch(f -> f.endsWith("/" + p.name() + "/compose.yaml"));
-        settle.append("hostops_settle ").append(quote(p.name())).append(compose ? " 0" : " 1").append('\n');
+        settle.append("hostops_settle ").append(quote(p.name())).append(compose ? " 0" : " 1")
+            .append(p.restart().contains(p.name() + ".service") ? " \"$" + inv + "\"" : "").append('\n');
       }
     }
     s.append("set +e\n").append(settle);
@@ -139,6 +157,8 @@ public final class HostApplier {
         .append(" down 2>/dev/null || docker-compose -p ").append(quote(name)).append(" -f ")
         .append(quote("/root/" + name + "/compose.yaml")).append(" down) >/dev/null 2>&1; fi\n");
     s.append("while IFS= read -r p; do rm -f \"$p\"; done < ").append(record).append("/files\n");
+    // config directories and the Docker config directory first: only the empty ones, never through a link
+    s.append("find ").append(quote("/root/" + name)).append(" -mindepth 1 -depth -type d -empty -delete 2>/dev/null\n");
     s.append("rmdir ").append(quote("/root/" + name)).append(" 2>/dev/null\n");
     s.append("rm -rf ").append(record).append('\n');
     s.append("systemctl daemon-reload\n");

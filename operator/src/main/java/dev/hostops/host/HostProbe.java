@@ -88,7 +88,15 @@ public final class HostProbe {
       }
       probe_units() {
         [ $# -gt 0 ] || return 0
-        systemctl show --property=Id,LoadState,ActiveState,SubState,UnitFileState,Result,ExecMainStatus,ExecMainExitTimestamp,LastTriggerUSec,NextElapseUSecRealtime,ExecStartPre "$@" | sed 's/^/unit\\t/'
+        us=$(systemctl show --property=Id,LoadState,ActiveState,SubState,UnitFileState,Result,ExecMainStatus,ExecMainExitTimestamp,LastTriggerUSec,NextElapseUSecRealtime,ExecStartPre,InvocationID "$@")
+        printf '%s\\n' "$us" | sed 's/^/unit\\t/'
+        # A failed (or restarting) service: the last Docker error of its last run, e.g. a refused pull.
+        printf '%s\\n' "$us" | awk 'BEGIN{RS="";FS="\\n"} {id="";inv="";bad=0; for(i=1;i<=NF;i++){if($i~/^Id=/)id=substr($i,4); if($i~/^InvocationID=/)inv=substr($i,14); if($i=="ActiveState=failed"||$i=="SubState=auto-restart")bad=1} if(bad&&id!=""&&inv!="")print id, inv}' |
+          while read -r u inv; do
+            l=$(journalctl -o cat --no-pager _SYSTEMD_INVOCATION_ID="$inv" 2>/dev/null | grep '^Error response from daemon: ' | grep -v 'No such container' | tail -n1 | cut -c1-400)
+            [ -n "$l" ] && printf 'dockererr\\t%s\\t%s\\n' "${u%.service}" "$l"
+          done
+        return 0
       }
       probe_containers() {
         [ $# -gt 0 ] || return 0
@@ -197,6 +205,7 @@ public final class HostProbe {
     java.util.Set<String> unsafe = new java.util.HashSet<>();
     Map<String, String> modes = new HashMap<>();
     Map<String, String> hashes = new HashMap<>();
+    Map<String, String> dockerErrors = new HashMap<>();
     for (String line : output.split("\n")) {
       java.util.regex.Matcher hash = SHA256SUM.matcher(line);
       if (hash.matches()) {
@@ -229,6 +238,7 @@ public final class HostProbe {
             }
           }
         }
+        case "dockererr" -> dockerErrors.put(f[1], f.length > 2 ? f[2] : "");
         case "container" -> containers.put(f[1].startsWith("/") ? f[1].substring(1) : f[1], f);
         case "cproj" -> compose.put(f[1], f.length > 2 ? f[2].strip() : "");
         case "image" -> imageDigests.put(f[1], f.length > 2 && !f[2].isBlank() ? List.of(f[2].strip().split(" ")) : List.of());
@@ -264,7 +274,7 @@ public final class HostProbe {
           managed.getOrDefault(r.name(), List.of()), fs,
           units.getOrDefault(r.name() + ".service", UnitState.UNKNOWN),
           units.getOrDefault(r.name() + ".timer", UnitState.UNKNOWN), container, unsafe.contains(r.name()),
-          Map.copyOf(foreign.getOrDefault(r.name(), Map.of()))));
+          Map.copyOf(foreign.getOrDefault(r.name(), Map.of())), dockerErrors.get(r.name())));
     }
     return result;
   }

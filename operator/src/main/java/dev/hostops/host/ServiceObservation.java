@@ -15,14 +15,30 @@ import java.util.Map;
  * @param container    Docker view of the container (for compose: of the project's containers)
  * @param unsafeDir    /root/NAME exists but is not a plain directory (e.g. a symlink): nothing is written
  * @param foreignUnits content of unit files found without an ownership record (hand-written), by path
+ * @param dockerError  for a failed or restarting unit, the last "Error response from daemon" of its last run
+ *                     (a refused pull, say), or null
  */
 public record ServiceObservation(String name, String owner, List<String> managedFiles, Map<String, FileState> files,
                                  UnitState unit, UnitState timer, ContainerState container, boolean unsafeDir,
-                                 Map<String, String> foreignUnits) {
+                                 Map<String, String> foreignUnits, String dockerError) {
 
   public ServiceObservation(String name, String owner, List<String> managedFiles, Map<String, FileState> files,
                             UnitState unit, UnitState timer, ContainerState container, boolean unsafeDir) {
-    this(name, owner, managedFiles, files, unit, timer, container, unsafeDir, Map.of());
+    this(name, owner, managedFiles, files, unit, timer, container, unsafeDir, Map.of(), null);
+  }
+
+  /** The Docker error in words for status, saying plainly when the registry refused the credentials. */
+  public String dockerErrorSummary() {
+    if (dockerError == null) {
+      return null;
+    }
+    String lower = dockerError.toLowerCase(java.util.Locale.ROOT);
+    if (lower.contains("unauthorized") || lower.contains("no basic auth credentials")
+        || lower.contains("authentication required") || lower.contains("pull access denied")) {
+      return "image pull unauthorized: the registry refused the pull (no or wrong credentials; see "
+          + "spec.imagePullSecrets); docker said: " + dockerError;
+    }
+    return "docker said: " + dockerError;
   }
 
   /** A file on the host: octal mode and SHA-256, or absent, or something that is not a regular file. */

@@ -102,11 +102,19 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
             || !Objects.equals(reachable(now), reachable(before))
             || !Objects.equals(compose(now), compose(before)))
         .build();
-    // A Secret or ConfigMap wakes only the services that refer to it by name. The informers hold metadata
-    // only; contents are read for referenced objects, once per change (ReferencedObjects).
+    var hostSource = new InformerEventSource<>(hosts, context);
+    // A Secret or ConfigMap wakes only the services that refer to it by name, or run on a Host that
+    // names it as a default image pull Secret. The informers hold metadata only; contents are read for
+    // referenced objects, once per change (ReferencedObjects).
     var secrets = InformerEventSourceConfiguration.from(Secret.class, HostService.class)
-        .withSecondaryToPrimaryMapper(s -> primaries(context, s,
-            svc -> ServiceReferences.secretNames(svc).contains(s.getMetadata().getName())))
+        .withSecondaryToPrimaryMapper(s -> {
+          String name = s.getMetadata().getName();
+          List<Host> naming = hostSource.list(s.getMetadata().getNamespace(),
+              h -> ServiceReferences.hostPullSecretNames(h).contains(name)).toList();
+          return primaries(context, s, svc -> ServiceReferences.secretNames(svc).contains(name)
+              || naming.stream().anyMatch(h -> svc.getSpec() != null && (svc.getSpec().hostsOrEmpty()
+              .contains(h.getMetadata().getName()) || HostSelection.targets(svc, h))));
+        })
         .withItemStore(ReferencedObjects.metadataOnly(Secret.class))
         .withInformerListLimit(LIST_PAGE)
         .build();
@@ -122,7 +130,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     this.configMaps.use(configMapSource);
     // the one Secret cache: SSH keys of Hosts are read from it too
     targets.useCache(this.secrets::get);
-    return List.of(new InformerEventSource<>(hosts, context), secretSource, configMapSource);
+    return List.of(hostSource, secretSource, configMapSource);
   }
 
   private static Set<ResourceID> primaries(EventSourceContext<HostService> context, HasMetadata secondary,
@@ -169,10 +177,12 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     if (!problems.isEmpty()) {
       return invalid(service, previous, status, conditions, problems);
     }
-    References refs = ServiceReferences.resolve(service, secrets.in(service.getMetadata().getNamespace()),
-        configMaps.in(service.getMetadata().getNamespace()));
     Map<String, Host> hosts = hostsOf(service, context);
     List<String> wanted = wantedHostNames(service, hosts);
+    Set<String> hostSecrets = new java.util.TreeSet<>();
+    wanted.forEach(h -> hostSecrets.addAll(ServiceReferences.hostPullSecretNames(hosts.get(h))));
+    References refs = ServiceReferences.resolve(service, hostSecrets, secrets.in(service.getMetadata().getNamespace()),
+        configMaps.in(service.getMetadata().getNamespace()));
 
     // 1. render and probe every target host, in parallel
     List<Target> all = new ArrayList<>();
@@ -209,7 +219,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     }
     try {
       t.desired = ServiceRenderer.render(service, refs, new HostContext(t.host.getStatus() == null ? null
-          : t.host.getStatus().composeCommand));
+          : t.host.getStatus().composeCommand, ServiceReferences.hostPullSecretNames(t.host)));
     } catch (ServiceRenderer.InvalidServiceException e) {
       if (service.getSpec().compose != null && (t.host.getStatus() == null || t.host.getStatus().reachable == null)) {
         t.entry = entry(t.name, "Pending", "waiting for the first probe of Host " + t.name);
@@ -301,7 +311,10 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
           && !t.before.message.startsWith("unreachable") && !t.before.message.startsWith("waiting")
           && !t.before.message.startsWith("rollout") ? t.before.message : "in sync";
       String failedPull = after.unit().failedPull();
-      if (failedPull != null && !t.desired.scheduled()) {
+      String dockerError = after.dockerErrorSummary();
+      if (dockerError != null && !"Running".equals(t.entry.state)) {
+        t.entry.message = dockerError;
+      } else if (failedPull != null && !t.desired.scheduled()) {
         t.entry.message = "Running".equals(t.entry.state) || "Starting".equals(t.entry.state)
             ? "pull failed: `docker pull " + failedPull + "` failed at the last start; running the image the host had"
             : "pull failed: `docker pull " + failedPull + "` failed at the last start, and the unit did not start ("
@@ -312,7 +325,8 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       }
       if ("Failed".equals(t.entry.state) && (t.before == null || !"Failed".equals(t.before.state))) {
         events.warning(service, "Failed", "on " + t.name + ": unit " + t.entry.unit + ", container " + t.entry.container
-            + (t.entry.lastResult != null ? ", last run " + t.entry.lastResult : ""));
+            + (t.entry.lastResult != null ? ", last run " + t.entry.lastResult : "")
+            + (dockerError != null ? "; " + dockerError : ""));
       }
     } catch (ServiceSync.ApplyFailedException e) {
       t.entry = failure(service, t, "Error", e.getMessage());

@@ -1,6 +1,9 @@
 package dev.hostops.reconcile;
 
 import dev.hostops.api.EnvSource;
+import dev.hostops.api.Host;
+import dev.hostops.api.ObjectName;
+import dev.hostops.api.ServiceDirectory;
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceSpec;
 import dev.hostops.api.ServiceFile;
@@ -9,6 +12,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -36,6 +41,16 @@ public final class ServiceReferences {
         names.add(e.secretRef.name);
       }
     }
+    for (ServiceDirectory d : spec.orEmpty(spec.directories)) {
+      if (d != null && d.secretRef != null) {
+        names.add(d.secretRef.name);
+      }
+    }
+    for (ObjectName p : spec.orEmpty(spec.imagePullSecrets)) {
+      if (p != null && p.name != null) {
+        names.add(p.name);
+      }
+    }
     return names;
   }
 
@@ -55,23 +70,45 @@ public final class ServiceReferences {
         names.add(e.configMapRef.name);
       }
     }
+    for (ServiceDirectory d : spec.orEmpty(spec.directories)) {
+      if (d != null && d.configMapRef != null) {
+        names.add(d.configMapRef.name);
+      }
+    }
     if (spec.compose != null && spec.compose.configMapRef != null) {
       names.add(spec.compose.configMapRef.name);
     }
     return names;
   }
 
-  static References resolve(HostService service, Function<String, Optional<Secret>> secrets,
-                            Function<String, Optional<ConfigMap>> configMaps) {
+  /** The image pull Secrets a Host names for every service on it. */
+  public static List<String> hostPullSecretNames(Host host) {
+    if (host == null || host.getSpec() == null || host.getSpec().imagePullSecrets == null) {
+      return List.of();
+    }
+    return host.getSpec().imagePullSecrets.stream().filter(p -> p != null && p.name != null).map(p -> p.name).toList();
+  }
+
+  /** @param hostSecrets Secrets the target Hosts add (their default image pull Secrets) */
+  static References resolve(HostService service, Collection<String> hostSecrets,
+                            Function<String, Optional<Secret>> secrets, Function<String, Optional<ConfigMap>> configMaps) {
     Map<String, Map<String, byte[]>> s = new HashMap<>();
-    for (String name : secretNames(service)) {
-      secrets.apply(name).ifPresent(secret -> s.put(name, secretData(secret)));
+    Map<String, String> types = new HashMap<>();
+    Set<String> names = secretNames(service);
+    names.addAll(hostSecrets);
+    for (String name : names) {
+      secrets.apply(name).ifPresent(secret -> {
+        s.put(name, secretData(secret));
+        if (secret.getType() != null) {
+          types.put(name, secret.getType());
+        }
+      });
     }
     Map<String, Map<String, byte[]>> c = new HashMap<>();
     for (String name : configMapNames(service)) {
       configMaps.apply(name).ifPresent(cm -> c.put(name, configMapData(cm)));
     }
-    return new References(s, c);
+    return new References(s, c, types);
   }
 
   /** A Secret's data and stringData, decoded. */

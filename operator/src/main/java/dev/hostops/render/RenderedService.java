@@ -11,8 +11,11 @@ import java.util.List;
  * @param name         unit and container (or compose project) name on the host
  * @param owner        namespace/name of the HostService, recorded on the host
  * @param files        files to write: units first, then config, env and compose files
- * @param reloadable   paths whose change is applied by a reload (ExecReload) instead of a restart
- * @param directories  directories to create first (the service's /root/NAME, the log folder)
+ * @param reloadable   paths whose change is applied by a reload (ExecReload) instead of a restart; an entry
+ *                     ending in '/' stands for every file in that directory (added or removed keys too)
+ * @param readAtPull   paths read only by the next pull (registry credentials): a change needs neither
+ *                     restart nor reload
+ * @param directories  directories to create first (the service's /root/NAME, the log folder, config folders)
  * @param startOnBoot  the main unit is enabled
  * @param scheduled    a timer starts the service; hostops keeps the timer running, not the service
  * @param suspended    stopped and disabled; files kept
@@ -20,8 +23,22 @@ import java.util.List;
  * @param adopt        take over files of the same name that hostops did not write
  */
 public record RenderedService(String name, String owner, List<HostFile> files, List<String> reloadable,
-                              List<String> directories, boolean startOnBoot, boolean scheduled, boolean suspended,
+                              List<String> readAtPull, List<HostDirectory> directories, boolean startOnBoot, boolean scheduled, boolean suspended,
                               boolean compose, boolean adopt) {
+
+  /** What a change of this file (written or removed) asks of the running service. */
+  public enum Effect { RESTART, RELOAD, NONE }
+
+  public Effect effectOf(String path) {
+    if (readAtPull.contains(path)) {
+      return Effect.NONE;
+    }
+    if (reloadable.contains(path)
+        || reloadable.stream().anyMatch(r -> r.endsWith("/") && path.startsWith(r) && path.indexOf('/', r.length()) < 0)) {
+      return Effect.RELOAD;
+    }
+    return Effect.RESTART;
+  }
 
   public String unitName() {
     return name + ".service";

@@ -24,6 +24,19 @@ public record ServiceLayout(String name) {
     return dir() + "/" + f.name;
   }
 
+  /** The service's own Docker client config directory (docker --config): its registry credentials. */
+  public String dockerConfigDir() {
+    return dir() + "/.docker";
+  }
+
+  public String dockerConfigPath() {
+    return dockerConfigDir() + "/config.json";
+  }
+
+  public String directoryPath(dev.hostops.api.ServiceDirectory d) {
+    return dir() + "/" + d.name;
+  }
+
   public String envFilePath(EnvSource e) {
     boolean secret = e.secretRef != null;
     var ref = secret ? e.secretRef : e.configMapRef;

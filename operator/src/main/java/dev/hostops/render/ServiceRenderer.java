@@ -3,6 +3,8 @@ package dev.hostops.render;
 import dev.hostops.api.EnvSource;
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceSpec;
+import dev.hostops.api.ObjectName;
+import dev.hostops.api.ServiceDirectory;
 import dev.hostops.api.ServiceFile;
 import dev.hostops.api.ValueSource;
 import java.io.ByteArrayOutputStream;
@@ -51,11 +53,15 @@ public final class ServiceRenderer {
     List<String> problems = new ArrayList<>();
     List<HostFile> files = new ArrayList<>();
     List<String> reloadablePaths = new ArrayList<>();
+    List<String> readAtPull = new ArrayList<>();
+    List<HostDirectory> subdirs = new ArrayList<>();
     if (spec.compose != null && host.composeCommand() == null) {
       problems.add("spec.compose: the host has neither `docker compose` nor `docker-compose`");
     }
+    byte[] dockerConfig = pullCredentials(spec, refs, host, problems);
     files.add(HostFile.text(layout.unitPath(), "644",
-        UnitRenderer.service(name, owner, spec, host.composeCommand() == null ? "docker compose" : host.composeCommand())));
+        UnitRenderer.service(name, owner, spec, host.composeCommand() == null ? "docker compose" : host.composeCommand(),
+            dockerConfig != null)));
     if (spec.schedule != null) {
       files.add(HostFile.text(layout.timerPath(), "644", UnitRenderer.timer(name, owner, spec.schedule)));
     }
@@ -82,6 +88,37 @@ public final class ServiceRenderer {
         }
       }
     }
+    boolean reloadable = !spec.orEmpty(spec.reload).isEmpty();
+    List<ServiceDirectory> directories = spec.orEmpty(spec.directories);
+    for (int i = 0; i < directories.size(); i++) {
+      ServiceDirectory d = directories.get(i);
+      boolean secret = d.secretRef != null;
+      String field = "spec.directories[" + i + "]." + (secret ? "secretRef" : "configMapRef");
+      ObjectName ref = secret ? d.secretRef : d.configMapRef;
+      Map<String, byte[]> data = (secret ? refs.secrets() : refs.configMaps()).get(ref.name);
+      if (data == null) {
+        problems.add(field + ": " + (secret ? "Secret " : "ConfigMap ") + ref.name + " not found");
+        continue;
+      }
+      String dir = layout.directoryPath(d);
+      subdirs.add(new HostDirectory(dir, secret ? "700" : "755"));
+      for (Map.Entry<String, byte[]> e : new TreeMap<>(data).entrySet()) {
+        // Kubernetes allows [-._a-zA-Z0-9]+ as keys; "." and ".." are the only ones that are not file names
+        if (!e.getKey().matches("[-._a-zA-Z0-9]+") || e.getKey().equals(".") || e.getKey().equals("..")) {
+          problems.add(field + ": key '" + e.getKey() + "' of " + ref.name + " is not a file name");
+          continue;
+        }
+        files.add(new HostFile(dir + "/" + e.getKey(), secret ? "600" : "644", e.getValue(), secret));
+      }
+      if (reloadable) {
+        reloadablePaths.add(dir + "/");
+      }
+    }
+    if (dockerConfig != null) {
+      subdirs.add(new HostDirectory(layout.dockerConfigDir(), "700"));
+      files.add(new HostFile(layout.dockerConfigPath(), "600", dockerConfig, true));
+      readAtPull.add(layout.dockerConfigPath());
+    }
     List<EnvSource> envFrom = spec.orEmpty(spec.envFrom);
     for (int i = 0; i < envFrom.size(); i++) {
       EnvSource e = envFrom.get(i);
@@ -103,15 +140,33 @@ public final class ServiceRenderer {
     if (!problems.isEmpty()) {
       throw new InvalidServiceException(problems);
     }
-    List<String> dirs = new ArrayList<>();
-    if (files.size() > (spec.schedule != null ? 2 : 1)) {
-      dirs.add(layout.dir());
+    List<HostDirectory> dirs = new ArrayList<>();
+    if (files.size() > (spec.schedule != null ? 2 : 1) || !subdirs.isEmpty()) {
+      dirs.add(new HostDirectory(layout.dir(), "700"));
     }
+    dirs.addAll(subdirs);
     if (spec.logs != null && (spec.logs.mount || spec.logs.stdoutToFile)) {
-      dirs.add(ServiceLayout.LOG_DIR);
+      dirs.add(new HostDirectory(ServiceLayout.LOG_DIR, null));
     }
-    return new RenderedService(name, owner, files, reloadablePaths, dirs, spec.startOnBoot, spec.schedule != null,
-        spec.suspend, spec.compose != null, spec.adopt);
+    return new RenderedService(name, owner, files, reloadablePaths, readAtPull, dirs, spec.startOnBoot,
+        spec.schedule != null, spec.suspend, spec.compose != null, spec.adopt);
+  }
+
+  /** The service's Docker config with its pull credentials (its own Secrets, then the Host's), or null. */
+  private static byte[] pullCredentials(HostServiceSpec spec, References refs, HostContext host, List<String> problems) {
+    List<RegistryCredentials.Source> sources = new ArrayList<>();
+    List<ObjectName> own = spec.orEmpty(spec.imagePullSecrets);
+    for (int i = 0; i < own.size(); i++) {
+      sources.add(new RegistryCredentials.Source("spec.imagePullSecrets[" + i + "]", own.get(i).name));
+    }
+    List<String> defaults = host.imagePullSecrets() == null ? List.of() : host.imagePullSecrets();
+    for (int i = 0; i < defaults.size(); i++) {
+      String name = defaults.get(i);
+      if (own.stream().noneMatch(o -> name.equals(o.name))) {
+        sources.add(new RegistryCredentials.Source("the Host's spec.imagePullSecrets[" + i + "]", name));
+      }
+    }
+    return sources.isEmpty() ? null : RegistryCredentials.configJson(sources, refs, problems);
   }
 
   private static byte[] lookup(Map<String, Map<String, byte[]>> source, String kind, ValueSource ref, String field,

@@ -179,6 +179,31 @@ public final class ServiceValidation {
         problems.add(field + ".mode: octal, like 0600");
       }
     }
+    List<dev.hostops.api.ServiceDirectory> dirs = spec.orEmpty(spec.directories);
+    for (int i = 0; i < dirs.size(); i++) {
+      dev.hostops.api.ServiceDirectory d = dirs.get(i);
+      String field = "spec.directories[" + i + "]";
+      if (d == null || d.name == null || !FILE_NAME.matcher(d.name).matches() || d.name.equals("compose.yaml")) {
+        problems.add(field + ".name: a plain directory name (letters, digits, '.', '_', '-'; no '/' or '..')");
+        continue;
+      }
+      if (!names.add(d.name)) {
+        problems.add(field + ".name: " + d.name + " is already the name of a file or directory of this service");
+      }
+      if ((d.secretRef == null) == (d.configMapRef == null)) {
+        problems.add(field + ": set exactly one of secretRef, configMapRef");
+      } else {
+        objectName(d.secretRef != null ? d.secretRef : d.configMapRef,
+            field + (d.secretRef != null ? ".secretRef" : ".configMapRef"), problems);
+      }
+      if (d.mountPath != null && !CONTAINER_PATH.matcher(d.mountPath).matches()) {
+        problems.add(field + ".mountPath: an absolute path without ':'");
+      }
+    }
+    List<dev.hostops.api.ObjectName> pullSecrets = spec.orEmpty(spec.imagePullSecrets);
+    for (int i = 0; i < pullSecrets.size(); i++) {
+      objectName(pullSecrets.get(i), "spec.imagePullSecrets[" + i + "]", problems);
+    }
     List<EnvSource> envFrom = spec.orEmpty(spec.envFrom);
     for (int i = 0; i < envFrom.size(); i++) {
       EnvSource e = envFrom.get(i);
@@ -189,6 +214,12 @@ public final class ServiceValidation {
       }
       ref(e.secretRef != null ? e.secretRef : e.configMapRef,
           field + (e.secretRef != null ? ".secretRef" : ".configMapRef"), false, problems);
+    }
+  }
+
+  private static void objectName(dev.hostops.api.ObjectName ref, String field, List<String> problems) {
+    if (ref == null || ref.name == null || !REF_NAME.matcher(ref.name).matches()) {
+      problems.add(field + ".name: the name of an object in the same namespace");
     }
   }
 

@@ -22,7 +22,18 @@ public final class UnitRenderer {
   private UnitRenderer() {}
 
   public static String service(String name, String owner, HostServiceSpec spec, String composeCommand) {
+    return service(name, owner, spec, composeCommand, false);
+  }
+
+  /**
+   * @param pullCredentials the service has registry credentials in its own Docker config directory
+   *                        ({@link ServiceLayout#dockerConfigDir}): every pull reads them from there
+   */
+  public static String service(String name, String owner, HostServiceSpec spec, String composeCommand,
+                               boolean pullCredentials) {
     ServiceLayout layout = new ServiceLayout(name);
+    List<String> pull = pullCredentials ? List.of(DOCKER, "--config", layout.dockerConfigDir(), "pull")
+        : List.of(DOCKER, "pull");
     StringBuilder u = new StringBuilder();
     u.append(header(owner));
     u.append("[Unit]\n");
@@ -45,7 +56,8 @@ public final class UnitRenderer {
       compose.set(0, "docker".equals(compose.get(0)) ? DOCKER : "/usr/bin/" + compose.get(0));
       compose.addAll(List.of("-p", name, "-f", layout.composePath()));
       if ("Always".equals(spec.pull)) {
-        u.append("ExecStartPre=-").append(line(compose, "pull")).append('\n');
+        u.append("ExecStartPre=-").append(line(composePull(compose, pullCredentials ? layout.dockerConfigDir() : null),
+            "pull")).append('\n');
       }
       u.append("ExecStart=").append(line(compose, "up", "--remove-orphans")).append('\n');
       u.append("ExecStop=").append(line(compose, "down")).append('\n');
@@ -53,11 +65,10 @@ public final class UnitRenderer {
       if ("Always".equals(spec.pull)) {
         // "-": a pull that fails (registry down while the host boots) starts on the image the host has;
         // the probe reads the pull's exit status and status says so. Without a local image, run fails.
-        u.append("ExecStartPre=-").append(SystemdQuoting.commandLine(List.of(DOCKER, "pull", spec.image))).append('\n');
+        u.append("ExecStartPre=-").append(line(pull, spec.image)).append('\n');
         for (PreStartStep step : spec.orEmpty(spec.preStart)) {
           if (step.image != null && !step.image.equals(spec.image)) {
-            u.append("ExecStartPre=-").append(SystemdQuoting.commandLine(List.of(DOCKER, "pull", step.image)))
-                .append('\n');
+            u.append("ExecStartPre=-").append(line(pull, step.image)).append('\n');
           }
         }
       }
@@ -118,6 +129,25 @@ public final class UnitRenderer {
   private static String header(String owner) {
     return "# Managed by hostops for HostService " + owner
         + ". Edits here are reverted: change the HostService instead.\n";
+  }
+
+  /**
+   * The compose command that pulls with the service's own credentials: `docker --config DIR compose`
+   * for the plugin; docker-compose v1 has no such option and reads DOCKER_CONFIG instead.
+   */
+  private static List<String> composePull(List<String> compose, String configDir) {
+    if (configDir == null) {
+      return compose;
+    }
+    List<String> w = new ArrayList<>();
+    if (compose.get(0).equals(DOCKER)) {
+      w.addAll(List.of(DOCKER, "--config", configDir));
+      w.addAll(compose.subList(1, compose.size()));
+    } else {
+      w.addAll(List.of("/usr/bin/env", "DOCKER_CONFIG=" + configDir));
+      w.addAll(compose);
+    }
+    return w;
   }
 
   private static String line(List<String> base, String... more) {
@@ -182,6 +212,12 @@ public final class UnitRenderer {
       if (f.mountPath != null) {
         w.add("-v");
         w.add(layout.filePath(f) + ":" + f.mountPath + (f.readOnlyOrDefault() ? ":ro" : ""));
+      }
+    }
+    for (dev.hostops.api.ServiceDirectory d : spec.orEmpty(spec.directories)) {
+      if (d.mountPath != null) {
+        w.add("-v");
+        w.add(layout.directoryPath(d) + ":" + d.mountPath + (d.readOnlyOrDefault() ? ":ro" : ""));
       }
     }
     for (Volume v : spec.orEmpty(spec.volumes)) {

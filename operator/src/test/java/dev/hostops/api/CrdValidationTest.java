@@ -99,6 +99,14 @@ class CrdValidationTest {
         Arguments.of("envFrom with two sources", service("image: r/demo:v1\nhosts: [vm1]\nenvFrom:\n"
                 + "- {secretRef: {name: s}, configMapRef: {name: c}}"),
             List.of("spec.envFrom[0]", "set exactly one of secretRef, configMapRef")),
+        Arguments.of("directory with two sources", service("image: r/demo:v1\nhosts: [vm1]\ndirectories:\n"
+                + "- {name: conf.d, secretRef: {name: s}, configMapRef: {name: c}}"),
+            List.of("spec.directories[0]", "set exactly one of secretRef, configMapRef")),
+        Arguments.of("directory without a source", service("image: r/demo:v1\nhosts: [vm1]\ndirectories:\n"
+                + "- {name: conf.d, mountPath: /etc/nginx/conf.d}"),
+            List.of("spec.directories[0]", "set exactly one of secretRef, configMapRef")),
+        Arguments.of("image pull Secret without a name", service("image: r/demo:v1\nhosts: [vm1]\nimagePullSecrets:\n- {}"),
+            List.of("spec.imagePullSecrets[0].name", "Required value")),
         Arguments.of("compose with two sources", service("hosts: [vm1]\ncompose: {content: x, configMapRef: {name: c}}"),
             List.of("spec.compose", "set exactly one of content, configMapRef")),
         // patterns, bounds and required fields

@@ -54,6 +54,8 @@ class ExamplesTest {
       TestHost vm1 = hosts.get(0);
       assertTrue(vm1.shOk("cat /root/promtail/promtail.yaml").contains("job_name: nginx-access"));
       assertEquals("600", vm1.shOk("stat -c %a /root/museum/credentials.yaml"));
+      assertEquals("default.conf museum.conf", vm1.shOk("docker exec nginx ls /etc/nginx/conf.d | tr '\\n' ' '").strip(),
+          "nginx's conf.d is the ConfigMap, one file per key");
       assertTrue(vm1.shOk("cat /etc/systemd/system/backup.timer").contains("OnCalendar=daily"));
       assertTrue(hosts.get(1).shOk("cat /etc/systemd/system/listmonk.service").contains("stand-in for: ./listmonk"));
       assertEquals("2", hosts.get(1).shOk("docker ps -q --filter label=com.docker.compose.project=sentry | wc -l"));

@@ -72,6 +72,13 @@ class KubectlTest {
     String explained = ok(kubectl.run("explain", "hostservice.spec.files"));
     assertTrue(explained.contains("File name under /root/<service>/ on the host"), explained);
     assertTrue(explained.contains("secretRef"), explained);
+    String directories = ok(kubectl.run("explain", "hostservice.spec.directories"));
+    assertTrue(directories.contains("Whole Secrets or ConfigMaps as directories under /root/<service>/<name>/"),
+        directories);
+    assertTrue(directories.contains("Every key of this ConfigMap"), directories);
+    String pull = ok(kubectl.run("explain", "hostservice.spec.imagePullSecrets"));
+    assertTrue(pull.contains("kubernetes.io/dockerconfigjson"), pull);
+    assertTrue(ok(kubectl.run("explain", "host.spec.imagePullSecrets")).contains("Default image pull Secrets"));
 
     // a spec the server refuses never reaches the operator; one it accepts is applied and waited on
     ExecResult refused = kubectl.run("patch", "-n", "team", "hostservice", "web", "--type=merge", "-p",
