@@ -202,7 +202,7 @@ class PullCredentialsRenderTest {
   @Test
   void theDockerErrorSaysUnauthorizedInWords() {
     ServiceObservation seen = new ServiceObservation("app", "ns/app", List.of(), Map.of(), UnitState.UNKNOWN,
-        UnitState.UNKNOWN, ContainerState.ABSENT, false, "Error response from daemon: Head \"http://r:5001/v2/x/manifests/v1\": "
+        UnitState.UNKNOWN, ContainerState.ABSENT, false, Map.of(), "Error response from daemon: Head \"http://r:5001/v2/x/manifests/v1\": "
         + "no basic auth credentials");
     assertNotNull(seen.dockerErrorSummary());
     assertTrue(seen.dockerErrorSummary().startsWith("image pull unauthorized: "), seen.dockerErrorSummary());
