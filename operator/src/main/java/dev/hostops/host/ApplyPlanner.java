@@ -77,7 +77,10 @@ public final class ApplyPlanner {
         start.add(timer);
       }
     } else {
-      if (desired.startOnBoot() && !svc.isEnabled()) {
+      // A unit file that is in place but that systemd did not report (it did not answer the probe: a
+      // host booting or shutting down) is not enabled or started on that evidence; the next probe says.
+      boolean seenBySystemd = !"not-found".equals(svc.loadState()) || unitsChanged;
+      if (desired.startOnBoot() && !svc.isEnabled() && seenBySystemd) {
         enable.add(service);
       } else if (!desired.startOnBoot() && svc.isEnabled()) {
         disable.add(service);
@@ -89,7 +92,8 @@ public final class ApplyPlanner {
         restart.add(service);
       } else if (changes(desired, effective, removals, RenderedService.Effect.RELOAD) && svc.isActive()) {
         reload.add(service);
-      } else if (!svc.isActive() && !svc.isStartingOrStopping() && !"failed".equals(svc.activeState())) {
+      } else if (!svc.isActive() && !svc.isStartingOrStopping() && !"failed".equals(svc.activeState())
+          && seenBySystemd) {
         // stopped by hand: start it again. A failed unit is left to its restart policy and reported;
         // starting it on every resync would override Restart= and StartLimitBurst=.
         start.add(service);

@@ -312,16 +312,19 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
           && !t.before.message.startsWith("rollout") ? t.before.message : "in sync";
       String failedPull = after.unit().failedPull();
       String dockerError = after.dockerErrorSummary();
-      if (dockerError != null && !"Running".equals(t.entry.state)) {
-        t.entry.message = dockerError;
-      } else if (failedPull != null && !t.desired.scheduled()) {
-        t.entry.message = "Running".equals(t.entry.state) || "Starting".equals(t.entry.state)
+      if (failedPull != null && !t.desired.scheduled()) {
+        // the pull failed (registry down, or credentials refused): say so, and what Docker said
+        boolean running = "Running".equals(t.entry.state);
+        t.entry.message = running
             ? "pull failed: `docker pull " + failedPull + "` failed at the last start; running the image the host had"
-            : "pull failed: `docker pull " + failedPull + "` failed at the last start, and the unit did not start ("
-            + t.entry.unit + "): is there no image of it on the host?";
+            : "pull failed: `docker pull " + failedPull + "` failed at the last start, and the service is not running ("
+            + t.entry.unit + "): is there no image of it on the host?"
+            + (dockerError == null ? "" : " " + dockerError);
         if (t.before == null || !t.entry.message.equals(t.before.message)) {
           events.warning(service, "PullFailed", "on " + t.name + ": " + t.entry.message);
         }
+      } else if (dockerError != null && !"Running".equals(t.entry.state)) {
+        t.entry.message = dockerError;
       }
       if ("Failed".equals(t.entry.state) && (t.before == null || !"Failed".equals(t.before.state))) {
         events.warning(service, "Failed", "on " + t.name + ": unit " + t.entry.unit + ", container " + t.entry.container

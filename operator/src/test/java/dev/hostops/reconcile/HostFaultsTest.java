@@ -111,9 +111,27 @@ class HostFaultsTest {
     return on(k8s.get(name), host);
   }
 
+  /**
+   * Temp files left behind: hostops' own beside managed files, and runner files in /run/hostops. A
+   * runner file exists while a script runs (a probe every resync), so a leak is a file that stays:
+   * this samples for up to 10 s and returns the first empty listing, or the last one.
+   */
   private static String tempFiles(TestHost host, String name) {
-    return host.shOk("find /etc/systemd/system /root/" + name + " /run/hostops -maxdepth 1 \\( -name '.hostops.*' -o "
-        + "-path '/run/hostops/*' \\) 2>/dev/null | sort");
+    String found = "";
+    for (int i = 0; i < 20; i++) {
+      found = host.shOk("find /etc/systemd/system /root/" + name + " /run/hostops -maxdepth 1 \\( -name '.hostops.*' -o "
+          + "-path '/run/hostops/*' \\) 2>/dev/null | sort");
+      if (found.isEmpty()) {
+        return found;
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return found;
+      }
+    }
+    return found;
   }
 
   private static String sha(String content) throws Exception {

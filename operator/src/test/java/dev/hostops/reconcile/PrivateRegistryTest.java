@@ -106,7 +106,7 @@ class PrivateRegistryTest {
         + host.shOk("stat -c %a /root/private/.docker/config.json"));
     assertFalse(host.sh("test -e /root/.docker/config.json").ok(), "never root's global Docker config");
     assertTrue(host.shOk("cat /etc/systemd/system/private.service")
-        .contains("ExecStartPre=/usr/bin/docker --config /root/private/.docker pull " + IMAGE + "\n"));
+        .contains("ExecStartPre=-/usr/bin/docker --config /root/private/.docker pull " + IMAGE + "\n"));
     assertEquals("running", host.shOk("docker inspect -f '{{.State.Status}}' private"));
 
     // 3. the registry's password changes and the Secret with it: the file is rewritten, nothing restarts

@@ -72,11 +72,11 @@ class PullCredentialsRenderTest {
     RenderedService r = ServiceRenderer.render(s, refs(Map.of("regcred", dockerConfigJson("registry.example.com",
         PASSWORD)), Map.of("regcred", RegistryCredentials.DOCKERCONFIGJSON)), HostContext.DEFAULT);
     String unit = unit(r);
-    assertTrue(unit.contains("ExecStartPre=/usr/bin/docker --config /root/app/.docker pull "
+    assertTrue(unit.contains("ExecStartPre=-/usr/bin/docker --config /root/app/.docker pull "
         + "registry.example.com/team/app:v1\n"), unit);
-    assertTrue(unit.contains("ExecStartPre=/usr/bin/docker --config /root/app/.docker pull "
+    assertTrue(unit.contains("ExecStartPre=-/usr/bin/docker --config /root/app/.docker pull "
         + "registry.example.com/team/migrate:v1\n"), unit);
-    assertFalse(unit.contains(" pull registry.example.com/team/app:v1\nExecStartPre=/usr/bin/docker pull"), unit);
+    assertFalse(unit.contains(" pull registry.example.com/team/app:v1\nExecStartPre=-/usr/bin/docker pull"), unit);
     HostFile file = r.files().stream().filter(f -> f.path().equals(CONFIG)).findFirst().orElseThrow();
     assertEquals("600", file.mode());
     assertTrue(file.secret(), "render and logs show a placeholder");
@@ -90,7 +90,7 @@ class PullCredentialsRenderTest {
   @Test
   void withoutPullSecretsThePullIsTheRunbooksOwn() {
     RenderedService r = ServiceRenderer.render(UnitRendererTest.service("app", "registry.example.com/team/app:v1"));
-    assertTrue(unit(r).contains("ExecStartPre=/usr/bin/docker pull registry.example.com/team/app:v1\n"));
+    assertTrue(unit(r).contains("ExecStartPre=-/usr/bin/docker pull registry.example.com/team/app:v1\n"));
     assertTrue(r.files().stream().noneMatch(f -> f.path().contains(".docker")));
   }
 
@@ -102,10 +102,10 @@ class PullCredentialsRenderTest {
     s.getSpec().compose.content = "services: {}\n";
     References refs = refs(Map.of("regcred", dockerConfigJson("r.example.com", PASSWORD)), Map.of());
     String plugin = unit(ServiceRenderer.render(s, refs, new HostContext("docker compose")));
-    assertTrue(plugin.contains("ExecStartPre=/usr/bin/docker --config /root/app/.docker compose -p app -f "
+    assertTrue(plugin.contains("ExecStartPre=-/usr/bin/docker --config /root/app/.docker compose -p app -f "
         + "/root/app/compose.yaml pull\n"), plugin);
     String v1 = unit(ServiceRenderer.render(s, refs, new HostContext("docker-compose")));
-    assertTrue(v1.contains("ExecStartPre=/usr/bin/env DOCKER_CONFIG=/root/app/.docker /usr/bin/docker-compose -p app "
+    assertTrue(v1.contains("ExecStartPre=-/usr/bin/env DOCKER_CONFIG=/root/app/.docker /usr/bin/docker-compose -p app "
         + "-f /root/app/compose.yaml pull\n"), v1);
     assertTrue(v1.contains("ExecStart=/usr/bin/docker-compose -p app -f /root/app/compose.yaml up"), v1);
   }
