@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hostops.HostopsOperator;
 import dev.hostops.OperatorConfig;
 import dev.hostops.api.EnvVar;
-import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceSpec;
-import dev.hostops.api.HostSpec;
-import dev.hostops.api.SecretKeyRef;
 import dev.hostops.testhosts.Chart;
 import dev.hostops.testhosts.CutProxy;
 import dev.hostops.testhosts.KubeApi;
@@ -18,7 +15,6 @@ import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
@@ -52,16 +48,7 @@ class ApiOutageTest {
       try {
         operator.start();
         KubernetesClient k = api.admin();
-        k.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("vm1-key").endMetadata()
-            .addToStringData("ssh-privatekey", vm.privateKey()).build()).create();
-        Host host = new Host();
-        host.setMetadata(new ObjectMetaBuilder().withName("vm1").withNamespace(NS).build());
-        host.setSpec(new HostSpec());
-        host.getSpec().address = vm.address();
-        host.getSpec().port = vm.port();
-        host.getSpec().sshKeySecretRef = new SecretKeyRef("vm1-key", "ssh-privatekey");
-        host.getSpec().knownHosts = vm.knownHosts();
-        k.resource(host).create();
+        vm.register(k, NS, "vm1");
         HostService svc = new HostService();
         svc.setMetadata(new ObjectMetaBuilder().withName("web").withNamespace(NS).build());
         svc.setSpec(new HostServiceSpec());

@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostops.api.EnvVar;
-import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceSpec;
-import dev.hostops.api.HostSpec;
 import dev.hostops.api.PreStartStep;
-import dev.hostops.api.SecretKeyRef;
 import dev.hostops.api.ServiceFile;
 import dev.hostops.testhosts.Chart;
 import dev.hostops.testhosts.KubeApi;
@@ -17,7 +14,6 @@ import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -98,16 +94,7 @@ class OperatorKillTest {
     Process first = operator(kubeconfig, "op-1");
 
     KubernetesClient k = api.admin();
-    k.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("vm-key").endMetadata()
-        .addToStringData("ssh-privatekey", vm.privateKey()).build()).create();
-    Host host = new Host();
-    host.setMetadata(new ObjectMetaBuilder().withName("vm").withNamespace(NS).build());
-    host.setSpec(new HostSpec());
-    host.getSpec().address = vm.address();
-    host.getSpec().port = vm.port();
-    host.getSpec().sshKeySecretRef = new SecretKeyRef("vm-key", "ssh-privatekey");
-    host.getSpec().knownHosts = vm.knownHosts();
-    k.resource(host).create();
+    vm.register(k, NS, "vm");
 
     String v1 = text(1);
     String v2 = text(2);

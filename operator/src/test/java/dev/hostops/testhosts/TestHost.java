@@ -113,4 +113,24 @@ public final class TestHost {
   public String toString() {
     return name + "@" + address + ":" + port;
   }
+
+  /**
+   * Registers this host as a user would: its SSH key as the Secret {@code NAME-key} and a Host
+   * {@code NAME} pinned to its host key, created through the given (administrator's) client.
+   */
+  public dev.hostops.api.Host register(io.fabric8.kubernetes.client.KubernetesClient admin, String namespace,
+                                       String name) {
+    admin.secrets().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+        .withNewMetadata().withName(name + "-key").withNamespace(namespace).endMetadata()
+        .addToStringData("ssh-privatekey", privateKey()).build()).create();
+    dev.hostops.api.Host host = new dev.hostops.api.Host();
+    host.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(namespace)
+        .build());
+    host.setSpec(new dev.hostops.api.HostSpec());
+    host.getSpec().address = address();
+    host.getSpec().port = port();
+    host.getSpec().sshKeySecretRef = new dev.hostops.api.SecretKeyRef(name + "-key", "ssh-privatekey");
+    host.getSpec().knownHosts = knownHosts();
+    return admin.resource(host).create();
+  }
 }
