@@ -115,13 +115,13 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
               || naming.stream().anyMatch(h -> svc.getSpec() != null && (svc.getSpec().hostsOrEmpty()
               .contains(h.getMetadata().getName()) || HostSelection.targets(svc, h))));
         })
-        .withItemStore(ReferencedObjects.metadataOnly(Secret.class))
+        .withItemStore(ReferencedObjects.<Secret>metadataOnly())
         .withInformerListLimit(LIST_PAGE)
         .build();
     var configMaps = InformerEventSourceConfiguration.from(ConfigMap.class, HostService.class)
         .withSecondaryToPrimaryMapper(c -> primaries(context, c,
             svc -> ServiceReferences.configMapNames(svc).contains(c.getMetadata().getName())))
-        .withItemStore(ReferencedObjects.metadataOnly(ConfigMap.class))
+        .withItemStore(ReferencedObjects.<ConfigMap>metadataOnly())
         .withInformerListLimit(LIST_PAGE)
         .build();
     InformerEventSource<Secret, HostService> secretSource = new InformerEventSource<>(secrets, context);

@@ -68,13 +68,8 @@ final class ReferencedObjects<R extends HasMetadata> {
     return name -> get(namespace, name);
   }
 
-  /** Objects held with contents (for tests and metrics). */
-  int held() {
-    return contents.size();
-  }
-
   /** An informer store that keeps metadata only. */
-  static <R extends HasMetadata> ItemStore<R> metadataOnly(Class<R> type) {
+  static <R extends HasMetadata> ItemStore<R> metadataOnly() {
     return new ItemStore<>() {
       private final BasicItemStore<R> store = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
 

@@ -7,14 +7,12 @@ import dev.hostops.HostopsOperator;
 import dev.hostops.OperatorConfig;
 import dev.hostops.api.EnvVar;
 import dev.hostops.api.HostService;
-import dev.hostops.api.HostServiceSpec;
 import dev.hostops.testhosts.Chart;
 import dev.hostops.testhosts.CutProxy;
 import dev.hostops.testhosts.KubeApi;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
@@ -49,12 +47,7 @@ class ApiOutageTest {
         operator.start();
         KubernetesClient k = api.admin();
         vm.register(k, NS, "vm1");
-        HostService svc = new HostService();
-        svc.setMetadata(new ObjectMetaBuilder().withName("web").withNamespace(NS).build());
-        svc.setSpec(new HostServiceSpec());
-        svc.getSpec().image = vm.image("hostops/demo:v1");
-        svc.getSpec().hosts = List.of("vm1");
-        k.resource(svc).create();
+        k.resource(OperatorHarness.service("web", vm.image("hostops/demo:v1"), "vm1")).create();
         Await.until(Duration.ofSeconds(90), () -> OperatorHarness.ready(get(k)), () -> OperatorHarness.describe(get(k)));
 
         // the API goes away for the operator

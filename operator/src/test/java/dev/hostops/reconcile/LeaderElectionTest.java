@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostops.api.EnvVar;
 import dev.hostops.api.HostService;
-import dev.hostops.api.HostServiceSpec;
 import dev.hostops.testhosts.Chart;
 import dev.hostops.testhosts.KubeApi;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -86,14 +84,9 @@ class LeaderElectionTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.hostops.Main", "run");
-    pb.environment().putAll(Map.of("KUBECONFIG", kubeconfig.toString(), "HOSTNAME", name,
-        "HOSTOPS_LEADER_ELECTION", "true", "POD_NAMESPACE", OPERATOR_NS,
-        "HOSTOPS_RESYNC_SECONDS", String.valueOf(RESYNC_SECONDS), "HOSTOPS_METRICS_PORT", String.valueOf(port),
-        "HOSTOPS_LOKI_URL", OperatorHarness.LOKI_URL, "HOSTOPS_SSH_TIMEOUT_SECONDS", "10"));
-    pb.redirectErrorStream(true).redirectOutput(Path.of("target", "leader-" + name + ".log").toFile());
-    Process p = pb.start();
+    Process p = OperatorHarness.operatorProcess(kubeconfig, name, Map.of("HOSTOPS_LEADER_ELECTION", "true",
+        "POD_NAMESPACE", OPERATOR_NS, "HOSTOPS_RESYNC_SECONDS", String.valueOf(RESYNC_SECONDS),
+        "HOSTOPS_METRICS_PORT", String.valueOf(port), "HOSTOPS_SSH_TIMEOUT_SECONDS", "10"));
     processes.add(p);
     return new Replica(name, p, port);
   }
@@ -119,12 +112,7 @@ class LeaderElectionTest {
 
     KubernetesClient k = api.admin();
     vm.register(k, NS, "vm1");
-    HostService svc = new HostService();
-    svc.setMetadata(new ObjectMetaBuilder().withName("web").withNamespace(NS).build());
-    svc.setSpec(new HostServiceSpec());
-    svc.getSpec().image = vm.image("hostops/demo:v1");
-    svc.getSpec().hosts = List.of("vm1");
-    k.resource(svc).create();
+    k.resource(OperatorHarness.service("web", vm.image("hostops/demo:v1"), "vm1")).create();
     Await.until(Duration.ofSeconds(120), () -> OperatorHarness.ready(get(k)), () -> OperatorHarness.describe(get(k)));
 
     // a few resyncs: the leader probes, the standby never connects

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostops.api.EnvVar;
 import dev.hostops.api.HostService;
-import dev.hostops.api.HostServiceSpec;
 import dev.hostops.api.PreStartStep;
 import dev.hostops.api.ServiceFile;
 import dev.hostops.testhosts.Chart;
@@ -13,7 +12,6 @@ import dev.hostops.testhosts.KubeApi;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -58,13 +56,8 @@ class OperatorKillTest {
   }
 
   private static Process operator(Path kubeconfig, String name) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.hostops.Main", "run");
-    pb.environment().putAll(Map.of("KUBECONFIG", kubeconfig.toString(), "HOSTNAME", name,
-        "HOSTOPS_RESYNC_SECONDS", "2", "HOSTOPS_METRICS_PORT", "0",
-        "HOSTOPS_LOKI_URL", OperatorHarness.LOKI_URL, "HOSTOPS_SSH_TIMEOUT_SECONDS", "30"));
-    pb.redirectErrorStream(true).redirectOutput(Path.of("target", "kill-" + name + ".log").toFile());
-    Process p = pb.start();
+    Process p = OperatorHarness.operatorProcess(kubeconfig, name, Map.of("HOSTOPS_RESYNC_SECONDS", "2",
+        "HOSTOPS_METRICS_PORT", "0", "HOSTOPS_SSH_TIMEOUT_SECONDS", "30"));
     processes.add(p);
     return p;
   }
@@ -98,12 +91,8 @@ class OperatorKillTest {
 
     String v1 = text(1);
     String v2 = text(2);
-    HostService svc = new HostService();
-    svc.setMetadata(new ObjectMetaBuilder().withName(NAME).withNamespace(NS).build());
-    svc.setSpec(new HostServiceSpec());
-    svc.getSpec().image = vm.image("hostops/busybox:latest");
+    HostService svc = OperatorHarness.service(NAME, vm.image("hostops/busybox:latest"), "vm");
     svc.getSpec().pull = "Never";
-    svc.getSpec().hosts = List.of("vm");
     svc.getSpec().args = List.of("sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done");
     ServiceFile big = new ServiceFile();
     big.name = "data.txt";

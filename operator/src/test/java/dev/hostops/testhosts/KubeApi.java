@@ -115,10 +115,6 @@ public final class KubeApi implements AutoCloseable {
     return kubeconfig;
   }
 
-  public String url() {
-    return admin.getMasterUrl().toString();
-  }
-
   /** The port the API server listens on (127.0.0.1). */
   public int port() {
     return admin.getMasterUrl().getPort();
