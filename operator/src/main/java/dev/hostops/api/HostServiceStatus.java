@@ -16,6 +16,9 @@ public class HostServiceStatus {
   @JsonPropertyDescription("Ready, Progressing and Degraded conditions.")
   public List<Condition> conditions = new ArrayList<>();
 
+  @JsonPropertyDescription("The rollout of the current spec: its phase, and the image to roll back to.")
+  public RolloutStatus rollout;
+
   @JsonPropertyDescription("What hostops saw on each target host after its last apply.")
   public List<ServiceOnHost> hosts = new ArrayList<>();
 }

@@ -18,8 +18,18 @@ public class RolloutSpec {
       + "health check) before the next host is changed (default 5).")
   public Integer minReadySeconds;
 
+  @JsonPropertyDescription("When the new image fails on a changed host within minReadySeconds (its container exits, "
+      + "or Docker reports it unhealthy), put that host back on the image it ran before, by digest and without a "
+      + "registry, and halt the rollout: hosts not yet changed keep the previous version. status.rollout and an Event "
+      + "say which image failed where. A new spec starts a new rollout (default false).")
+  public Boolean autoRevert;
+
   public int maxUnavailableOrDefault() {
     return maxUnavailable == null ? 1 : maxUnavailable;
+  }
+
+  public boolean autoRevertOrDefault() {
+    return Boolean.TRUE.equals(autoRevert);
   }
 
   public int minReadySecondsOrDefault() {

@@ -19,8 +19,17 @@ public class ServiceOnHost {
   @JsonPropertyDescription("Docker container state, e.g. running, exited, or absent.")
   public String container;
 
-  @JsonPropertyDescription("Image the container runs, by digest (repo@sha256:…) when the registry gave one, else image ID.")
+  @JsonPropertyDescription("Image the container runs (or last ran), by digest (repo@sha256:…) when the registry gave one, "
+      + "else image ID.")
   public String imageDigest;
+
+  @JsonPropertyDescription("The image this host ran before imageDigest. hostops keeps it on the host (tagged "
+      + "hostops.local/previous/NAME:previous), so running it again needs no registry.")
+  public String previousImageDigest;
+
+  @JsonPropertyDescription("Set when spec.rollout.autoRevert put this host back on the image it ran before: the "
+      + "image it is held on until the spec changes.")
+  public String revertedTo;
 
   @JsonPropertyDescription("Hash of the files hostops applied for this service on the host.")
   public String appliedHash;

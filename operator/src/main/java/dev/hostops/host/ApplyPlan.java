@@ -24,11 +24,27 @@ import java.util.List;
  * @param restart      units to restart
  * @param reload       units to reload (ExecReload)
  * @param refusal      why nothing may be done (a file hostops does not own), or null
+ * @param keepImage    image ID of the container this apply replaces: if the new container runs another
+ *                     image, it is tagged {@code hostops.local/previous/NAME:previous} so it stays on the
+ *                     host for a rollback; or null
  */
 public record ApplyPlan(String name, String owner, List<String> managedFiles, List<HostDirectory> directories,
                         List<HostFile> writes, List<String> removals, boolean daemonReload, List<String> stop,
                         List<String> disable, List<String> enable, List<String> start, List<String> restart,
-                        List<String> reload, String refusal) {
+                        List<String> reload, String refusal, String keepImage) {
+
+  public ApplyPlan(String name, String owner, List<String> managedFiles, List<HostDirectory> directories,
+                   List<HostFile> writes, List<String> removals, boolean daemonReload, List<String> stop,
+                   List<String> disable, List<String> enable, List<String> start, List<String> restart,
+                   List<String> reload, String refusal) {
+    this(name, owner, managedFiles, directories, writes, removals, daemonReload, stop, disable, enable, start,
+        restart, reload, refusal, null);
+  }
+
+  /** The tag that keeps the image a service ran before on its host. */
+  public static String previousTag(String name) {
+    return "hostops.local/previous/" + name + ":previous";
+  }
 
   static ApplyPlan refused(String name, String owner, List<String> managedFiles, String refusal) {
     return new ApplyPlan(name, owner, managedFiles, List.of(), List.of(), List.of(), false, List.of(), List.of(),

@@ -100,7 +100,9 @@ public final class ApplyPlanner {
       }
     }
     return new ApplyPlan(desired.name(), desired.owner(), paths, desired.directories(), writes, removals,
-        unitsChanged, stop, disable, enable, start, restart, reload, null);
+        unitsChanged, stop, disable, enable, start, restart, reload, null,
+        restart.contains(service) && seen.container().imageId() != null && seen.container().total() <= 1
+            ? seen.container().imageId() : null);
   }
 
   /**

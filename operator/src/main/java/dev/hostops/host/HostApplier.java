@@ -44,6 +44,10 @@ public final class HostApplier {
           chmod "$2" "$1"
           rm -f "$t"
         }
+        hostops_keep() {
+          new=$(docker inspect -f '{{.Image}}' "$1" 2>/dev/null) || return 0
+          [ -z "$new" ] || [ "$new" = "$2" ] || docker tag "$2" "$3" 2>/dev/null || true
+        }
         hostops_settle() {
           i=0
           while [ $i -lt %d ]; do
@@ -54,7 +58,9 @@ public final class HostApplier {
             st=$(systemctl show -p ActiveState --value "$1.service")
             case "$st" in
               active) if [ "$2" = 0 ] || [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; then return 0; fi ;;
-              activating|deactivating|reloading) ;;
+              # the container exited and systemd waits to restart it: that is as settled as it gets
+              activating) [ "$(systemctl show -p SubState --value "$1.service")" != auto-restart ] || return 0 ;;
+              deactivating|reloading) ;;
               *) [ $i -gt 5 ] && return 0 ;;
             esac
             sleep 0.2; i=$((i+1))
@@ -131,6 +137,10 @@ public final class HostApplier {
         boolean compose = p.managedFiles().stream().anyMatch(f -> f.endsWith("/" + p.name() + "/compose.yaml"));
         settle.append("hostops_settle ").append(quote(p.name())).append(compose ? " 0" : " 1")
             .append(p.restart().contains(p.name() + ".service") ? " \"$" + inv + "\"" : "").append('\n');
+        if (p.keepImage() != null && !compose) {
+          settle.append("hostops_keep ").append(quote(p.name())).append(' ').append(quote(p.keepImage())).append(' ')
+              .append(quote(ApplyPlan.previousTag(p.name()))).append('\n');
+        }
       }
     }
     s.append("set +e\n").append(settle);

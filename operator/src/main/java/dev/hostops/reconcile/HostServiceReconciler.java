@@ -4,6 +4,7 @@ import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceStatus;
 import dev.hostops.api.RolloutSpec;
+import dev.hostops.api.RolloutStatus;
 import dev.hostops.api.ServiceOnHost;
 import dev.hostops.host.ApplyPlan;
 import dev.hostops.host.ApplyPlanner;
@@ -147,6 +148,8 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     final Host host;
     final ServiceOnHost before;
     final String image;
+    /** autoRevert holds this host on the image it ran before (a digest), or null */
+    String pinned;
     SshTarget ssh;
     RenderedService desired;
     ServiceObservation seen;
@@ -184,10 +187,15 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     References refs = ServiceReferences.resolve(service, hostSecrets, secrets.in(service.getMetadata().getNamespace()),
         configMaps.in(service.getMetadata().getNamespace()));
 
+    RolloutStatus rollout = RolloutPhases.start(previous.rollout, service);
+    boolean reverted = RolloutStatus.REVERTED.equals(rollout.phase);
+
     // 1. render and probe every target host, in parallel
     List<Target> all = new ArrayList<>();
     for (String name : wanted) {
-      all.add(new Target(name, hosts.get(name), find(previous, name), service.getSpec().image));
+      Target t = new Target(name, hosts.get(name), find(previous, name), service.getSpec().image);
+      t.pinned = reverted && t.before != null ? t.before.revertedTo : null;
+      all.add(t);
     }
     List<String> renderProblems = new ArrayList<>();
     parallel(all, t -> probe(service, refs, t, renderProblems));
@@ -196,8 +204,9 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     }
 
     // 2. decide which hosts change now (rollout), 3. apply there, in parallel
-    String halted = rollout(service, all);
+    String halted = rollout(service, refs, all, rollout);
     parallel(all.stream().filter(t -> t.entry == null && t.plan != null).toList(), t -> apply(service, t));
+    all.forEach(t -> RolloutPhases.record(t.entry, t.before, t.pinned));
 
     // hosts that the service left: remove it there (kept in status until that succeeded)
     List<Target> leaving = previous.hosts.stream()
@@ -208,7 +217,9 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     all.forEach(t -> status.hosts.add(t.entry));
     leaving.stream().filter(t -> t.entry != null).forEach(t -> status.hosts.add(t.entry));
     status.hosts.sort(Comparator.comparing(h -> h.host));
-    return finish(service, status, conditions, wanted, halted);
+    rollout.previousImage = RolloutPhases.previousImage(status.hosts, wanted);
+    status.rollout = rollout;
+    return finish(service, status, conditions, wanted, halted, rollout);
   }
 
   private void probe(HostService service, References refs, Target t, List<String> renderProblems) {
@@ -218,8 +229,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       return;
     }
     try {
-      t.desired = ServiceRenderer.render(service, refs, new HostContext(t.host.getStatus() == null ? null
-          : t.host.getStatus().composeCommand, ServiceReferences.hostPullSecretNames(t.host)));
+      t.desired = render(t.pinned == null ? service : RolloutPhases.withImage(service, t.pinned), refs, t.host);
     } catch (ServiceRenderer.InvalidServiceException e) {
       if (service.getSpec().compose != null && (t.host.getStatus() == null || t.host.getStatus().reachable == null)) {
         t.entry = entry(t.name, "Pending", "waiting for the first probe of Host " + t.name);
@@ -241,7 +251,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       boolean unchanged = t.before != null && t.desired.hash().equals(t.before.appliedHash)
           && Objects.equals(service.getMetadata().getGeneration(), service.getStatus() == null ? null
           : service.getStatus().observedGeneration)
-          && List.of("Running", "Scheduled", "Suspended").contains(t.before.state);
+          && List.of("Running", "Scheduled", "Suspended", "Reverted").contains(t.before.state);
       var cached = unchanged
           ? probes.get(HostTargets.key(t.host), service.getMetadata().getName(), resync.multipliedBy(3).dividedBy(2))
           : java.util.Optional.<ServiceObservation>empty();
@@ -263,24 +273,86 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     }
   }
 
-  /** Marks the hosts the rollout holds back as Waiting; returns why it halted, or null. */
-  private String rollout(HostService service, List<Target> all) {
+  private static RenderedService render(HostService service, References refs, Host host)
+      throws ServiceRenderer.InvalidServiceException {
+    return ServiceRenderer.render(service, refs, new HostContext(host.getStatus() == null ? null
+        : host.getStatus().composeCommand, ServiceReferences.hostPullSecretNames(host)));
+  }
+
+  /**
+   * Marks the hosts the rollout holds back as Waiting, puts failing hosts back on their previous image
+   * when autoRevert asks for it, and moves the rollout's phase; returns why it halted, or null.
+   */
+  private String rollout(HostService service, References refs, List<Target> all, RolloutStatus phase) {
     RolloutSpec rollout = service.getSpec().rolloutOrDefault();
     List<Target> probed = all.stream().filter(t -> t.entry == null && t.plan != null).toList();
-    Rollout.Decision decision = Rollout.decide(probed.stream()
+    List<Target> moving = probed.stream().filter(t -> t.pinned == null).toList();
+    Rollout.Decision decision = Rollout.decide(moving.stream()
             .map(t -> new Rollout.Candidate(t.name, t.plan, t.seen, t.desired.scheduled() || t.desired.suspended()))
             .toList(),
         rollout.maxUnavailableOrDefault(), rollout.minReadySecondsOrDefault(), Instant.now());
-    for (Target t : probed) {
-      if (decision.held().contains(t.name)) {
+    String halted = decision.halted();
+    Set<String> held = new java.util.HashSet<>(decision.held());
+    if (RolloutStatus.REVERTED.equals(phase.phase)) {
+      halted = phase.message;
+      moving.stream().filter(t -> Rollout.Candidate.disruptive(t.plan, t.seen)).forEach(t -> held.add(t.name));
+    } else if (!decision.failing().isEmpty() && !RolloutStatus.COMPLETE.equals(phase.phase)) {
+      List<Target> failing = moving.stream().filter(t -> decision.failing().contains(t.name)).toList();
+      List<Target> revert = rollout.autoRevertOrDefault() && RolloutPhases.imageChanged(phase)
+          && service.getSpec().compose == null
+          ? failing.stream().filter(t -> RolloutPhases.revertTarget(t.before, seenDigest(t)) != null).toList()
+          : List.of();
+      if (!revert.isEmpty()) {
+        String why = revert.stream().map(t -> t.name + ": " + Rollout.why(t.seen)).collect(Collectors.joining("; "));
+        for (Target t : revert) {
+          String back = RolloutPhases.revertTarget(t.before, seenDigest(t));
+          try {
+            t.desired = render(RolloutPhases.withImage(service, back), refs, t.host);
+            t.plan = ApplyPlanner.plan(t.desired, t.seen);
+            t.pinned = back;
+          } catch (ServiceRenderer.InvalidServiceException e) {
+            LOG.warn("hostservice={} host={} cannot revert: {}", ServiceRenderer.owner(service), t.name, e.getMessage());
+          }
+        }
+        List<Target> done = revert.stream().filter(t -> t.pinned != null).toList();
+        phase.phase = RolloutStatus.REVERTED;
+        phase.message = "rollout reverted: " + phase.image + " failed within minReadySeconds on " + why + "; "
+            + done.stream().map(t -> t.name + " is back on " + t.pinned).collect(Collectors.joining(", "))
+            + ". Hosts not yet changed keep the previous version; change the spec to try again";
+        events.warning(service, "RolloutReverted", phase.message);
+        LOG.warn("hostservice={} {}", ServiceRenderer.owner(service), phase.message);
+        halted = phase.message;
+        moving.stream().filter(t -> t.pinned == null && Rollout.Candidate.disruptive(t.plan, t.seen))
+            .forEach(t -> held.add(t.name));
+      } else {
+        phase.phase = RolloutStatus.HALTED;
+        phase.message = halted + " (" + failing.stream().map(t -> t.name + ": " + Rollout.why(t.seen))
+            .collect(Collectors.joining("; ")) + ")"
+            + (rollout.autoRevertOrDefault() && !RolloutPhases.imageChanged(phase)
+            ? "; not reverted: spec.image did not change, there is no earlier image to go back to" : "");
+        halted = phase.message;
+      }
+    } else if (decision.complete() && probed.size() == all.size() && !RolloutStatus.COMPLETE.equals(phase.phase)) {
+      phase.phase = RolloutStatus.COMPLETE;
+      phase.message = null;
+    } else if (RolloutStatus.HALTED.equals(phase.phase) && decision.failing().isEmpty()) {
+      phase.phase = RolloutStatus.PROGRESSING;
+      phase.message = null;
+    }
+    for (Target t : moving) {
+      if (held.contains(t.name)) {
         t.entry = observed(t, t.seen);
         t.entry.state = "Waiting";
-        t.entry.message = decision.halted() != null ? decision.halted()
+        t.entry.message = halted != null ? halted
             : "waiting for the rollout (maxUnavailable " + rollout.maxUnavailableOrDefault() + ")";
         t.entry.appliedHash = t.before == null ? null : t.before.appliedHash;
       }
     }
-    return decision.halted();
+    return halted;
+  }
+
+  private static String seenDigest(Target t) {
+    return t.seen.container().imageId() == null ? null : digest(t.seen.container(), t.image);
   }
 
   private void apply(HostService service, Target t) {
@@ -342,7 +414,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
   }
 
   private UpdateControl<HostService> finish(HostService service, HostServiceStatus status, Conditions conditions,
-                                            List<String> wanted, String halted) {
+                                            List<String> wanted, String halted, RolloutStatus rollout) {
     boolean suspended = service.getSpec().suspend;
     long ready = status.hosts.stream()
         .filter(h -> wanted.contains(h.host) && List.of("Running", "Scheduled").contains(h.state)).count();
@@ -368,9 +440,10 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
           "running on " + status.readyHosts + " hosts" + (bad.isEmpty() ? "" : "; " + String.join("; ", bad)));
     }
     boolean progressing = !moving.isEmpty() && halted == null;
-    conditions.set("Progressing", progressing, progressing ? "RollingOut" : halted != null ? "RolloutHalted" : "Settled",
+    String haltReason = RolloutStatus.REVERTED.equals(rollout.phase) ? "RolloutReverted" : "RolloutHalted";
+    conditions.set("Progressing", progressing, progressing ? "RollingOut" : halted != null ? haltReason : "Settled",
         progressing ? "in progress on " + String.join(", ", moving) : halted != null ? halted : "nothing in progress");
-    conditions.set("Degraded", !bad.isEmpty(), bad.isEmpty() ? "AsExpected" : halted != null ? "RolloutHalted"
+    conditions.set("Degraded", !bad.isEmpty(), bad.isEmpty() ? "AsExpected" : halted != null ? haltReason
         : "HostsFailing", bad.isEmpty() ? "no host reports a problem" : String.join("; ", bad));
     status.conditions = conditions.list();
     service.setStatus(status);

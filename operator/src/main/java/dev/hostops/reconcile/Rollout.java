@@ -29,28 +29,52 @@ final class Rollout {
 
     /** Applying would replace a container that runs now. */
     boolean disruptive() {
+      return disruptive(plan, seen);
+    }
+
+    static boolean disruptive(ApplyPlan plan, ServiceObservation seen) {
       return plan.restartsService() && !plan.writes().isEmpty() && seen.unit().isActive() && seen.container().isRunning();
     }
   }
 
-  /** @param held hosts that must wait; @param halted why the rollout stopped, or null */
-  record Decision(Set<String> held, String halted) {}
+  /**
+   * @param held     hosts that must wait
+   * @param halted   why the rollout stopped, or null
+   * @param failing  hosts on the new version that fail, in order
+   * @param complete every candidate runs the new version and has been healthy for minReadySeconds
+   */
+  record Decision(Set<String> held, String halted, List<String> failing, boolean complete) {
+    Decision(Set<String> held, String halted) {
+      this(held, halted, List.of(), false);
+    }
+  }
 
   static Decision decide(List<Candidate> candidates, int maxUnavailable, int minReadySeconds, Instant now) {
     String halted = null;
     int settling = 0;
+    List<String> failing = new java.util.ArrayList<>();
+    boolean complete = true;
     for (Candidate c : candidates) {
-      if (!c.onNewVersion() || c.exempt()) {
+      if (!c.onNewVersion()) {
+        complete = false;
+        continue;
+      }
+      if (c.exempt()) {
         continue;
       }
       switch (health(c.seen(), minReadySeconds, now)) {
         case "failed" -> {
+          failing.add(c.host());
+          complete = false;
           if (halted == null) {
             halted = "rollout halted: " + c.host() + " is failing on the new version; hosts not yet changed keep "
                 + "the previous one";
           }
         }
-        case "settling" -> settling++;
+        case "settling" -> {
+          settling++;
+          complete = false;
+        }
         default -> { }
       }
     }
@@ -66,12 +90,29 @@ final class Rollout {
         budget--;
       }
     }
-    return new Decision(held, halted);
+    return new Decision(held, halted, List.copyOf(failing), complete && !candidates.isEmpty());
+  }
+
+  /** Why a host counts as failing, in words for status and Events. */
+  static String why(ServiceObservation seen) {
+    if ("unhealthy".equals(seen.container().health())) {
+      return "Docker reports its container unhealthy";
+    }
+    String exit = seen.unit().exitStatus() == null || seen.unit().exitStatus().isEmpty() ? ""
+        : " (exit status " + seen.unit().exitStatus() + ")";
+    if ("auto-restart".equals(seen.unit().subState())) {
+      return "its container exited" + exit + " and systemd is restarting it";
+    }
+    if ("failed".equals(seen.unit().activeState())) {
+      return "its unit failed" + exit;
+    }
+    return "its container is " + seen.container().status() + " (unit " + seen.unit().summary() + ")";
   }
 
   /** healthy, settling (started less than minReady seconds ago, or health check starting), or failed. */
   static String health(ServiceObservation seen, int minReadySeconds, Instant now) {
     if ("unhealthy".equals(seen.container().health()) || "failed".equals(seen.unit().activeState())
+        || "auto-restart".equals(seen.unit().subState())
         || !seen.unit().isStartingOrStopping() && !(seen.unit().isActive() && seen.container().isRunning())) {
       return "failed";
     }

@@ -62,10 +62,15 @@ public final class UnitRenderer {
       u.append("ExecStart=").append(line(compose, "up", "--remove-orphans")).append('\n');
       u.append("ExecStop=").append(line(compose, "down")).append('\n');
     } else {
+      boolean pinned = pinned(spec.image);
       if ("Always".equals(spec.pull)) {
         // "-": a pull that fails (registry down while the host boots) starts on the image the host has;
         // the probe reads the pull's exit status and status says so. Without a local image, run fails.
-        u.append("ExecStartPre=-").append(line(pull, spec.image)).append('\n');
+        // An image pinned by digest cannot change: `docker run` pulls it only when the host lacks it, so
+        // a rollback to a digest the host kept needs no registry.
+        if (!pinned) {
+          u.append("ExecStartPre=-").append(line(pull, spec.image)).append('\n');
+        }
         for (PreStartStep step : spec.orEmpty(spec.preStart)) {
           if (step.image != null && !step.image.equals(spec.image)) {
             u.append("ExecStartPre=-").append(line(pull, step.image)).append('\n');
@@ -79,7 +84,11 @@ public final class UnitRenderer {
         u.append("ExecStartPre=").append(SystemdQuoting.commandLine(preStart(name, spec, i, steps.get(i))))
             .append('\n');
       }
-      u.append("ExecStart=").append(SystemdQuoting.commandLine(dockerRun(name, spec))).append('\n');
+      List<String> run = dockerRun(name, spec);
+      if (pinned && pullCredentials) {
+        run.addAll(1, List.of("--config", layout.dockerConfigDir()));
+      }
+      u.append("ExecStart=").append(SystemdQuoting.commandLine(run)).append('\n');
       if (!spec.orEmpty(spec.reload).isEmpty()) {
         List<String> reload = new ArrayList<>(List.of(DOCKER, "exec", name));
         reload.addAll(spec.reload);
@@ -103,6 +112,11 @@ public final class UnitRenderer {
       u.append("WantedBy=multi-user.target\n");
     }
     return u.toString();
+  }
+
+  /** An image by digest (repo@sha256:…): what it names never changes. */
+  public static boolean pinned(String image) {
+    return image != null && (image.contains("@sha256:") || image.matches("sha256:[a-f0-9]{64}"));
   }
 
   public static String timer(String name, String owner, ScheduleSpec schedule) {

@@ -57,8 +57,8 @@ class KubectlTest {
 
     String services = ok(kubectl.run("get", "-n", "team", "hostservices"));
     String[] lines = services.strip().split("\n");
-    assertTrue(lines[0].matches("NAME\\s+IMAGE\\s+HOSTS\\s+READY\\s+REASON\\s+AGE"), services);
-    assertTrue(lines[1].matches("web\\s+\\S+hostops/demo:v1\\s+1/1\\s+True\\s+Running\\s+\\S+"), services);
+    assertTrue(lines[0].matches("NAME\\s+IMAGE\\s+HOSTS\\s+READY\\s+REASON\\s+ROLLOUT\\s+AGE"), services);
+    assertTrue(lines[1].matches("web\\s+\\S+hostops/demo:v1\\s+1/1\\s+True\\s+Running\\s+(Progressing|Complete)\\s+\\S+"), services);
 
     String all = ok(kubectl.run("get", "-n", "team", "hostops"));
     assertTrue(all.contains("host.hostops.dev/vm1"), all);

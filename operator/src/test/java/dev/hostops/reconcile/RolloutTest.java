@@ -1,6 +1,7 @@
 package dev.hostops.reconcile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,5 +85,33 @@ class RolloutTest {
     assertEquals("settling", Rollout.health(seen("active", "running", "2026-11-25T09:00:00Z", "starting"), 5, NOW));
     assertEquals("failed", Rollout.health(seen("active", "running", "2026-11-25T09:00:00Z", "unhealthy"), 5, NOW));
     assertEquals("healthy", Rollout.health(seen("active", "running", "2026-11-25T09:00:00Z", "healthy"), 5, NOW));
+  }
+
+  static ServiceObservation restarting() {
+    return new ServiceObservation("svc", "ns/svc", List.of(), Map.of(),
+        new UnitState("loaded", "activating", "auto-restart", "enabled", "exit-code", "3", "", ""), UnitState.UNKNOWN,
+        new ContainerState("exited", "2026-11-25T09:59:59Z", "sha256:2", List.of(), "", 0, 1), false);
+  }
+
+  @Test
+  void aContainerThatExitsAndIsRestartedIsFailingNotSettling() {
+    assertEquals("failed", Rollout.health(restarting(), 5, NOW));
+    assertEquals("its container exited (exit status 3) and systemd is restarting it", Rollout.why(restarting()));
+    var d = Rollout.decide(List.of(
+        new Rollout.Candidate("a", none(), restarting(), false),
+        new Rollout.Candidate("b", change(), HEALTHY_OLD, false)), 1, 5, NOW);
+    assertEquals(List.of("a"), d.failing());
+    assertEquals(Set.of("b"), d.held());
+    assertFalse(d.complete());
+  }
+
+  @Test
+  void completeOnlyWhenEveryHostRunsTheNewVersionPastMinReady() {
+    assertTrue(Rollout.decide(List.of(new Rollout.Candidate("a", none(), HEALTHY_OLD, false),
+        new Rollout.Candidate("b", none(), HEALTHY_OLD, false)), 1, 5, NOW).complete());
+    assertFalse(Rollout.decide(List.of(new Rollout.Candidate("a", none(), JUST_STARTED, false)), 1, 5, NOW).complete(),
+        "still settling");
+    assertFalse(Rollout.decide(List.of(new Rollout.Candidate("a", none(), HEALTHY_OLD, false),
+        new Rollout.Candidate("b", change(), HEALTHY_OLD, false)), 1, 5, NOW).complete(), "b not changed yet");
   }
 }

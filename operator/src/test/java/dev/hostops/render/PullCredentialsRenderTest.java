@@ -95,6 +95,24 @@ class PullCredentialsRenderTest {
   }
 
   @Test
+  void anImagePinnedByDigestIsNotPulledAtStartAndRunPullsItWithTheCredentialsOnlyWhenMissing() throws Exception {
+    String pinned = "registry.example.com/team/app@sha256:" + "ab".repeat(32);
+    HostService p = UnitRendererTest.service("app", pinned);
+    p.getSpec().pull = "Always";
+    RenderedService plain = ServiceRenderer.render(p);
+    assertFalse(unit(plain).contains(" pull "), unit(plain));
+    assertTrue(unit(plain).contains("ExecStart=/usr/bin/docker run --name app "), unit(plain));
+    HostService s = app("regcred");
+    s.getSpec().image = pinned;
+    s.getSpec().pull = "Always";
+    RenderedService withCredentials = render(s, refs(Map.of("regcred", dockerConfigJson("registry.example.com",
+        PASSWORD)), Map.of()));
+    assertFalse(unit(withCredentials).contains(" pull "), unit(withCredentials));
+    assertTrue(unit(withCredentials).contains("ExecStart=/usr/bin/docker --config /root/app/.docker run --name app "),
+        unit(withCredentials));
+  }
+
+  @Test
   void composeProjectsPullWithTheCredentialsToo() throws Exception {
     HostService s = app("regcred");
     s.getSpec().image = null;
