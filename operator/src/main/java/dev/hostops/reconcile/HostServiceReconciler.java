@@ -287,10 +287,14 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     RolloutSpec rollout = service.getSpec().rolloutOrDefault();
     List<Target> probed = all.stream().filter(t -> t.entry == null && t.plan != null).toList();
     List<Target> moving = probed.stream().filter(t -> t.pinned == null).toList();
+    // sent the new version, then silent: it may be failing there, so it counts as unavailable
+    int unseen = (int) all.stream().filter(t -> t.entry != null && "Unreachable".equals(t.entry.state)
+        && t.desired != null && t.pinned == null && t.before != null && t.desired.hash().equals(t.before.appliedHash)
+        && !List.of("Running", "Scheduled", "Suspended").contains(t.before.state)).count();
     Rollout.Decision decision = Rollout.decide(moving.stream()
             .map(t -> new Rollout.Candidate(t.name, t.plan, t.seen, t.desired.scheduled() || t.desired.suspended()))
             .toList(),
-        rollout.maxUnavailableOrDefault(), rollout.minReadySecondsOrDefault(), Instant.now());
+        unseen, rollout.maxUnavailableOrDefault(), rollout.minReadySecondsOrDefault(), Instant.now());
     String halted = decision.halted();
     Set<String> held = new java.util.HashSet<>(decision.held());
     if (RolloutStatus.REVERTED.equals(phase.phase)) {
@@ -407,6 +411,11 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       t.entry = failure(service, t, "Error", e.getMessage());
     } catch (HostException e) {
       t.entry = failure(service, t, "Unreachable", "unreachable: " + e.getMessage());
+      if (!t.plan.isNoop() && t.plan.refusal() == null) {
+        // the script may have reached the host, where it runs to its end: until a probe shows how it
+        // went, the rollout counts this host as changed and not yet healthy
+        t.entry.appliedHash = t.desired.hash();
+      }
     } catch (RuntimeException e) {
       LOG.error("hostservice={} host={} unexpected error", ServiceRenderer.owner(service), t.name, e);
       t.entry = failure(service, t, "Error", e.getClass().getSimpleName() + ": " + e.getMessage());
