@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * Turns plans into one shell script: stop and disable first, then the ownership record, each file
  * written to a temp file beside its target and renamed over it (never a half-written unit), one
- * daemon-reload, enable, start/restart/reload; then it waits briefly for started services to
+ * enable, daemon-reload, start/restart/reload; then it waits briefly for started services to
  * settle and appends the probe's output, so an apply and the status it leads to cost one round trip.
  */
 public final class HostApplier {
@@ -131,29 +131,31 @@ public final class HostApplier {
       }
       reload |= p.daemonReload();
     }
-    if (reload) {
+    // Enabling and disabling only link files; systemd's own view of a loaded unit's enablement
+    // (UnitFileState, which the probe reads) follows at the next daemon-reload, so there is one
+    // after them: without it a probe can report an enabled unit as disabled, and the next plan is wrong.
+    List<String> enabling = plans.stream().flatMap(p -> p.enable().stream()).toList();
+    systemctl(s, "enable --quiet --no-reload", enabling);
+    if (reload || !enabling.isEmpty() || plans.stream().anyMatch(p -> !p.disable().isEmpty())) {
       s.append("systemctl daemon-reload\n");
     }
     StringBuilder settling = new StringBuilder();
     StringBuilder keep = new StringBuilder();
+    // every plan's units in one systemctl call each: one process instead of one per unit
+    List<String> start = new java.util.ArrayList<>();
+    List<String> restart = new java.util.ArrayList<>();
+    List<String> reloads = new java.util.ArrayList<>();
     int n = 0;
     for (ApplyPlan p : plans) {
       String inv = "inv_" + n++;
-      for (String u : p.enable()) {
-        s.append("systemctl enable --quiet --no-reload ").append(quote(u)).append('\n');
-      }
-      for (String u : p.start()) {
-        s.append("systemctl start --no-block ").append(quote(u)).append('\n');
-      }
+      start.addAll(p.start());
       for (String u : p.restart()) {
         if (u.equals(p.name() + ".service")) {
           s.append(inv).append("=$(systemctl show -p InvocationID --value ").append(quote(u)).append(")\n");
         }
-        s.append("systemctl restart --no-block ").append(quote(u)).append('\n');
+        restart.add(u);
       }
-      for (String u : p.reload()) {
-        s.append("systemctl reload ").append(quote(u)).append('\n');
-      }
+      reloads.addAll(p.reload());
       if (p.restartsService()) {
         boolean compose = p.managedFiles().stream().anyMatch(f -> f.endsWith("/" + p.name() + "/compose.yaml"));
         settling.append(' ').append(quote(p.name())).append(compose ? " 0" : " 1")
@@ -164,6 +166,11 @@ public final class HostApplier {
         }
       }
     }
+    systemctl(s, "start --no-block", start);
+    systemctl(s, "restart --no-block", restart);
+    for (String u : reloads) {
+      s.append("systemctl reload ").append(quote(u)).append('\n');
+    }
     s.append("set +e\n");
     if (!settling.isEmpty()) {
       s.append("hostops_settle").append(settling).append('\n');
@@ -171,6 +178,14 @@ public final class HostApplier {
     s.append(keep);
     s.append(HostProbe.script(probeAfter));
     return s.toString();
+  }
+
+  private static void systemctl(StringBuilder s, String verb, List<String> units) {
+    if (!units.isEmpty()) {
+      s.append("systemctl ").append(verb);
+      units.forEach(u -> s.append(' ').append(quote(u)));
+      s.append('\n');
+    }
   }
 
   /** Stops, disables and removes a service: only when the host's record says this owner wrote it. */
