@@ -145,7 +145,19 @@ public final class HostProbe {
    * containers in one go. This is the per-host drift check; one round trip for the whole host.
    */
   public static String scriptAll(java.util.Set<String> knownImages) {
+    return scriptAll(knownImages, Map.of());
+  }
+
+  /**
+   * @param knownRuns InvocationID by service name, for services last seen running a container without a
+   *                  health check: while the unit still runs that invocation, Docker is not asked again
+   *                  (the probe's dearest part) and the container is reported as {@code samecontainer}
+   */
+  public static String scriptAll(java.util.Set<String> knownImages, Map<String, String> knownRuns) {
+    StringBuilder runs = new StringBuilder(" ");
+    new java.util.TreeMap<>(knownRuns).forEach((n, inv) -> runs.append(n).append('=').append(inv).append(' '));
     return PRELUDE + "known=" + quote(" " + String.join(" ", new java.util.TreeSet<>(knownImages)) + " ") + "\n"
+        + "runs=" + quote(runs.toString()) + "\n"
         + """
         units=""; names=""; reg=""
         for d in "$S"/*/; do
@@ -161,13 +173,31 @@ public final class HostProbe {
         if read -r la </var/lib/hostops/logagent 2>/dev/null; then clean_tmp "$la"; fi
         probe_hashes
         probe_units $units
-        probe_containers $names
+        # a unit still on the run whose container was seen: the same `docker run`, the same container
+        same=$(printf '%s\\n' "$us" | awk -v runs="$runs" 'BEGIN {RS=""; FS="\\n"}
+          {id=""; inv=""; a=""; s=""
+           for (i = 1; i <= NF; i++) { e = index($i, "="); k = substr($i, 1, e - 1); v = substr($i, e + 1)
+             if (k == "Id") id = v; else if (k == "InvocationID") inv = v
+             else if (k == "ActiveState") a = v; else if (k == "SubState") s = v }
+           if (a == "active" && s == "running" && inv != "" && id ~ /[.]service$/) {
+             n = substr(id, 1, length(id) - 8); if (index(runs, " " n "=" inv " ")) printf "%s ", n }}')
+        rest=""
+        for n in $names; do
+          case " $same " in *" $n "*) printf 'samecontainer\\t%s\\n' "$n" ;; *) rest="$rest $n" ;; esac
+        done
+        probe_containers $rest
         exit 0
         """;
   }
 
   /** Parses {@link #scriptAll}: the services are the ones the host reported. */
   public static Map<String, ServiceObservation> parseAll(String output, Map<String, List<String>> knownDigests) {
+    return parseAll(output, knownDigests, Map.of());
+  }
+
+  /** @param knownContainers the containers last seen, by service name, for services the host reports unchanged */
+  public static Map<String, ServiceObservation> parseAll(String output, Map<String, List<String>> knownDigests,
+                                                         Map<String, ContainerState> knownContainers) {
     Map<String, List<String>> paths = new LinkedHashMap<>();
     java.util.Set<String> compose = new java.util.HashSet<>();
     for (String line : output.split("\n")) {
@@ -182,7 +212,7 @@ public final class HostProbe {
     }
     List<Request> requests = new ArrayList<>();
     paths.forEach((name, p) -> requests.add(new Request(name, p, compose.contains(name), java.util.Set.of())));
-    return parse(requests, output, knownDigests);
+    return parse(requests, output, knownDigests, knownContainers);
   }
 
   /** Parses the probe's output into one observation per requested service. */
@@ -193,6 +223,13 @@ public final class HostProbe {
   /** @param knownDigests repo digests by image ID for the images the requests said were known */
   public static Map<String, ServiceObservation> parse(List<Request> requests, String output,
                                                      Map<String, List<String>> knownDigests) {
+    return parse(requests, output, knownDigests, Map.of());
+  }
+
+  private static Map<String, ServiceObservation> parse(List<Request> requests, String output,
+                                                      Map<String, List<String>> knownDigests,
+                                                      Map<String, ContainerState> knownContainers) {
+    java.util.Set<String> same = new java.util.HashSet<>();
     Map<String, String> owners = new HashMap<>();
     Map<String, List<String>> managed = new HashMap<>();
     Map<String, Map<String, FileState>> files = new HashMap<>();
@@ -239,6 +276,7 @@ public final class HostProbe {
           }
         }
         case "dockererr" -> dockerErrors.put(f[1], f.length > 2 ? f[2] : "");
+        case "samecontainer" -> same.add(f[1]);
         case "container" -> containers.put(f[1].startsWith("/") ? f[1].substring(1) : f[1], f);
         case "cproj" -> compose.put(f[1], f.length > 2 ? f[2].strip() : "");
         case "image" -> imageDigests.put(f[1], f.length > 2 && !f[2].isBlank() ? List.of(f[2].strip().split(" ")) : List.of());
@@ -266,7 +304,9 @@ public final class HostProbe {
             running, all.size());
       } else {
         String[] c = containers.get(r.name());
-        container = c == null ? ContainerState.ABSENT
+        container = c == null && same.contains(r.name()) && knownContainers.containsKey(r.name())
+            ? knownContainers.get(r.name())
+            : c == null ? ContainerState.ABSENT
             : new ContainerState(c[2], c[3], c[4], imageDigests.getOrDefault(c[4], List.of()), c.length > 5 ? c[5] : "",
             "running".equals(c[2]) ? 1 : 0, 1);
       }
@@ -289,7 +329,7 @@ public final class HostProbe {
           block.getOrDefault("ActiveState", ""), block.getOrDefault("SubState", ""),
           block.getOrDefault("UnitFileState", ""), block.getOrDefault("Result", ""),
           block.getOrDefault("ExecMainStatus", ""), lastExit, block.getOrDefault("NextElapseUSecRealtime", ""),
-          block.get("FailedPull")));
+          block.get("FailedPull"), block.getOrDefault("InvocationID", "")));
     }
     block.clear();
   }

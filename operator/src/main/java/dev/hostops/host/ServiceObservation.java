@@ -60,10 +60,18 @@ public record ServiceObservation(String name, String owner, List<String> managed
    * @param nextElapse    NextElapseUSecRealtime= (timers)
    * @param failedPull    the image whose {@code docker pull} failed at the unit's last start (it then started on
    *                      the image the host had, if any), or null
+   * @param invocationId  systemd's InvocationID of the unit's current run ("" when none): a unit that runs
+   *                      with the same one as before still runs the same {@code docker run}, so the same container
    */
   public record UnitState(String loadState, String activeState, String subState, String unitFileState,
-                          String result, String exitStatus, String lastExit, String nextElapse, String failedPull) {
+                          String result, String exitStatus, String lastExit, String nextElapse, String failedPull,
+                          String invocationId) {
     public static final UnitState UNKNOWN = new UnitState("not-found", "inactive", "dead", "", "", "", "", "");
+
+    public UnitState(String loadState, String activeState, String subState, String unitFileState, String result,
+                     String exitStatus, String lastExit, String nextElapse, String failedPull) {
+      this(loadState, activeState, subState, unitFileState, result, exitStatus, lastExit, nextElapse, failedPull, "");
+    }
 
     public UnitState(String loadState, String activeState, String subState, String unitFileState, String result,
                      String exitStatus, String lastExit, String nextElapse) {

@@ -15,6 +15,9 @@ public final class ServiceSync {
   /** Repo digests by image ID, per host: an image ID names fixed content, so its digests do not change. */
   private final java.util.concurrent.ConcurrentHashMap<String, Map<String, List<String>>> digests =
       new java.util.concurrent.ConcurrentHashMap<>();
+  /** Per host: the containers seen running, by service, with the run of their unit (see HostProbe.scriptAll). */
+  private final java.util.concurrent.ConcurrentHashMap<String, Map<String, Run>> runs =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public ServiceSync(Duration timeout) {
     this.timeout = timeout;
@@ -44,8 +47,15 @@ public final class ServiceSync {
    * installed on the host.
    */
   public HostSnapshot snapshot(HostConnection host, String leading) throws HostUnreachableException {
-    ExecResult r = host.run(leading + "\n" + HostProbe.scriptAll(known(host).keySet()), timeout);
-    return new HostSnapshot(r.stdout(), remember(host, HostProbe.parseAll(r.stdout(), known(host))));
+    Map<String, Run> runs = runs(host);
+    Map<String, String> invocations = new java.util.HashMap<>();
+    Map<String, ServiceObservation.ContainerState> containers = new java.util.HashMap<>();
+    runs.forEach((name, run) -> {
+      invocations.put(name, run.invocationId());
+      containers.put(name, run.container());
+    });
+    ExecResult r = host.run(leading + "\n" + HostProbe.scriptAll(known(host).keySet(), invocations), timeout);
+    return new HostSnapshot(r.stdout(), remember(host, HostProbe.parseAll(r.stdout(), known(host), containers)));
   }
 
   /** One round trip: how each of the services looks on the host now, by name. */
@@ -131,12 +141,29 @@ public final class ServiceSync {
     return digests.getOrDefault(host.target().display(), Map.of());
   }
 
+  /** A container seen running under one run of its unit. */
+  private record Run(String invocationId, ServiceObservation.ContainerState container) {}
+
+  private Map<String, Run> runs(HostConnection host) {
+    return runs.getOrDefault(host.target().display(), Map.of());
+  }
+
   private Map<String, ServiceObservation> remember(HostConnection host, Map<String, ServiceObservation> seen) {
     Map<String, List<String>> cache = digests.computeIfAbsent(host.target().display(),
+        k -> new java.util.concurrent.ConcurrentHashMap<>());
+    Map<String, Run> running = runs.computeIfAbsent(host.target().display(),
         k -> new java.util.concurrent.ConcurrentHashMap<>());
     seen.values().forEach(o -> {
       if (o.container().imageId() != null && !o.container().repoDigests().isEmpty()) {
         cache.put(o.container().imageId(), o.container().repoDigests());
+      }
+      // only a plain container (no health check, whose status can change under the same run) is remembered
+      boolean plain = o.container().total() == 1 && o.container().isRunning() && o.container().imageId() != null
+          && (o.container().health() == null || o.container().health().isEmpty());
+      if (plain && o.unit().isActive() && "running".equals(o.unit().subState()) && !o.unit().invocationId().isEmpty()) {
+        running.put(o.name(), new Run(o.unit().invocationId(), o.container()));
+      } else {
+        running.remove(o.name());
       }
     });
     return seen;
