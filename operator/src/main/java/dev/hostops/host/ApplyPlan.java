@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * What must change on one host for one service. Computed from the rendered files and a probe by
  * {@link ApplyPlanner}; carried out by {@link HostApplier} in this order: stop and disable, write
- * and remove files, daemon-reload, enable, then start, restart or reload.
+ * and remove files, enable, daemon-reload, then start, restart or reload.
  *
  * @param name         unit/container name
  * @param owner        namespace/name recorded as owner

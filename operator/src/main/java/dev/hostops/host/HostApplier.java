@@ -10,11 +10,11 @@ import java.util.List;
 /**
  * Turns plans into one shell script: stop and disable first, then the ownership record, each file
  * written to a temp file beside its target and renamed over it (never a half-written unit), one
- * daemon-reload, enable, start/restart/reload; then it waits briefly for started services to
+ * enable, daemon-reload, start/restart/reload; then it waits briefly for started services to
  * settle and appends the probe's output, so an apply and the status it leads to cost one round trip.
  */
 public final class HostApplier {
-  private static final int SETTLE_STEPS = 75; // 75 × 0.2 s = 15 s
+  private static final int SETTLE_ROUNDS = 100; // 100 × (0.1 s + one check) ≈ 15 s
 
   private HostApplier() {}
 
@@ -48,25 +48,45 @@ public final class HostApplier {
           new=$(docker inspect -f '{{.Image}}' "$1" 2>/dev/null) || return 0
           [ -z "$new" ] || [ "$new" = "$2" ] || docker tag "$2" "$3" 2>/dev/null || true
         }
+        # Waits, for all started services together, until each one's new run is up (unit active, and its
+        # container running when $2 is 1), has failed, or waits for systemd's restart. Arguments: triples
+        # NAME CHECK_CONTAINER OLD_INVOCATION_ID (- for none). One systemctl and one docker call per round.
         hostops_settle() {
-          i=0
-          while [ $i -lt %d ]; do
-            # a restart queued with --no-block: until the new run has begun, "active" is the old one
-            if [ -n "$3" ] && [ "$(systemctl show -p InvocationID --value "$1.service")" = "$3" ]; then
-              sleep 0.2; i=$((i+1)); continue
-            fi
-            st=$(systemctl show -p ActiveState --value "$1.service")
-            case "$st" in
-              active) if [ "$2" = 0 ] || [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; then return 0; fi ;;
-              # the container exited and systemd waits to restart it: that is as settled as it gets
-              activating) [ "$(systemctl show -p SubState --value "$1.service")" != auto-restart ] || return 0 ;;
-              deactivating|reloading) ;;
-              *) [ $i -gt 5 ] && return 0 ;;
-            esac
-            sleep 0.2; i=$((i+1))
+          i=0; pending="$*"
+          while [ -n "$pending" ] && [ $i -lt %d ]; do
+            units=$(printf '%%s\\n' $pending | awk 'NR%%3==1 {printf "%%s.service ", $0}')
+            names=$(printf '%%s\\n' $pending | awk 'NR%%3==1 {printf "%%s ", $0}')
+            pending=$( {
+                printf '%%s\\n' $pending | awk 'NR%%3==1 {n=$0} NR%%3==2 {c=$0} NR%%3==0 {print "P", n, c, $0}'
+                systemctl show -p Id,ActiveState,SubState,InvocationID $units | awk 'BEGIN {RS=""; FS="\\n"}
+                  {id=""; a=""; s=""; v="-"
+                   for (k = 1; k <= NF; k++) { e = index($k, "="); key = substr($k, 1, e - 1); val = substr($k, e + 1)
+                     if (key == "Id") id = val; else if (key == "ActiveState") a = val
+                     else if (key == "SubState") s = val; else if (key == "InvocationID" && val != "") v = val }
+                   print "U", id, a, s, v}'
+                docker inspect -f 'R {{.Name}} {{.State.Running}}' $names 2>/dev/null
+              } | awk -v round=$i '
+                $1 == "U" {act[$2] = $3; sub_[$2] = $4; inv[$2] = $5}
+                $1 == "R" {n = $2; sub(/^\\//, "", n); run[n] = $3}
+                $1 == "P" {p[++np] = $2; chk[$2] = $3; old[$2] = $4}
+                END {
+                  for (k = 1; k <= np; k++) {
+                    n = p[k]; u = n ".service"; st = act[u]; done = 0
+                    # a restart queued with --no-block: until the new run has begun, "active" is the old one
+                    if (old[n] != "-" && inv[u] == old[n]) done = 0
+                    else if (st == "active") done = (chk[n] == "0" || run[n] == "true")
+                    # the container exited and systemd waits to restart it: as settled as it gets
+                    else if (st == "activating") done = (sub_[u] == "auto-restart")
+                    else if (st == "deactivating" || st == "reloading") done = 0
+                    else done = (round > 10)
+                    if (!done) printf "%%s %%s %%s ", n, chk[n], old[n]
+                  }
+                }')
+            [ -z "$pending" ] || sleep 0.1
+            i=$((i+1))
           done
         }
-        """.formatted(SETTLE_STEPS));
+        """.formatted(SETTLE_ROUNDS));
     for (ApplyPlan p : plans) {
       for (String u : p.stop()) {
         s.append("systemctl stop ").append(quote(u)).append('\n');
@@ -111,41 +131,61 @@ public final class HostApplier {
       }
       reload |= p.daemonReload();
     }
-    if (reload) {
+    // Enabling and disabling only link files; systemd's own view of a loaded unit's enablement
+    // (UnitFileState, which the probe reads) follows at the next daemon-reload, so there is one
+    // after them: without it a probe can report an enabled unit as disabled, and the next plan is wrong.
+    List<String> enabling = plans.stream().flatMap(p -> p.enable().stream()).toList();
+    systemctl(s, "enable --quiet --no-reload", enabling);
+    if (reload || !enabling.isEmpty() || plans.stream().anyMatch(p -> !p.disable().isEmpty())) {
       s.append("systemctl daemon-reload\n");
     }
-    StringBuilder settle = new StringBuilder();
+    StringBuilder settling = new StringBuilder();
+    StringBuilder keep = new StringBuilder();
+    // every plan's units in one systemctl call each: one process instead of one per unit
+    List<String> start = new java.util.ArrayList<>();
+    List<String> restart = new java.util.ArrayList<>();
+    List<String> reloads = new java.util.ArrayList<>();
     int n = 0;
     for (ApplyPlan p : plans) {
       String inv = "inv_" + n++;
-      for (String u : p.enable()) {
-        s.append("systemctl enable --quiet --no-reload ").append(quote(u)).append('\n');
-      }
-      for (String u : p.start()) {
-        s.append("systemctl start --no-block ").append(quote(u)).append('\n');
-      }
+      start.addAll(p.start());
       for (String u : p.restart()) {
         if (u.equals(p.name() + ".service")) {
           s.append(inv).append("=$(systemctl show -p InvocationID --value ").append(quote(u)).append(")\n");
         }
-        s.append("systemctl restart --no-block ").append(quote(u)).append('\n');
+        restart.add(u);
       }
-      for (String u : p.reload()) {
-        s.append("systemctl reload ").append(quote(u)).append('\n');
-      }
+      reloads.addAll(p.reload());
       if (p.restartsService()) {
         boolean compose = p.managedFiles().stream().anyMatch(f -> f.endsWith("/" + p.name() + "/compose.yaml"));
-        settle.append("hostops_settle ").append(quote(p.name())).append(compose ? " 0" : " 1")
-            .append(p.restart().contains(p.name() + ".service") ? " \"$" + inv + "\"" : "").append('\n');
+        settling.append(' ').append(quote(p.name())).append(compose ? " 0" : " 1")
+            .append(p.restart().contains(p.name() + ".service") ? " \"${" + inv + ":--}\"" : " -");
         if (p.keepImage() != null && !compose) {
-          settle.append("hostops_keep ").append(quote(p.name())).append(' ').append(quote(p.keepImage())).append(' ')
+          keep.append("hostops_keep ").append(quote(p.name())).append(' ').append(quote(p.keepImage())).append(' ')
               .append(quote(ApplyPlan.previousTag(p.name()))).append('\n');
         }
       }
     }
-    s.append("set +e\n").append(settle);
+    systemctl(s, "start --no-block", start);
+    systemctl(s, "restart --no-block", restart);
+    for (String u : reloads) {
+      s.append("systemctl reload ").append(quote(u)).append('\n');
+    }
+    s.append("set +e\n");
+    if (!settling.isEmpty()) {
+      s.append("hostops_settle").append(settling).append('\n');
+    }
+    s.append(keep);
     s.append(HostProbe.script(probeAfter));
     return s.toString();
+  }
+
+  private static void systemctl(StringBuilder s, String verb, List<String> units) {
+    if (!units.isEmpty()) {
+      s.append("systemctl ").append(verb);
+      units.forEach(u -> s.append(' ').append(quote(u)));
+      s.append('\n');
+    }
   }
 
   /** Stops, disables and removes a service: only when the host's record says this owner wrote it. */

@@ -15,6 +15,12 @@ sealed interface HostOutcome {
   /** Could not be reached or changed: what was last seen stays, and the state says it may be stale. */
   record Fault(TargetHost target, ServiceState state, String message) implements HostOutcome {}
 
+  /**
+   * Sent a change, then silent. The script may have reached the host, where it runs to its end: until a probe
+   * shows how it went, the rollout counts this host as changed and not yet healthy.
+   */
+  record Unanswered(TargetHost target, String message) implements HostOutcome {}
+
   /** The rollout holds it back. */
   record Held(TargetHost target, String message) implements HostOutcome {}
 

@@ -141,8 +141,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     if (!seen.problems().isEmpty()) {
       return recorder.invalid(service, previous, seen.problems(), seen.notProbed());
     }
-    RolloutDecider.Decision decision = RolloutDecider.decide(service, refs, seen.probed(), rollout,
-        seen.notProbed().isEmpty(), Instant.now());
+    RolloutDecider.Decision decision = RolloutDecider.decide(service, refs, seen, rollout, Instant.now());
     List<HostOutcome> outcomes = new ArrayList<>(seen.notProbed());
     outcomes.addAll(decision.held());
     outcomes.addAll(actuator.apply(service, decision.changing()));

@@ -50,6 +50,15 @@ final class Rollout {
   }
 
   static Decision decide(List<Candidate> candidates, int maxUnavailable, int minReadySeconds, Instant now) {
+    return decide(candidates, 0, maxUnavailable, minReadySeconds, now);
+  }
+
+  /**
+   * @param unseen hosts that were sent the new version but did not answer since (an apply that timed out):
+   *               they may be failing, so they count as unavailable, like hosts still settling
+   */
+  static Decision decide(List<Candidate> candidates, int unseen, int maxUnavailable, int minReadySeconds,
+                         Instant now) {
     String halted = null;
     int settling = 0;
     List<String> failing = new java.util.ArrayList<>();
@@ -79,7 +88,7 @@ final class Rollout {
       }
     }
     Set<String> held = new LinkedHashSet<>();
-    int budget = maxUnavailable - settling;
+    int budget = maxUnavailable - settling - unseen;
     for (Candidate c : candidates.stream().sorted(Comparator.comparing(Candidate::host)).toList()) {
       if (!c.disruptive()) {
         continue;
@@ -90,7 +99,7 @@ final class Rollout {
         budget--;
       }
     }
-    return new Decision(held, halted, List.copyOf(failing), complete && !candidates.isEmpty());
+    return new Decision(held, halted, List.copyOf(failing), complete && unseen == 0 && !candidates.isEmpty());
   }
 
   /** Why a host counts as failing, in words for status and Events. */

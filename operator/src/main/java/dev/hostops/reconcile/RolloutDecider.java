@@ -36,19 +36,19 @@ final class RolloutDecider {
                   boolean reverted) {}
 
   /**
-   * @param rollout         the rollout this reconcile works on (RolloutPhases.start)
-   * @param everyHostProbed no target host is missing from probed: only then can the rollout complete
+   * @param seen    every target host, probed or not: the rollout completes only when all were probed
+   * @param rollout the rollout this reconcile works on (RolloutPhases.start)
    */
-  static Decision decide(HostService service, References refs, List<TargetHost> probed, RolloutStatus rollout,
-                         boolean everyHostProbed, Instant now) {
+  static Decision decide(HostService service, References refs, ServiceObserver.Observation seen,
+                         RolloutStatus rollout, Instant now) {
     RolloutSpec spec = service.getSpec().rolloutOrDefault();
-    List<TargetHost> all = new ArrayList<>(probed);
+    List<TargetHost> all = new ArrayList<>(seen.probed());
     List<TargetHost> moving = all.stream().filter(t -> t.pinned() == null).toList();
     Rollout.Decision decision = Rollout.decide(moving.stream()
             .map(t -> new Rollout.Candidate(t.name(), t.plan(), t.seen(),
                 t.desired().scheduled() || t.desired().suspended()))
             .toList(),
-        spec.maxUnavailableOrDefault(), spec.minReadySecondsOrDefault(), now);
+        unseen(seen.notProbed()), spec.maxUnavailableOrDefault(), spec.minReadySecondsOrDefault(), now);
     String halted = decision.halted();
     Set<String> held = new HashSet<>(decision.held());
     String phase = rollout.phase;
@@ -91,7 +91,7 @@ final class RolloutDecider {
             ? "; not reverted: spec.image did not change, there is no earlier image to go back to" : "");
         halted = message;
       }
-    } else if (decision.complete() && everyHostProbed && !RolloutStatus.COMPLETE.equals(rollout.phase)) {
+    } else if (decision.complete() && seen.notProbed().isEmpty() && !RolloutStatus.COMPLETE.equals(rollout.phase)) {
       phase = RolloutStatus.COMPLETE;
       message = null;
     } else if (RolloutStatus.HALTED.equals(rollout.phase) && decision.failing().isEmpty()) {
@@ -104,6 +104,21 @@ final class RolloutDecider {
         .map(t -> new HostOutcome.Held(t, waiting)).toList();
     List<TargetHost> changing = all.stream().filter(t -> !held.contains(t.name())).toList();
     return new Decision(changing, holds, RolloutPhases.moveTo(rollout, phase, message), halted, reverted);
+  }
+
+  /** Hosts sent the new version that went silent since: they may be failing there, so they count as unavailable. */
+  private static int unseen(List<HostOutcome> notProbed) {
+    return (int) notProbed.stream()
+        .filter(o -> o instanceof HostOutcome.Fault f && f.state() == ServiceState.Unreachable)
+        .map(HostOutcome::target)
+        .filter(t -> t.desired() != null && t.pinned() == null && t.before() != null
+            && t.desired().hash().equals(t.before().appliedHash) && !wasUp(ServiceState.of(t.before())))
+        .count();
+  }
+
+  /** Last seen up on what it was sent, so its silence says nothing about the new version. */
+  private static boolean wasUp(ServiceState state) {
+    return state == ServiceState.Running || state == ServiceState.Scheduled || state == ServiceState.Suspended;
   }
 
   /** The host on the image it ran before the failing one; null when that does not render. */

@@ -97,7 +97,8 @@ final class ServiceActuator {
     } catch (ServiceSync.ApplyFailedException e) {
       return new HostOutcome.Fault(t, ServiceState.Error, e.getMessage());
     } catch (HostException e) {
-      return new HostOutcome.Fault(t, ServiceState.Unreachable, "unreachable: " + e.getMessage());
+      // only the apply talks to the host here: the change was sent
+      return new HostOutcome.Unanswered(t, "unreachable: " + e.getMessage());
     } catch (RuntimeException e) {
       LOG.error("hostservice={} host={} unexpected error", ServiceRenderer.owner(service), t.name(), e);
       return new HostOutcome.Fault(t, ServiceState.Error, e.getClass().getSimpleName() + ": " + e.getMessage());

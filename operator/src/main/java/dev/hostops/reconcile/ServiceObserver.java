@@ -83,7 +83,8 @@ final class ServiceObserver {
     try {
       desired = render(t.pinned() == null ? service : RolloutPhases.withImage(service, t.pinned()), refs, t.host());
     } catch (ServiceRenderer.InvalidServiceException e) {
-      if (service.getSpec().compose != null && (t.host().getStatus() == null || t.host().getStatus().reachable == null)) {
+      if (service.getSpec().compose != null
+          && (t.host().getStatus() == null || t.host().getStatus().reachable == null)) {
         return notProbed(t, ServiceState.Pending, "waiting for the first probe of Host " + t.name());
       }
       if (e.problems().stream().allMatch(p -> p.startsWith("spec.compose: the host has"))) {
@@ -92,19 +93,20 @@ final class ServiceObserver {
       }
       return new Look(null, null, e.problems());
     }
+    TargetHost rendered = t.rendered(desired);
     try {
       SshTarget ssh = targets.resolve(t.host());
-      ServiceObservation seen = probe(service, t, ssh, desired);
-      return new Look(t.probed(ssh, desired, seen, ApplyPlanner.plan(desired, seen)), null, List.of());
+      ServiceObservation seen = probe(service, rendered, ssh);
+      return new Look(rendered.probed(ssh, seen, ApplyPlanner.plan(desired, seen)), null, List.of());
     } catch (HostTargets.InvalidHostException e) {
-      return fault(t, "Host " + t.name() + " " + e.getMessage());
+      return fault(rendered, "Host " + t.name() + " " + e.getMessage());
     } catch (HostException e) {
-      return fault(t, "unreachable: " + e.getMessage());
+      return fault(rendered, "unreachable: " + e.getMessage());
     }
   }
 
-  private ServiceObservation probe(HostService service, TargetHost t, SshTarget ssh, RenderedService desired)
-      throws HostException {
+  private ServiceObservation probe(HostService service, TargetHost t, SshTarget ssh) throws HostException {
+    RenderedService desired = t.desired();
     String key = HostTargets.key(t.host());
     String name = service.getMetadata().getName();
     // Nothing changed in the spec since this host was last brought in line: the Host's per-host drift

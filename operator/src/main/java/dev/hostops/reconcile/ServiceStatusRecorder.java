@@ -152,6 +152,9 @@ final class ServiceStatusRecorder {
       entry = entry(t.name(), notProbed.state(), notProbed.message());
     } else if (outcome instanceof HostOutcome.Fault fault) {
       entry = fault(service, t, fault.state(), fault.message());
+    } else if (outcome instanceof HostOutcome.Unanswered unanswered) {
+      entry = fault(service, t, ServiceState.Unreachable, unanswered.message());
+      entry.appliedHash = t.desired().hash();
     } else if (outcome instanceof HostOutcome.Held held) {
       entry = observed(t, t.seen());
       entry.state = ServiceState.Waiting.name();

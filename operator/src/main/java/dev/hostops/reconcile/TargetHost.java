@@ -15,7 +15,8 @@ import dev.hostops.render.RenderedService;
  * @param before  the host's entry in the status this reconcile started from, or null
  * @param image   spec.image, whose repository's digest status reports
  * @param pinned  the image (a digest) autoRevert holds this host on, or null
- * @param ssh     set once probed, with desired, seen and plan
+ * @param desired set once rendered
+ * @param ssh     set once probed, with seen and plan
  */
 record TargetHost(String name, Host host, ServiceOnHost before, String image, String pinned, SshTarget ssh,
                   RenderedService desired, ServiceObservation seen, ApplyPlan plan) {
@@ -23,7 +24,11 @@ record TargetHost(String name, Host host, ServiceOnHost before, String image, St
     return new TargetHost(name, host, before, image, pinned, null, null, null, null);
   }
 
-  TargetHost probed(SshTarget ssh, RenderedService desired, ServiceObservation seen, ApplyPlan plan) {
+  TargetHost rendered(RenderedService desired) {
+    return new TargetHost(name, host, before, image, pinned, null, desired, null, null);
+  }
+
+  TargetHost probed(SshTarget ssh, ServiceObservation seen, ApplyPlan plan) {
     return new TargetHost(name, host, before, image, pinned, ssh, desired, seen, plan);
   }
 

@@ -34,20 +34,24 @@ class RolloutDeciderTest {
   private static TargetHost host(HostService service, String name, ApplyPlan plan, ServiceObservation seen)
       throws Exception {
     Host host = new Host();
-    host.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(service.getMetadata().getNamespace()).build());
+    host.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("team").build());
     ServiceOnHost before = new ServiceOnHost();
     before.host = name;
     before.imageDigest = "r/demo@sha256:1";
     return TargetHost.named(name, host, before, service.getSpec().image, null)
-        .probed(null, ServiceRenderer.render(service), seen, plan);
+        .rendered(ServiceRenderer.render(service)).probed(null, seen, plan);
+  }
+
+  private static ServiceObserver.Observation probed(TargetHost... hosts) {
+    return new ServiceObserver.Observation(List.of(hosts), List.of(), List.of());
   }
 
   @Test
   void aHostFailingOnTheNewImageHaltsTheRolloutAndHoldsTheOthers() throws Exception {
     HostService s = service(false);
     RolloutStatus rollout = new RolloutStatus(2L, "r/demo:v2", "r/demo:v1", RolloutStatus.PROGRESSING);
-    var d = RolloutDecider.decide(s, NONE, List.of(host(s, "a", RolloutTest.none(), RolloutTest.FAILED),
-        host(s, "b", RolloutTest.change(), RolloutTest.HEALTHY_OLD)), rollout, true, NOW);
+    var d = RolloutDecider.decide(s, NONE, probed(host(s, "a", RolloutTest.none(), RolloutTest.FAILED),
+        host(s, "b", RolloutTest.change(), RolloutTest.HEALTHY_OLD)), rollout, NOW);
     assertEquals(RolloutStatus.HALTED, d.rollout().phase);
     assertEquals(RolloutStatus.PROGRESSING, rollout.phase, "the rollout it was given stays as it was");
     assertEquals(List.of("b"), d.held().stream().map(h -> h.target().name()).toList());
@@ -64,8 +68,8 @@ class RolloutDeciderTest {
     ServiceObservation failedOnV2 = new ServiceObservation("svc", "ns/svc", List.of(), Map.of(),
         RolloutTest.FAILED.unit(), ServiceObservation.UnitState.UNKNOWN, new ServiceObservation.ContainerState(
         "exited", "2026-11-25T09:59:00Z", "sha256:2", List.of("r/demo@sha256:2"), "", 1, 1), false);
-    var d = RolloutDecider.decide(s, NONE, List.of(host(s, "a", RolloutTest.none(), failedOnV2),
-        host(s, "b", RolloutTest.change(), RolloutTest.HEALTHY_OLD)), rollout, true, NOW);
+    var d = RolloutDecider.decide(s, NONE, probed(host(s, "a", RolloutTest.none(), failedOnV2),
+        host(s, "b", RolloutTest.change(), RolloutTest.HEALTHY_OLD)), rollout, NOW);
     assertTrue(d.reverted());
     assertEquals(RolloutStatus.REVERTED, d.rollout().phase);
     TargetHost a = d.changing().get(0);

@@ -114,4 +114,17 @@ class RolloutTest {
     assertFalse(Rollout.decide(List.of(new Rollout.Candidate("a", none(), HEALTHY_OLD, false),
         new Rollout.Candidate("b", change(), HEALTHY_OLD, false)), 1, 5, NOW).complete(), "b not changed yet");
   }
+
+  @Test
+  void aHostThatWasSentTheChangeAndWentSilentUsesTheBudget() {
+    var d = Rollout.decide(List.of(
+        new Rollout.Candidate("b", change(), HEALTHY_OLD, false),
+        new Rollout.Candidate("c", change(), HEALTHY_OLD, false)), 1, 1, 5, NOW);
+    assertEquals(Set.of("b", "c"), d.held(), "a timed out mid-apply: it may be failing on the new version");
+    assertFalse(d.complete());
+    var two = Rollout.decide(List.of(
+        new Rollout.Candidate("b", change(), HEALTHY_OLD, false),
+        new Rollout.Candidate("c", change(), HEALTHY_OLD, false)), 1, 2, 5, NOW);
+    assertEquals(Set.of("c"), two.held());
+  }
 }
