@@ -55,16 +55,19 @@ public final class HostApplier {
           i=0; pending="$*"
           while [ -n "$pending" ] && [ $i -lt %d ]; do
             units=$(printf '%%s\\n' $pending | awk 'NR%%3==1 {printf "%%s.service ", $0}')
-            names=$(printf '%%s\\n' $pending | awk 'NR%%3==1 {printf "%%s ", $0}')
+            st=$(systemctl show -p Id,ActiveState,SubState,InvocationID $units | awk 'BEGIN {RS=""; FS="\\n"}
+              {id=""; a=""; s=""; v="-"
+               for (k = 1; k <= NF; k++) { e = index($k, "="); key = substr($k, 1, e - 1); val = substr($k, e + 1)
+                 if (key == "Id") id = val; else if (key == "ActiveState") a = val
+                 else if (key == "SubState") s = val; else if (key == "InvocationID" && val != "") v = val }
+               print "U", id, a, s, v}')
+            # Docker is asked only about units that run: it is busy pulling and starting the others
+            active=$(printf '%%s\\n' "$st" | awk '$3 == "active" {n = $2; sub(/[.]service$/, "", n); printf "%%s ", n}')
+            run=""
+            [ -z "$active" ] || run=$(docker inspect --type container -f 'R {{.Name}} {{.State.Running}}' $active 2>/dev/null)
             pending=$( {
                 printf '%%s\\n' $pending | awk 'NR%%3==1 {n=$0} NR%%3==2 {c=$0} NR%%3==0 {print "P", n, c, $0}'
-                systemctl show -p Id,ActiveState,SubState,InvocationID $units | awk 'BEGIN {RS=""; FS="\\n"}
-                  {id=""; a=""; s=""; v="-"
-                   for (k = 1; k <= NF; k++) { e = index($k, "="); key = substr($k, 1, e - 1); val = substr($k, e + 1)
-                     if (key == "Id") id = val; else if (key == "ActiveState") a = val
-                     else if (key == "SubState") s = val; else if (key == "InvocationID" && val != "") v = val }
-                   print "U", id, a, s, v}'
-                docker inspect -f 'R {{.Name}} {{.State.Running}}' $names 2>/dev/null
+                printf '%%s\\n' "$st" "$run"
               } | awk -v round=$i '
                 $1 == "U" {act[$2] = $3; sub_[$2] = $4; inv[$2] = $5}
                 $1 == "R" {n = $2; sub(/^\\//, "", n); run[n] = $3}
