@@ -4,6 +4,8 @@ import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -15,6 +17,18 @@ public final class HostSelection {
   public static boolean targets(HostService service, Host host) {
     return service.getSpec() != null && targets(service, service.getSpec().hostsOrEmpty(),
         service.getSpec().hostSelector, host);
+  }
+
+  /** The names of the Hosts a service runs on: spec.hosts in order, then the selected ones by name. */
+  static List<String> hostNames(HostService service, Collection<Host> hosts) {
+    List<String> names = new ArrayList<>(service.getSpec() == null ? List.of() : service.getSpec().hostsOrEmpty());
+    hosts.stream()
+        .filter(h -> targets(service, h))
+        .map(h -> h.getMetadata().getName())
+        .filter(n -> !names.contains(n))
+        .sorted()
+        .forEach(names::add);
+    return names;
   }
 
   public static boolean targets(dev.hostops.api.LogScrape scrape, Host host) {

@@ -22,14 +22,19 @@ final class RolloutPhases {
     Long generation = service.getMetadata().getGeneration();
     String image = service.getSpec().image;
     if (before != null && Objects.equals(before.generation, generation)) {
-      RolloutStatus same = new RolloutStatus(before.generation, before.image, before.fromImage, before.phase);
-      same.message = before.message;
-      same.previousImage = before.previousImage;
-      return same;
+      return moveTo(before, before.phase, before.message);
     }
     // the image a failing host goes back to is the last one that completed, not one that failed since
     String from = before == null ? null : RolloutStatus.COMPLETE.equals(before.phase) ? before.image : before.fromImage;
     return new RolloutStatus(generation, image, from, RolloutStatus.PROGRESSING);
+  }
+
+  /** The rollout in a phase: a copy, as this reconcile's status is built apart from the one it read. */
+  static RolloutStatus moveTo(RolloutStatus rollout, String phase, String message) {
+    RolloutStatus moved = new RolloutStatus(rollout.generation, rollout.image, rollout.fromImage, phase);
+    moved.message = message;
+    moved.previousImage = rollout.previousImage;
+    return moved;
   }
 
   /** This rollout brings another image than the last one that completed. */
@@ -76,8 +81,8 @@ final class RolloutPhases {
     }
     if (pinned != null) {
       entry.revertedTo = pinned;
-      if ("Running".equals(entry.state)) {
-        entry.state = "Reverted";
+      if (ServiceState.of(entry) == ServiceState.Running) {
+        entry.state = ServiceState.Reverted.name();
         entry.message = "back on " + pinned + " (spec.rollout.autoRevert): the spec's image failed here; change the "
             + "spec to try again";
       }

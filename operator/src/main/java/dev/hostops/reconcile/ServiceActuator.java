@@ -1,0 +1,112 @@
+package dev.hostops.reconcile;
+
+import dev.hostops.api.Host;
+import dev.hostops.api.HostService;
+import dev.hostops.api.HostServiceStatus;
+import dev.hostops.host.ApplyPlan;
+import dev.hostops.host.ApplyQueue;
+import dev.hostops.host.HostException;
+import dev.hostops.host.HostSessions;
+import dev.hostops.host.ProbeCache;
+import dev.hostops.host.ServiceObservation;
+import dev.hostops.host.ServiceSync;
+import dev.hostops.render.ServiceRenderer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Act: the only step that changes hosts. Applies each host's plan through its ApplyQueue (every service
+ * bound for one host in one round trip), and removes the service from hosts it no longer targets.
+ */
+final class ServiceActuator {
+  private static final Logger LOG = LoggerFactory.getLogger(ServiceActuator.class);
+
+  private final HostTargets targets;
+  private final HostSessions sessions;
+  private final ServiceSync sync;
+  private final ApplyQueue applies;
+  private final ProbeCache probes;
+  private final HostWork work;
+
+  ServiceActuator(HostTargets targets, HostSessions sessions, ServiceSync sync, ApplyQueue applies, ProbeCache probes,
+                  HostWork work) {
+    this.targets = targets;
+    this.sessions = sessions;
+    this.sync = sync;
+    this.applies = applies;
+    this.probes = probes;
+    this.work = work;
+  }
+
+  /** Brings each host in line with its plan, all hosts at once. */
+  List<HostOutcome> apply(HostService service, List<TargetHost> changing) {
+    return work.each(changing, t -> apply(service, t));
+  }
+
+  /** Removes the service from the hosts in its last status that it no longer targets, all at once. */
+  List<HostOutcome> leave(HostService service, HostServiceStatus previous, List<String> wanted,
+                          Map<String, Host> hosts) {
+    List<TargetHost> leaving = previous.hosts.stream()
+        .filter(old -> !wanted.contains(old.host) && hosts.containsKey(old.host))
+        .map(old -> TargetHost.named(old.host, hosts.get(old.host), old, null, null)).toList();
+    return work.each(leaving, t -> {
+      try {
+        remove(service, t.host());
+        return new HostOutcome.Removed(t);
+      } catch (HostTargets.InvalidHostException | HostException e) {
+        return new HostOutcome.RemovalPending(t, e.getMessage());
+      }
+    });
+  }
+
+  /** Removes a deleted service from each host, one by one; returns the hosts it could not reach, and why. */
+  List<String> removeEverywhere(HostService service, List<String> names, Map<String, Host> hosts) {
+    List<String> failed = new ArrayList<>();
+    for (String name : names) {
+      Host host = hosts.get(name);
+      if (host == null) {
+        continue; // the Host resource is gone: nothing left to reach
+      }
+      try {
+        if (remove(service, host)) {
+          LOG.info("hostservice={} host={} removed (resource deleted)", ServiceRenderer.owner(service), name);
+        }
+      } catch (HostTargets.InvalidHostException | HostException e) {
+        failed.add(name + ": " + e.getMessage());
+      }
+    }
+    return failed;
+  }
+
+  private HostOutcome apply(HostService service, TargetHost t) {
+    ApplyPlan plan = t.plan();
+    if (plan.refusal() != null) {
+      return new HostOutcome.Refused(t, plan.refusal());
+    }
+    try {
+      ServiceObservation after = t.seen();
+      if (!plan.isNoop()) {
+        long started = System.nanoTime();
+        after = applies.apply(HostTargets.key(t.host()), t.ssh(), t.desired(), plan);
+        probes.put(HostTargets.key(t.host()), service.getMetadata().getName(), after, started);
+      }
+      return new HostOutcome.Synced(t, after);
+    } catch (ServiceSync.ApplyFailedException e) {
+      return new HostOutcome.Fault(t, ServiceState.Error, e.getMessage());
+    } catch (HostException e) {
+      // only the apply talks to the host here: the change was sent
+      return new HostOutcome.Unanswered(t, "unreachable: " + e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("hostservice={} host={} unexpected error", ServiceRenderer.owner(service), t.name(), e);
+      return new HostOutcome.Fault(t, ServiceState.Error, e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  private boolean remove(HostService service, Host host) throws HostTargets.InvalidHostException, HostException {
+    return sessions.with(HostTargets.key(host), targets.resolve(host),
+        c -> sync.remove(c, service.getMetadata().getName(), ServiceRenderer.owner(service)));
+  }
+}

@@ -1,0 +1,295 @@
+package dev.hostops.reconcile;
+
+import dev.hostops.api.HostService;
+import dev.hostops.api.HostServiceStatus;
+import dev.hostops.api.RolloutStatus;
+import dev.hostops.api.ServiceOnHost;
+import dev.hostops.host.ApplyPlan;
+import dev.hostops.host.ServiceObservation;
+import dev.hostops.metrics.OperatorMetrics;
+import dev.hostops.render.RenderedService;
+import dev.hostops.render.ServiceRenderer;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Record: the one place that says what a HostService's status, Events and metrics say. Each host's
+ * outcome becomes its status entry; readyHosts and the Ready, Progressing and Degraded conditions follow
+ * from the entries. An Event is emitted when a host's state or problem is new, so an idle resync emits
+ * none, and builds the same status as before, which StatusWrite then does not write.
+ */
+final class ServiceStatusRecorder {
+  private static final Logger LOG = LoggerFactory.getLogger(ServiceStatusRecorder.class);
+  private static final Duration SETTLING = Duration.ofSeconds(2);
+
+  private final EventRecorder events;
+  private final OperatorMetrics metrics;
+  private final Duration resync;
+
+  ServiceStatusRecorder(EventRecorder events, OperatorMetrics metrics, Duration resync) {
+    this.events = events;
+    this.metrics = metrics;
+    this.resync = resync;
+  }
+
+  /** The status after a reconcile that reached the hosts; rescheduled sooner while the rollout moves. */
+  UpdateControl<HostService> record(HostService service, HostServiceStatus previous, List<String> wanted,
+                                    List<HostOutcome> outcomes, RolloutDecider.Decision decision) {
+    RolloutStatus rollout = decision.rollout();
+    if (decision.reverted()) {
+      events.warning(service, "RolloutReverted", rollout.message);
+      LOG.warn("hostservice={} {}", ServiceRenderer.owner(service), rollout.message);
+    }
+    HostServiceStatus status = new HostServiceStatus();
+    status.observedGeneration = service.getMetadata().getGeneration();
+    for (HostOutcome outcome : outcomes) {
+      ServiceOnHost entry = entry(service, outcome);
+      if (entry != null) {
+        status.hosts.add(entry);
+      }
+    }
+    status.hosts.sort(Comparator.comparing(h -> h.host));
+    rollout.previousImage = RolloutPhases.previousImage(status.hosts, wanted);
+    status.rollout = rollout;
+
+    String halted = decision.halted();
+    boolean suspended = service.getSpec().suspend;
+    long ready = status.hosts.stream().filter(h -> wanted.contains(h.host) && is(h, ServiceState::isReady)).count();
+    status.readyHosts = ready + "/" + wanted.size();
+    List<String> bad = new ArrayList<>();
+    if (halted != null) {
+      bad.add(halted);
+    }
+    status.hosts.stream().filter(h -> is(h, ServiceState::isProblem)).forEach(h -> bad.add(h.host + ": " + h.message));
+    List<String> moving = status.hosts.stream().filter(h -> is(h, ServiceState::isMoving)).map(h -> h.host).toList();
+    Conditions conditions = new Conditions(previous.conditions, service.getMetadata().getGeneration());
+    if (wanted.isEmpty()) {
+      conditions.set("Ready", false, "NoHosts", "no Host matches spec.hosts or spec.hostSelector");
+    } else if (suspended) {
+      long stopped = status.hosts.stream().filter(h -> ServiceState.of(h) == ServiceState.Suspended).count();
+      conditions.set("Ready", false, "Suspended", "suspended: stopped on " + stopped + "/" + wanted.size() + " hosts");
+    } else if (ready == wanted.size()) {
+      conditions.set("Ready", true, "Running", "running on " + status.readyHosts + " hosts");
+    } else {
+      conditions.set("Ready", false, bad.isEmpty() ? "Starting" : "HostsNotReady",
+          "running on " + status.readyHosts + " hosts" + (bad.isEmpty() ? "" : "; " + String.join("; ", bad)));
+    }
+    boolean progressing = !moving.isEmpty() && halted == null;
+    String haltReason = RolloutStatus.REVERTED.equals(rollout.phase) ? "RolloutReverted" : "RolloutHalted";
+    conditions.set("Progressing", progressing, progressing ? "RollingOut" : halted != null ? haltReason : "Settled",
+        progressing ? "in progress on " + String.join(", ", moving) : halted != null ? halted : "nothing in progress");
+    conditions.set("Degraded", !bad.isEmpty(), bad.isEmpty() ? "AsExpected" : halted != null ? haltReason
+        : "HostsFailing", bad.isEmpty() ? "no host reports a problem" : String.join("; ", bad));
+    status.conditions = conditions.list();
+    service.setStatus(status);
+    metrics.service(service.getMetadata().getNamespace(), service.getMetadata().getName(),
+        !suspended && !wanted.isEmpty() && ready == wanted.size(), !bad.isEmpty());
+    return UpdateControl.patchStatus(service).rescheduleAfter(progressing ? SETTLING : resync);
+  }
+
+  /**
+   * The status of a spec that cannot be applied: the host entries stay as they were.
+   *
+   * @param notProbed hosts the observe step could not probe meanwhile; their problems are still reported
+   */
+  UpdateControl<HostService> invalid(HostService service, HostServiceStatus previous, List<String> problems,
+                                     List<HostOutcome> notProbed) {
+    notProbed.forEach(outcome -> entry(service, outcome));
+    String message = String.join("; ", problems);
+    if (previous.conditions.stream().noneMatch(c -> "Degraded".equals(c.type) && message.equals(c.message))) {
+      events.warning(service, "InvalidSpec", message);
+      LOG.warn("hostservice={} invalid: {}", ServiceRenderer.owner(service), message);
+    }
+    HostServiceStatus status = new HostServiceStatus();
+    status.observedGeneration = service.getMetadata().getGeneration();
+    status.conditions = new Conditions(previous.conditions, service.getMetadata().getGeneration())
+        .set("Ready", false, "InvalidSpec", message)
+        .set("Progressing", false, "InvalidSpec", "nothing is applied until the spec is fixed")
+        .set("Degraded", true, "InvalidSpec", message)
+        .list();
+    metrics.service(service.getMetadata().getNamespace(), service.getMetadata().getName(), false, true);
+    status.hosts = previous.hosts;
+    status.readyHosts = previous.readyHosts;
+    service.setStatus(status);
+    // a missing Secret or ConfigMap wakes the service when it appears; the resync is a safety net
+    return UpdateControl.patchStatus(service).rescheduleAfter(resync);
+  }
+
+  /** A deleted service that could not be removed from every host yet. */
+  void cleanupPending(HostService service, List<String> failed) {
+    String message = "cannot remove from " + String.join("; ", failed) + " (retrying; delete the Host to give up)";
+    events.warning(service, "CleanupPending", message);
+    LOG.warn("hostservice={} {}", ServiceRenderer.owner(service), message);
+  }
+
+  /** A deleted service gone from every host. */
+  void deleted(HostService service) {
+    metrics.serviceDeleted(service.getMetadata().getNamespace(), service.getMetadata().getName());
+  }
+
+  /** The host's status entry for an outcome, with an Event when it is news; null when the host is gone. */
+  private ServiceOnHost entry(HostService service, HostOutcome outcome) {
+    TargetHost t = outcome.target();
+    ServiceOnHost entry;
+    if (outcome instanceof HostOutcome.Removed) {
+      events.normal(service, "Removed", "from " + t.name() + ": no longer targeted");
+      LOG.info("hostservice={} host={} removed (no longer targeted)", ServiceRenderer.owner(service), t.name());
+      return null;
+    } else if (outcome instanceof HostOutcome.RemovalPending pending) {
+      // the entry it had, until the removal succeeds
+      entry = t.before();
+      entry.state = ServiceState.Removing.name();
+      entry.message = "not targeted any more; removal pending: " + pending.problem();
+      return entry;
+    } else if (outcome instanceof HostOutcome.NotProbed notProbed) {
+      entry = entry(t.name(), notProbed.state(), notProbed.message());
+    } else if (outcome instanceof HostOutcome.Fault fault) {
+      entry = fault(service, t, fault.state(), fault.message());
+    } else if (outcome instanceof HostOutcome.Unanswered unanswered) {
+      entry = fault(service, t, ServiceState.Unreachable, unanswered.message());
+      entry.appliedHash = t.desired().hash();
+    } else if (outcome instanceof HostOutcome.Held held) {
+      entry = observed(t, t.seen());
+      entry.state = ServiceState.Waiting.name();
+      entry.message = held.message();
+      entry.appliedHash = t.before() == null ? null : t.before().appliedHash;
+    } else if (outcome instanceof HostOutcome.Refused refused) {
+      entry = observed(t, t.seen());
+      entry.state = ServiceState.Refused.name();
+      entry.message = refused.refusal();
+      entry.appliedHash = t.before() == null ? null : t.before().appliedHash;
+      if (ServiceState.of(t.before()) != ServiceState.Refused) {
+        events.warning(service, "Refused", "on " + t.name() + ": " + refused.refusal());
+      }
+    } else {
+      entry = synced(service, t, ((HostOutcome.Synced) outcome).now());
+    }
+    RolloutPhases.record(entry, t.before(), t.pinned());
+    return entry;
+  }
+
+  private ServiceOnHost synced(HostService service, TargetHost t, ServiceObservation after) {
+    ApplyPlan plan = t.plan();
+    ServiceOnHost before = t.before();
+    if (!plan.isNoop()) {
+      events.normal(service, "Applied", "on " + t.name() + ": " + plan.describe());
+      LOG.info("hostservice={} host={} {}", ServiceRenderer.owner(service), t.name(), plan.describe());
+    }
+    ServiceOnHost entry = observed(t, after);
+    ServiceState state = ServiceState.of(entry);
+    entry.appliedHash = t.desired().hash();
+    entry.message = !plan.isNoop() ? plan.describe()
+        : before != null && before.message != null && Objects.equals(before.state, entry.state)
+        && !before.message.startsWith("unreachable") && !before.message.startsWith("waiting")
+        && !before.message.startsWith("rollout") ? before.message : "in sync";
+    String failedPull = after.unit().failedPull();
+    String dockerError = after.dockerErrorSummary();
+    if (failedPull != null && !t.desired().scheduled()) {
+      // the pull failed (registry down, or credentials refused): say so, and what Docker said
+      entry.message = state == ServiceState.Running
+          ? "pull failed: `docker pull " + failedPull + "` failed at the last start; running the image the host had"
+          : "pull failed: `docker pull " + failedPull + "` failed at the last start, and the service is not running ("
+          + entry.unit + "): is there no image of it on the host?"
+          + (dockerError == null ? "" : " " + dockerError);
+      if (before == null || !entry.message.equals(before.message)) {
+        events.warning(service, "PullFailed", "on " + t.name() + ": " + entry.message);
+      }
+    } else if (dockerError != null && state != ServiceState.Running) {
+      entry.message = dockerError;
+    }
+    if (state == ServiceState.Failed && ServiceState.of(before) != ServiceState.Failed) {
+      events.warning(service, "Failed", "on " + t.name() + ": unit " + entry.unit + ", container " + entry.container
+          + (entry.lastResult != null ? ", last run " + entry.lastResult : "")
+          + (dockerError != null ? "; " + dockerError : ""));
+    }
+    return entry;
+  }
+
+  private ServiceOnHost fault(HostService service, TargetHost t, ServiceState state, String message) {
+    ServiceOnHost entry = entry(t.name(), state, message);
+    ServiceOnHost before = t.before();
+    if (before != null) {
+      // What was last seen stays visible; the state says it may be stale.
+      entry.unit = before.unit;
+      entry.container = before.container;
+      entry.imageDigest = before.imageDigest;
+      entry.appliedHash = before.appliedHash;
+      entry.startedAt = before.startedAt;
+    }
+    if (ServiceState.of(before) != state || !message.equals(before.message)) {
+      events.warning(service, state.name(), "on " + t.name() + ": " + message);
+      LOG.warn("hostservice={} host={} {}: {}", ServiceRenderer.owner(service), t.name(), state, message);
+    }
+    return entry;
+  }
+
+  /** The status entry for what a probe saw. */
+  private static ServiceOnHost observed(TargetHost t, ServiceObservation seen) {
+    ServiceOnHost entry = new ServiceOnHost();
+    entry.host = t.name();
+    RenderedService desired = t.desired();
+    entry.unit = seen.unit().summary();
+    entry.container = seen.container().total() > 1 ? seen.container().running() + "/" + seen.container().total()
+        + " running" : seen.container().status();
+    entry.startedAt = seen.container().startedAt();
+    entry.health = seen.container().health() == null || seen.container().health().isEmpty() ? null
+        : seen.container().health();
+    entry.imageDigest = t.imageDigest(seen);
+    ServiceState state;
+    if (desired.suspended()) {
+      state = seen.unit().isActive() || seen.timer().isActive() ? ServiceState.Starting : ServiceState.Suspended;
+    } else if (desired.scheduled()) {
+      entry.unit = "timer " + seen.timer().summary() + ", job " + seen.unit().summary();
+      entry.lastRun = blankToNull(seen.unit().lastExit());
+      entry.nextRun = blankToNull(seen.timer().nextElapse());
+      if (entry.nextRun == null && t.before() != null) {
+        entry.nextRun = t.before().nextRun; // systemd shows none while the job runs
+      }
+      String result = seen.unit().result();
+      boolean ran = entry.lastRun != null && !"n/a".equals(entry.lastRun);
+      entry.lastResult = !ran ? null : "success".equals(result) ? "success"
+          : result + " (exit status " + seen.unit().exitStatus() + ")";
+      if (!seen.timer().isActive()) {
+        state = ServiceState.Starting;
+      } else if (ran && !"success".equals(result)) {
+        state = ServiceState.Failed;
+      } else {
+        state = ServiceState.Scheduled;
+      }
+    } else if (seen.unit().isActive() && seen.container().isRunning()) {
+      state = ServiceState.Running;
+    } else if (seen.unit().isStartingOrStopping() || seen.unit().isActive()) {
+      state = ServiceState.Starting;
+    } else if ("failed".equals(seen.unit().activeState())) {
+      state = ServiceState.Failed;
+    } else {
+      state = ServiceState.Stopped;
+    }
+    entry.state = state.name();
+    return entry;
+  }
+
+  private static ServiceOnHost entry(String host, ServiceState state, String message) {
+    ServiceOnHost e = new ServiceOnHost();
+    e.host = host;
+    e.state = state.name();
+    e.message = message;
+    return e;
+  }
+
+  private static boolean is(ServiceOnHost entry, Predicate<ServiceState> test) {
+    ServiceState state = ServiceState.of(entry);
+    return state != null && test.test(state);
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+}
