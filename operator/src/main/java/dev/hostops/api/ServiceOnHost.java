@@ -9,8 +9,9 @@ public class ServiceOnHost {
   @JsonPropertyDescription("Name of the Host resource.")
   public String host;
 
-  @JsonPropertyDescription("Summary: Running, Scheduled, Starting, Stopped, Suspended, Failed, Waiting (rollout), Unreachable, "
-      + "Refused, Error or Pending.")
+  @JsonPropertyDescription("Summary: Running, Scheduled, Starting, Stopped, Suspended, Failed, Waiting (rollout), Reverted "
+      + "(spec.rollout.autoRevert put it back on its previous image), Unreachable, Refused, Error, Pending or Removing "
+      + "(no longer targeted; removal pending).")
   public String state;
 
   @JsonPropertyDescription("systemd ActiveState/SubState of the unit, e.g. active/running.")

@@ -118,7 +118,8 @@ final class RolloutDecider {
 
   /** Last seen up on what it was sent, so its silence says nothing about the new version. */
   private static boolean wasUp(ServiceState state) {
-    return state == ServiceState.Running || state == ServiceState.Scheduled || state == ServiceState.Suspended;
+    return state == ServiceState.Running || state == ServiceState.Scheduled || state == ServiceState.Suspended
+        || state == ServiceState.Reverted;
   }
 
   /** The host on the image it ran before the failing one; null when that does not render. */

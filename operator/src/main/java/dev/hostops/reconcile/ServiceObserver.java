@@ -115,8 +115,12 @@ final class ServiceObserver {
     boolean unchanged = before != null && before.isSettled() && desired.hash().equals(t.before().appliedHash)
         && Objects.equals(service.getMetadata().getGeneration(), service.getStatus() == null ? null
         : service.getStatus().observedGeneration);
+    // A host the rollout holds back runs the old version and waits its turn: during a rollout over many
+    // hosts, probing every waiting host on every settle would cost a round trip each, every 2 s. What
+    // the Host's probe (or this service's last probe) saw within a resync decides as well.
     Optional<ServiceObservation> cached = unchanged
-        ? probes.get(key, name, resync.multipliedBy(3).dividedBy(2)) : Optional.empty();
+        ? probes.get(key, name, resync.multipliedBy(3).dividedBy(2))
+        : before == ServiceState.Waiting ? probes.get(key, name, resync) : Optional.empty();
     if (cached.isPresent()) {
       return cached.get();
     }

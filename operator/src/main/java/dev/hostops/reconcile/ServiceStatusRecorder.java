@@ -117,6 +117,8 @@ final class ServiceStatusRecorder {
     metrics.service(service.getMetadata().getNamespace(), service.getMetadata().getName(), false, true);
     status.hosts = previous.hosts;
     status.readyHosts = previous.readyHosts;
+    // the rollout's memory (the image of the last complete rollout, a revert) outlives a bad edit
+    status.rollout = previous.rollout;
     service.setStatus(status);
     // a missing Secret or ConfigMap wakes the service when it appears; the resync is a safety net
     return UpdateControl.patchStatus(service).rescheduleAfter(resync);

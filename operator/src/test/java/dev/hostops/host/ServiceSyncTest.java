@@ -53,6 +53,32 @@ class ServiceSyncTest {
   }
 
   @Test
+  void theIdleHostProbeAsksDockerOnlyWhenTheUnitStartedANewRun() throws Exception {
+    RenderedService desired = ServiceRenderer.render(service("same", host.image("hostops/demo:v1"), null, null));
+    ServiceSync.Result applied = sync.sync(conn, desired);
+    assertTrue(applied.seen().container().isRunning(), applied.seen().container().toString());
+    ServiceSync.HostSnapshot first = sync.snapshot(conn, "");
+    assertTrue(first.services().get("same").container().isRunning());
+    ServiceSync.HostSnapshot idle = sync.snapshot(conn, "");
+    assertTrue(idle.output().contains("samecontainer\tsame"), "the unit runs the same run: Docker is not asked");
+    assertEquals(first.services().get("same").container(), idle.services().get("same").container());
+
+    // the container is removed behind systemd's back: `docker run` ends, the unit leaves that run, and
+    // the next probe asks Docker again and reports what is there now
+    host.shOk("docker rm -f same >/dev/null");
+    java.util.concurrent.atomic.AtomicReference<ServiceSync.HostSnapshot> now = new java.util.concurrent.atomic.AtomicReference<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    do {
+      now.set(sync.snapshot(conn, ""));
+    } while (now.get().output().contains("samecontainer\tsame") && System.nanoTime() < deadline);
+    assertFalse(now.get().output().contains("samecontainer\tsame"), now.get().output());
+    ServiceObservation seen = now.get().services().get("same");
+    assertFalse(seen.container().isRunning() && seen.container().startedAt()
+        .equals(first.services().get("same").container().startedAt()), "not the old container: " + seen.container());
+    sync.remove(conn, "same", desired.owner());
+  }
+
+  @Test
   void appliesOnceThenDoesNothingThenCorrectsDriftThenRemoves() throws Exception {
     RenderedService desired = ServiceRenderer.render(service("web", host.image("hostops/demo:v1"),
         List.of(new EnvVar("MESSAGE", "first")), null));

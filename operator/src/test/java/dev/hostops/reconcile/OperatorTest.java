@@ -90,6 +90,9 @@ class OperatorTest {
     Await.until(WAIT, () -> one.sh("cat /root/var/logs/demo.log").stdout().contains("hello from v1")
         || one.sh("docker logs web").stdout().contains("hello from v1"), () -> one.sh("docker logs web").stdout());
 
+    // the rollout is complete once the container ran minReadySeconds: status says so, once
+    Await.until(WAIT, () -> "Complete".equals(k8s.get("web").getStatus().rollout.phase), () -> "rollout not complete");
+
     // nothing changed: several resyncs write nothing and restart nothing
     String unitTimes = one.shOk("stat -c %Y.%Z /etc/systemd/system/web.service");
     String started = one.shOk("docker inspect -f '{{.State.StartedAt}}' web");
