@@ -62,6 +62,7 @@ class ConvergeBenchmark {
       // what the operator does when the services arrive together: one probe of the host, every plan
       // applied in one script (ApplyQueue), one daemon-reload, units started in parallel
       var before = sync.probeAll(c, services);
+      long probed = System.nanoTime();
       java.util.Map<RenderedService, dev.hostops.host.ApplyPlan> plans = new java.util.LinkedHashMap<>();
       for (RenderedService s : services) {
         plans.put(s, dev.hostops.host.ApplyPlanner.plan(s, before.get(s.name())));
@@ -96,7 +97,8 @@ class ConvergeBenchmark {
       long hostTripsPerPass = (HostConnection.totalRoundTrips() - hostTrips) / hostPass.length;
       System.out.printf("%nhostops, %d services on one host:%n", SERVICES);
       System.out.printf("  connect + auth                 %6d ms%n", ms(connected - t0));
-      System.out.printf("  first convergence              %6d ms (pulls and starts included)%n", ms(first - connected));
+      System.out.printf("  first convergence              %6d ms (pulls and starts included; probe %d ms, apply script %d ms)%n",
+          ms(first - connected), ms(probed - connected), ms(first - probed));
       System.out.printf("  no-op, service by service      %6d ms, %d SSH round trips, nothing written (median of %d)%n",
           ms(median(noop)), tripsPerPass, NOOP_RUNS);
       System.out.printf("  no-op, whole host at once      %6d ms, %d SSH round trip (the operator's resync; median of 20)%n",
