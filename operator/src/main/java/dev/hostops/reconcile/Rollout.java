@@ -43,11 +43,7 @@ final class Rollout {
    * @param failing  hosts on the new version that fail, in order
    * @param complete every candidate runs the new version and has been healthy for minReadySeconds
    */
-  record Decision(Set<String> held, String halted, List<String> failing, boolean complete) {
-    Decision(Set<String> held, String halted) {
-      this(held, halted, List.of(), false);
-    }
-  }
+  record Decision(Set<String> held, String halted, List<String> failing, boolean complete) {}
 
   static Decision decide(List<Candidate> candidates, int maxUnavailable, int minReadySeconds, Instant now) {
     return decide(candidates, 0, maxUnavailable, minReadySeconds, now);
