@@ -27,11 +27,21 @@ import java.util.List;
  * @param keepImage    image ID of the container this apply replaces: if the new container runs another
  *                     image, it is tagged {@code hostops.local/previous/NAME:previous} so it stays on the
  *                     host for a rollback; or null
+ * @param pulls        the pulls the service's start runs, as words, when this apply starts or restarts it:
+ *                     the apply begins them as soon as the service's files are written
  */
 public record ApplyPlan(String name, String owner, List<String> managedFiles, List<HostDirectory> directories,
                         List<HostFile> writes, List<String> removals, boolean daemonReload, List<String> stop,
                         List<String> disable, List<String> enable, List<String> start, List<String> restart,
-                        List<String> reload, String refusal, String keepImage) {
+                        List<String> reload, String refusal, String keepImage, List<List<String>> pulls) {
+
+  public ApplyPlan(String name, String owner, List<String> managedFiles, List<HostDirectory> directories,
+                   List<HostFile> writes, List<String> removals, boolean daemonReload, List<String> stop,
+                   List<String> disable, List<String> enable, List<String> start, List<String> restart,
+                   List<String> reload, String refusal, String keepImage) {
+    this(name, owner, managedFiles, directories, writes, removals, daemonReload, stop, disable, enable, start,
+        restart, reload, refusal, keepImage, List.of());
+  }
 
   public ApplyPlan(String name, String owner, List<String> managedFiles, List<HostDirectory> directories,
                    List<HostFile> writes, List<String> removals, boolean daemonReload, List<String> stop,

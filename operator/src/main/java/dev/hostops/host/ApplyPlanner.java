@@ -102,7 +102,8 @@ public final class ApplyPlanner {
     return new ApplyPlan(desired.name(), desired.owner(), paths, desired.directories(), writes, removals,
         unitsChanged, stop, disable, enable, start, restart, reload, null,
         restart.contains(service) && seen.container().imageId() != null && seen.container().total() <= 1
-            ? seen.container().imageId() : null);
+            ? seen.container().imageId() : null,
+        restart.contains(service) || start.contains(service) ? desired.pulls() : List.of());
   }
 
   /**

@@ -15,6 +15,8 @@ import java.util.List;
  */
 public final class HostApplier {
   private static final int SETTLE_ROUNDS = 60; // 60 × (0.2 s + one check of ~40 ms) ≈ 15 s
+  /** How long units wait for the pulls begun early: 60 × 0.05 s ≈ 3 s; a longer download goes on beside them. */
+  private static final int PULL_WAIT_ROUNDS = 60;
 
   private HostApplier() {}
 
@@ -29,10 +31,20 @@ public final class HostApplier {
           echo "writing $1 ($4 bytes) failed: $m${free:+; $free KB free there}; the file on the host is unchanged" >&2
           exit 4
         }
+        # PATH MODE SIZE UMASK: the temp file is made by the shell (noclobber: O_EXCL) with the file's mode
+        # through the umask, or, for a mode with execute bits (UMASK "-"), chmod-ed; mktemp if the name is taken
+        wn=0
         hostops_write() {
           d=${1%%/*}; [ -d "$d" ] || mkdir -p "$d"
-          t=$(mktemp "$d/.hostops.XXXXXX" 2>&1) || hostops_fail "$1" "$t" "" "$3"
-          chmod "$2" "$t"
+          wn=$((wn + 1)); t="$d/.hostops.w$((10000 + wn))"
+          u=${4:--}; [ "$u" = - ] || umask "$u"
+          set -C
+          if command : 2>/dev/null >"$t"; then set +C; umask 022; [ "$u" != - ] || chmod "$2" "$t"
+          else
+            set +C; umask 022
+            t=$(mktemp "$d/.hostops.XXXXXX" 2>&1) || hostops_fail "$1" "$t" "" "$3"
+            chmod "$2" "$t"
+          fi
           e=$(base64 -d 2>&1 >"$t") || hostops_fail "$1" "$e" "$t" "$3"
           mv -f "$t" "$1"
         }
@@ -48,11 +60,32 @@ public final class HostApplier {
           new=$(docker inspect -f '{{.Image}}' "$1" 2>/dev/null) || return 0
           [ -z "$new" ] || [ "$new" = "$2" ] || docker tag "$2" "$3" 2>/dev/null || true
         }
+        # A pull the service's start will run, begun in the background as soon as its files are written:
+        # the download overlaps the rest of the apply, and the old container keeps serving meanwhile.
+        # Best effort: the unit's own pull runs anyway, and joins a download still going.
+        pulls=""; olds=""
+        hostops_pull() {
+          "$@" </dev/null >/dev/null 2>&1 &
+          pulls="$pulls $!"
+        }
+        # Waits until those pulls ended, at most $1 rounds of 0.05 s. A pull that ended is a zombie or gone.
+        hostops_pulled() {
+          i=0
+          for p in $pulls; do
+            while [ $i -lt $1 ] && read -r _ _ st _ 2>/dev/null </proc/$p/stat && [ "$st" != Z ]; do
+              sleep 0.05; i=$((i+1))
+            done
+          done
+        }
         # Waits, for all started services together, until each one's new run is up (unit active, and its
-        # container running when $2 is 1), has failed, or waits for systemd's restart. Arguments: triples
-        # NAME CHECK_CONTAINER OLD_INVOCATION_ID (- for none). One systemctl and one docker call per round.
+        # container running when $2 is 1), has failed, or waits for systemd's restart. Arguments: pairs
+        # NAME CHECK_CONTAINER; $olds holds NAME=INVOCATION_ID of the runs a restart replaces.
+        # One systemctl and one docker call per round.
         hostops_settle() {
-          i=0; pending="$*"
+          i=0
+          pending=$(printf '%%s\\n' "$@" | awk -v olds="$olds" 'BEGIN {n = split(olds, a, " ")
+              for (k = 1; k <= n; k++) { e = index(a[k], "="); o[substr(a[k], 1, e - 1)] = substr(a[k], e + 1) } }
+            NR %% 2 == 1 {nm = $0} NR %% 2 == 0 {printf "%%s %%s %%s ", nm, $0, (nm in o) ? o[nm] : "-"}')
           while [ -n "$pending" ] && [ $i -lt %d ]; do
             units=$(printf '%%s\\n' $pending | awk 'NR%%3==1 {printf "%%s.service ", $0}')
             st=$(systemctl show -p Id,ActiveState,SubState,InvocationID $units | awk 'BEGIN {RS=""; FS="\\n"}
@@ -99,18 +132,19 @@ public final class HostApplier {
       }
     }
     boolean reload = false;
+    java.util.Set<List<String>> pulling = new java.util.HashSet<>();
     for (ApplyPlan p : plans) {
       String record = "\"$S\"/" + quote(p.name());
       for (HostDirectory dir : p.directories()) {
         String d = dir.path();
         s.append("if [ -L ").append(quote(d)).append(" ]; then echo ").append(quote(d + " is a symlink; refusing"))
             .append(" >&2; exit 3; fi\n");
-        s.append("mkdir -p ").append(quote(d)).append('\n');
+        s.append("[ -d ").append(quote(d)).append(" ] || mkdir -p ").append(quote(d)).append('\n');
         if (dir.mode() != null) {
           s.append("chmod ").append(quote(dir.mode())).append(' ').append(quote(d)).append('\n');
         }
       }
-      s.append("mkdir -p ").append(record).append('\n');
+      s.append("[ -d ").append(record).append(" ] || mkdir -p ").append(record).append('\n');
       s.append("printf '%s\\n' ").append(quote(p.owner())).append(" > ").append(record).append("/owner.new && mv -f ")
           .append(record).append("/owner.new ").append(record).append("/owner\n");
       s.append("printf '%s\\n'");
@@ -119,7 +153,8 @@ public final class HostApplier {
           .append("/files\n");
       for (HostFile f : p.writes()) {
         s.append(f.inPlace() ? "hostops_write_in_place " : "hostops_write ").append(quote(f.path())).append(' ').append(quote(f.mode()))
-            .append(' ').append(f.content().length).append(" <<'HOSTOPS_EOF'\n")
+            .append(' ').append(f.content().length).append(' ').append(umask(f.mode()))
+            .append(" <<'HOSTOPS_EOF'\n")
             .append(Base64.getMimeEncoder().encodeToString(f.content()).replace("\r\n", "\n"))
             .append("\nHOSTOPS_EOF\n");
       }
@@ -133,6 +168,13 @@ public final class HostApplier {
         }
       }
       reload |= p.daemonReload();
+      for (List<String> pull : p.pulls()) {
+        if (pulling.add(pull)) {
+          s.append("hostops_pull");
+          pull.forEach(w -> s.append(' ').append(quote(w)));
+          s.append('\n');
+        }
+      }
     }
     // Enabling and disabling only link files; systemd's own view of a loaded unit's enablement
     // (UnitFileState, which the probe reads) follows at the next daemon-reload, so there is one
@@ -148,26 +190,35 @@ public final class HostApplier {
     List<String> start = new java.util.ArrayList<>();
     List<String> restart = new java.util.ArrayList<>();
     List<String> reloads = new java.util.ArrayList<>();
-    int n = 0;
+    List<String> replaced = new java.util.ArrayList<>();
     for (ApplyPlan p : plans) {
-      String inv = "inv_" + n++;
       start.addAll(p.start());
-      for (String u : p.restart()) {
-        if (u.equals(p.name() + ".service")) {
-          s.append(inv).append("=$(systemctl show -p InvocationID --value ").append(quote(u)).append(")\n");
-        }
-        restart.add(u);
+      restart.addAll(p.restart());
+      if (p.restart().contains(p.name() + ".service")) {
+        replaced.add(p.name() + ".service");
       }
       reloads.addAll(p.reload());
       if (p.restartsService()) {
         boolean compose = p.managedFiles().stream().anyMatch(f -> f.endsWith("/" + p.name() + "/compose.yaml"));
-        settling.append(' ').append(quote(p.name())).append(compose ? " 0" : " 1")
-            .append(p.restart().contains(p.name() + ".service") ? " \"${" + inv + ":--}\"" : " -");
+        settling.append(' ').append(quote(p.name())).append(compose ? " 0" : " 1");
         if (p.keepImage() != null && !compose) {
           keep.append("hostops_keep ").append(quote(p.name())).append(' ').append(quote(p.keepImage())).append(' ')
               .append(quote(ApplyPlan.previousTag(p.name()))).append('\n');
         }
       }
+    }
+    if (!pulling.isEmpty() && !(start.isEmpty() && restart.isEmpty())) {
+      s.append("hostops_pulled ").append(PULL_WAIT_ROUNDS).append('\n');
+    }
+    if (!replaced.isEmpty()) {
+      // the runs a restart replaces, by InvocationID: until a unit shows another one, its restart has not begun
+      s.append("olds=$(");
+      systemctl(s, "show -p Id,InvocationID", replaced);
+      s.setLength(s.length() - 1);
+      s.append(" | awk 'BEGIN {RS = \"\"; FS = \"\\n\"} {id = \"\"; v = \"-\"\n")
+          .append("  for (k = 1; k <= NF; k++) { e = index($k, \"=\"); key = substr($k, 1, e - 1); val = substr($k, e + 1)\n")
+          .append("    if (key == \"Id\") id = val; else if (key == \"InvocationID\" && val != \"\") v = val }\n")
+          .append("  sub(/[.]service$/, \"\", id); printf \"%s=%s \", id, v}')\n");
     }
     systemctl(s, "start --no-block", start);
     systemctl(s, "restart --no-block", restart);
@@ -181,6 +232,12 @@ public final class HostApplier {
     s.append(keep);
     s.append(HostProbe.script(probeAfter));
     return s.toString();
+  }
+
+  /** The umask that creates a file with {@code mode}, or "-" when the mode has execute (or special) bits. */
+  static String umask(String mode) {
+    int m = Integer.parseInt(mode, 8);
+    return (m & ~0666) == 0 ? Integer.toOctalString(~m & 0777) : "-";
   }
 
   private static void systemctl(StringBuilder s, String verb, List<String> units) {

@@ -21,10 +21,11 @@ import java.util.List;
  * @param suspended    stopped and disabled; files kept
  * @param compose      the service is a compose project
  * @param adopt        take over files of the same name that hostops did not write
+ * @param pulls        the image pulls each start of the service runs ({@code ExecStartPre}), as words
  */
 public record RenderedService(String name, String owner, List<HostFile> files, List<String> reloadable,
                               List<String> readAtPull, List<HostDirectory> directories, boolean startOnBoot, boolean scheduled, boolean suspended,
-                              boolean compose, boolean adopt) {
+                              boolean compose, boolean adopt, List<List<String>> pulls) {
 
   /** What a change of this file (written or removed) asks of the running service. */
   public enum Effect { RESTART, RELOAD, NONE }

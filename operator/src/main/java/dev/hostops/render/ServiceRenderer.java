@@ -59,9 +59,9 @@ public final class ServiceRenderer {
       problems.add("spec.compose: the host has neither `docker compose` nor `docker-compose`");
     }
     byte[] dockerConfig = pullCredentials(spec, refs, host, problems);
+    String composeCommand = host.composeCommand() == null ? "docker compose" : host.composeCommand();
     files.add(HostFile.text(layout.unitPath(), "644",
-        UnitRenderer.service(name, owner, spec, host.composeCommand() == null ? "docker compose" : host.composeCommand(),
-            dockerConfig != null)));
+        UnitRenderer.service(name, owner, spec, composeCommand, dockerConfig != null)));
     if (spec.schedule != null) {
       files.add(HostFile.text(layout.timerPath(), "644", UnitRenderer.timer(name, owner, spec.schedule)));
     }
@@ -149,7 +149,8 @@ public final class ServiceRenderer {
       dirs.add(new HostDirectory(ServiceLayout.LOG_DIR, null));
     }
     return new RenderedService(name, owner, files, reloadablePaths, readAtPull, dirs, spec.startOnBoot,
-        spec.schedule != null, spec.suspend, spec.compose != null, spec.adopt);
+        spec.schedule != null, spec.suspend, spec.compose != null, spec.adopt,
+        UnitRenderer.pulls(name, spec, composeCommand, dockerConfig != null));
   }
 
   /** The service's Docker config with its pull credentials (its own Secrets, then the Host's), or null. */

@@ -32,8 +32,6 @@ public final class UnitRenderer {
   public static String service(String name, String owner, HostServiceSpec spec, String composeCommand,
                                boolean pullCredentials) {
     ServiceLayout layout = new ServiceLayout(name);
-    List<String> pull = pullCredentials ? List.of(DOCKER, "--config", layout.dockerConfigDir(), "pull")
-        : List.of(DOCKER, "pull");
     StringBuilder u = new StringBuilder();
     u.append(header(owner));
     u.append("[Unit]\n");
@@ -52,30 +50,18 @@ public final class UnitRenderer {
     u.append('\n');
     u.append("[Service]\n");
     if (spec.compose != null) {
-      List<String> compose = new ArrayList<>(List.of(composeCommand.split(" ")));
-      compose.set(0, "docker".equals(compose.get(0)) ? DOCKER : "/usr/bin/" + compose.get(0));
-      compose.addAll(List.of("-p", name, "-f", layout.composePath()));
-      if ("Always".equals(spec.pull)) {
-        u.append("ExecStartPre=-").append(line(composePull(compose, pullCredentials ? layout.dockerConfigDir() : null),
-            "pull")).append('\n');
+      List<String> compose = compose(name, composeCommand);
+      for (List<String> pull : pulls(name, spec, composeCommand, pullCredentials)) {
+        u.append("ExecStartPre=-").append(SystemdQuoting.commandLine(pull)).append('\n');
       }
       u.append("ExecStart=").append(line(compose, "up", "--remove-orphans")).append('\n');
       u.append("ExecStop=").append(line(compose, "down")).append('\n');
     } else {
       boolean pinned = pinned(spec.image);
-      if ("Always".equals(spec.pull)) {
-        // "-": a pull that fails (registry down while the host boots) starts on the image the host has;
-        // the probe reads the pull's exit status and status says so. Without a local image, run fails.
-        // An image pinned by digest cannot change: `docker run` pulls it only when the host lacks it, so
-        // a rollback to a digest the host kept needs no registry.
-        if (!pinned) {
-          u.append("ExecStartPre=-").append(line(pull, spec.image)).append('\n');
-        }
-        for (PreStartStep step : spec.orEmpty(spec.preStart)) {
-          if (step.image != null && !step.image.equals(spec.image)) {
-            u.append("ExecStartPre=-").append(line(pull, step.image)).append('\n');
-          }
-        }
+      // "-": a pull that fails (registry down while the host boots) starts on the image the host has;
+      // the probe reads the pull's exit status and status says so. Without a local image, run fails.
+      for (List<String> pull : pulls(name, spec, composeCommand, pullCredentials)) {
+        u.append("ExecStartPre=-").append(SystemdQuoting.commandLine(pull)).append('\n');
       }
       u.append("ExecStartPre=-").append(SystemdQuoting.commandLine(List.of(DOCKER, "stop", name))).append('\n');
       u.append("ExecStartPre=-").append(SystemdQuoting.commandLine(List.of(DOCKER, "rm", name))).append('\n');
@@ -112,6 +98,52 @@ public final class UnitRenderer {
       u.append("WantedBy=multi-user.target\n");
     }
     return u.toString();
+  }
+
+  /**
+   * The pulls each start of the service runs before its container (its {@code ExecStartPre} pulls), as
+   * words: none for {@code pull: Never}; none for an image pinned by digest, which cannot change
+   * ({@code docker run} pulls it only when the host lacks it, so a rollback to a digest the host kept
+   * needs no registry).
+   */
+  public static List<List<String>> pulls(String name, HostServiceSpec spec, String composeCommand,
+                                         boolean pullCredentials) {
+    if (!"Always".equals(spec.pull)) {
+      return List.of();
+    }
+    ServiceLayout layout = new ServiceLayout(name);
+    if (spec.compose != null) {
+      List<String> pull = new ArrayList<>(composePull(compose(name, composeCommand),
+          pullCredentials ? layout.dockerConfigDir() : null));
+      pull.add("pull");
+      return List.of(pull);
+    }
+    List<String> docker = pullCredentials ? List.of(DOCKER, "--config", layout.dockerConfigDir(), "pull")
+        : List.of(DOCKER, "pull");
+    List<List<String>> out = new ArrayList<>();
+    if (!pinned(spec.image)) {
+      out.add(with(docker, spec.image));
+    }
+    for (PreStartStep step : spec.orEmpty(spec.preStart)) {
+      if (step.image != null && !step.image.equals(spec.image)) {
+        out.add(with(docker, step.image));
+      }
+    }
+    return out;
+  }
+
+  private static List<String> with(List<String> base, String word) {
+    List<String> words = new ArrayList<>(base);
+    words.add(word);
+    return words;
+  }
+
+  /** {@code docker compose -p NAME -f PATH} (or docker-compose), as words. */
+  private static List<String> compose(String name, String composeCommand) {
+    List<String> compose = new ArrayList<>(List.of(composeCommand.split(" ")));
+    compose.set(0, "docker".equals(compose.get(0)) ? DOCKER : "/usr/bin/" + compose.get(0));
+    compose.addAll(List.of("-p", name, "-f", new ServiceLayout(name).composePath()));
+    return compose;
   }
 
   /** An image by digest (repo@sha256:…): what it names never changes. */
