@@ -79,6 +79,34 @@ class ServiceSyncTest {
   }
 
   @Test
+  void anUpdateDownloadsTheNewImageWhileTheOldContainerStillServes() throws Exception {
+    RenderedService v1 = ServiceRenderer.render(service("early", host.image("hostops/demo:v1"), null, null));
+    assertTrue(sync.sync(conn, v1).seen().container().isRunning());
+    String v2 = host.image("hostops/demo:v2");
+    host.sh("docker rmi -f " + v2); // the host has to download it
+    String since = host.shOk("date +%s.%N");
+    ServiceSync.Result updated = sync.sync(conn, ServiceRenderer.render(service("early", v2, null, null)));
+    assertTrue(updated.seen().container().isRunning(), updated.seen().container().toString());
+    // Docker's own record of what happened, in order: the download of v2 ended before the old container
+    // was stopped (before, the unit's restart stopped it first and then pulled)
+    List<String> events = host.shOk("docker events --since " + since + " --until \"$(date +%s.%N)\" --format "
+        + "'{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}'").lines().toList();
+    int pulledAny = -1;
+    int died = -1;
+    for (int i = 0; i < events.size(); i++) {
+      String e = events.get(i);
+      if (pulledAny < 0 && e.startsWith("image pull " + v2 + " ")) {
+        pulledAny = i;
+      }
+      if (died < 0 && e.startsWith("container die ") && e.endsWith(" early")) {
+        died = i;
+      }
+    }
+    assertTrue(pulledAny >= 0 && died > pulledAny, "pull of v2, then the old container's end:\n" + String.join("\n", events));
+    sync.remove(conn, "early", "team/early");
+  }
+
+  @Test
   void appliesOnceThenDoesNothingThenCorrectsDriftThenRemoves() throws Exception {
     RenderedService desired = ServiceRenderer.render(service("web", host.image("hostops/demo:v1"),
         List.of(new EnvVar("MESSAGE", "first")), null));
