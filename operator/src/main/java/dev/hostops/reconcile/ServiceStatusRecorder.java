@@ -95,13 +95,25 @@ final class ServiceStatusRecorder {
   }
 
   /**
-   * The status of a spec that cannot be applied: the host entries stay as they were.
-   *
-   * @param notProbed hosts the observe step could not probe meanwhile; their problems are still reported
+   * The status of a spec that cannot be applied: the host entries stay as they were, but for hosts the
+   * observe step could not probe meanwhile ({@code notProbed}): their entries say so (and their Warning is
+   * recorded once, not on every resync).
    */
   UpdateControl<HostService> invalid(HostService service, HostServiceStatus previous, List<String> problems,
                                      List<HostOutcome> notProbed) {
-    notProbed.forEach(outcome -> entry(service, outcome));
+    List<ServiceOnHost> hosts = new ArrayList<>(previous.hosts);
+    for (HostOutcome outcome : notProbed) {
+      ServiceOnHost e = entry(service, outcome);
+      if (e != null) {
+        int at = java.util.stream.IntStream.range(0, hosts.size()).filter(i -> e.host.equals(hosts.get(i).host))
+            .findFirst().orElse(-1);
+        if (at >= 0) {
+          hosts.set(at, e);
+        } else {
+          hosts.add(e);
+        }
+      }
+    }
     String message = String.join("; ", problems);
     if (previous.conditions.stream().noneMatch(c -> "Degraded".equals(c.type) && message.equals(c.message))) {
       events.warning(service, "InvalidSpec", message);
@@ -115,8 +127,10 @@ final class ServiceStatusRecorder {
         .set("Degraded", true, "InvalidSpec", message)
         .list();
     metrics.service(service.getMetadata().getNamespace(), service.getMetadata().getName(), false, true);
-    status.hosts = previous.hosts;
-    status.readyHosts = previous.readyHosts;
+    status.hosts = hosts;
+    status.readyHosts = notProbed.isEmpty() ? previous.readyHosts
+        : hosts.stream().filter(h -> ServiceState.of(h) != null && ServiceState.of(h).isReady()).count() + "/"
+            + hosts.size();
     // the rollout's memory (the image of the last complete rollout, a revert) outlives a bad edit
     status.rollout = previous.rollout;
     service.setStatus(status);

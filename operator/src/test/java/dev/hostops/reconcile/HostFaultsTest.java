@@ -480,6 +480,42 @@ class HostFaultsTest {
   }
 
   @Test
+  void aHostThatGoesSilentWhileTheSpecIsInvalidIsReportedOnce() throws Exception {
+    String name = "silent-svc";
+    k8s.create(busybox(name, healthy, "healthy", "faulty"));
+    k8s.awaitReady(name, WAIT);
+    // the spec cannot be rendered for one host (a pull Secret its Host names is missing), and the other
+    // host goes silent meanwhile
+    k8s.client.resources(dev.hostops.api.Host.class).inNamespace(NS).withName("healthy")
+        .edit(h -> {
+          h.getSpec().imagePullSecrets = List.of(new dev.hostops.api.ObjectName("no-such-secret"));
+          return h;
+        });
+    faultyLink.cutAfter(0);
+    faultyLink.cutNow();
+    try {
+      Await.until(WAIT, () -> "Unreachable".equals(entry(name, "faulty").state), () -> describe(k8s.get(name)));
+      assertEquals("False", condition(k8s.get(name), "Ready"));
+      Thread.sleep(RESYNC.toMillis() * 3 + SSH_TIMEOUT.toMillis() * 2);
+      HostService seen = k8s.get(name);
+      assertEquals("Unreachable", entry(name, "faulty").state, describe(seen));
+      assertEquals("1/2", seen.getStatus().readyHosts, describe(seen));
+      // one Warning for the host going silent, not one per resync
+      assertEquals(1, k8s.events(name, "Unreachable").size(), String.join("\n", k8s.events(name, "Unreachable")));
+    } finally {
+      faultyLink.whole();
+      k8s.client.resources(dev.hostops.api.Host.class).inNamespace(NS).withName("healthy")
+          .edit(h -> {
+            h.getSpec().imagePullSecrets = null;
+            return h;
+          });
+    }
+    k8s.awaitReady(name, WAIT);
+    k8s.delete(name);
+    awaitGone(name);
+  }
+
+  @Test
   void aDeletedSecretIsNamedAndTheRunningServiceKeepsItsFiles() throws Exception {
     String name = "sec-svc";
     String value = "s3cr3t-" + Long.toHexString(new Random().nextLong());
@@ -508,6 +544,7 @@ class HostFaultsTest {
     assertFalse(describe(k8s.get(name)).contains(value), "the secret's value in status");
     assertTrue(k8s.events(name, "InvalidSpec").stream().noneMatch(m -> m.contains(value)));
     assertFalse(k8s.events(name, "InvalidSpec").isEmpty());
+
 
     long t0 = System.nanoTime();
     k8s.secret("sec-data", Map.of("token", value));
