@@ -91,6 +91,11 @@ final class ServiceObserver {
         return notProbed(t, ServiceState.Refused, "Host " + t.name() + " has neither `docker compose` nor "
             + "`docker-compose`");
       }
+      if (e.problems().stream().allMatch(p -> p.startsWith(ServiceRenderer.HOST_PROBLEM))) {
+        // the Host's own settings (its default pull Secrets): this host waits, the others go on
+        return new Look(null, new HostOutcome.Fault(t, ServiceState.Error, String.join("; ", e.problems())
+            + "; nothing is applied on this host until that is fixed"), List.of());
+      }
       return new Look(null, null, e.problems());
     }
     TargetHost rendered = t.rendered(desired);

@@ -17,6 +17,8 @@ import java.util.TreeMap;
 /** Renders a HostService into the files it puts on a host. Pure: no I/O. */
 public final class ServiceRenderer {
   public static final String UNIT_DIR = ServiceLayout.UNIT_DIR;
+  /** How problems that come from the Host (not from the service) begin: they hold up that host only. */
+  public static final String HOST_PROBLEM = "the Host's ";
 
   private ServiceRenderer() {}
 
@@ -164,7 +166,7 @@ public final class ServiceRenderer {
     for (int i = 0; i < defaults.size(); i++) {
       String name = defaults.get(i);
       if (own.stream().noneMatch(o -> name.equals(o.name))) {
-        sources.add(new RegistryCredentials.Source("the Host's spec.imagePullSecrets[" + i + "]", name));
+        sources.add(new RegistryCredentials.Source(HOST_PROBLEM + "spec.imagePullSecrets[" + i + "]", name));
       }
     }
     return sources.isEmpty() ? null : RegistryCredentials.configJson(sources, refs, problems);

@@ -480,27 +480,38 @@ class HostFaultsTest {
   }
 
   @Test
-  void aHostThatGoesSilentWhileTheSpecIsInvalidIsReportedOnce() throws Exception {
-    String name = "silent-svc";
+  void aHostWithAMissingPullSecretHoldsUpOnlyItselfAndEachProblemIsWarnedAboutOnce() throws Exception {
+    String name = "hostsecret-svc";
     k8s.create(busybox(name, healthy, "healthy", "faulty"));
     k8s.awaitReady(name, WAIT);
-    // the spec cannot be rendered for one host (a pull Secret its Host names is missing), and the other
-    // host goes silent meanwhile
+    // one Host names a default pull Secret that does not exist: a problem of that host, not of the service
     k8s.client.resources(dev.hostops.api.Host.class).inNamespace(NS).withName("healthy")
         .edit(h -> {
           h.getSpec().imagePullSecrets = List.of(new dev.hostops.api.ObjectName("no-such-secret"));
           return h;
         });
-    faultyLink.cutAfter(0);
-    faultyLink.cutNow();
     try {
-      Await.until(WAIT, () -> "Unreachable".equals(entry(name, "faulty").state), () -> describe(k8s.get(name)));
+      k8s.edit(name, e -> e.getSpec().env = List.of(new EnvVar("V", "two")));
+      Await.until(WAIT, () -> "Error".equals(entry(name, "healthy").state)
+          && "Running".equals(entry(name, "faulty").state)
+          && faulty.sh("docker inspect -f '{{json .Config.Env}}' " + name).stdout().contains("\"V=two\""),
+          () -> describe(k8s.get(name)));
+      assertTrue(entry(name, "healthy").message.contains("Secret no-such-secret not found"), entry(name, "healthy").message);
+      assertFalse(healthy.shOk("docker inspect -f '{{json .Config.Env}}' " + name).contains("\"V=two\""),
+          "the host with the problem is left as it was");
       assertEquals("False", condition(k8s.get(name), "Ready"));
+      assertEquals("True", condition(k8s.get(name), "Degraded"));
+      assertTrue(k8s.events(name, "InvalidSpec").isEmpty(), "the service's spec is fine");
+
+      // the other host goes silent meanwhile: one Warning for each problem, not one per resync
+      faultyLink.cutAfter(0);
+      faultyLink.cutNow();
+      Await.until(WAIT, () -> "Unreachable".equals(entry(name, "faulty").state), () -> describe(k8s.get(name)));
       Thread.sleep(RESYNC.toMillis() * 3 + SSH_TIMEOUT.toMillis() * 2);
       HostService seen = k8s.get(name);
       assertEquals("Unreachable", entry(name, "faulty").state, describe(seen));
-      assertEquals("1/2", seen.getStatus().readyHosts, describe(seen));
-      // one Warning for the host going silent, not one per resync
+      assertEquals("0/2", seen.getStatus().readyHosts, describe(seen));
+      assertEquals(1, k8s.events(name, "Error").size(), String.join("\n", k8s.events(name, "Error")));
       assertEquals(1, k8s.events(name, "Unreachable").size(), String.join("\n", k8s.events(name, "Unreachable")));
     } finally {
       faultyLink.whole();
@@ -511,6 +522,7 @@ class HostFaultsTest {
           });
     }
     k8s.awaitReady(name, WAIT);
+    assertTrue(healthy.shOk("docker inspect -f '{{json .Config.Env}}' " + name).contains("\"V=two\""));
     k8s.delete(name);
     awaitGone(name);
   }
