@@ -77,6 +77,15 @@ public final class HostApplier {
             done
           done
         }
+        # Each unit's state as one line: U ID ACTIVE SUB INVOCATION_ID (- for none)
+        hostops_units() {
+          systemctl show -p Id,ActiveState,SubState,InvocationID "$@" | awk 'BEGIN {RS=""; FS="\\n"}
+            {id=""; a=""; s=""; v="-"
+             for (k = 1; k <= NF; k++) { e = index($k, "="); key = substr($k, 1, e - 1); val = substr($k, e + 1)
+               if (key == "Id") id = val; else if (key == "ActiveState") a = val
+               else if (key == "SubState") s = val; else if (key == "InvocationID" && val != "") v = val }
+             print "U", id, a, s, v}'
+        }
         # Waits, for all started services together, until each one's new run is up (unit active, and its
         # container running when $2 is 1), has failed, or waits for systemd's restart. Arguments: pairs
         # NAME CHECK_CONTAINER; $olds holds NAME=INVOCATION_ID of the runs a restart replaces.
@@ -88,12 +97,7 @@ public final class HostApplier {
             NR %% 2 == 1 {nm = $0} NR %% 2 == 0 {printf "%%s %%s %%s ", nm, $0, (nm in o) ? o[nm] : "-"}')
           while [ -n "$pending" ] && [ $i -lt %d ]; do
             units=$(printf '%%s\\n' $pending | awk 'NR%%3==1 {printf "%%s.service ", $0}')
-            st=$(systemctl show -p Id,ActiveState,SubState,InvocationID $units | awk 'BEGIN {RS=""; FS="\\n"}
-              {id=""; a=""; s=""; v="-"
-               for (k = 1; k <= NF; k++) { e = index($k, "="); key = substr($k, 1, e - 1); val = substr($k, e + 1)
-                 if (key == "Id") id = val; else if (key == "ActiveState") a = val
-                 else if (key == "SubState") s = val; else if (key == "InvocationID" && val != "") v = val }
-               print "U", id, a, s, v}')
+            st=$(hostops_units $units)
             # Docker is asked only about units that run: it is busy pulling and starting the others
             active=$(printf '%%s\\n' "$st" | awk '$3 == "active" {n = $2; sub(/[.]service$/, "", n); printf "%%s ", n}')
             run=""
@@ -212,13 +216,9 @@ public final class HostApplier {
     }
     if (!replaced.isEmpty()) {
       // the runs a restart replaces, by InvocationID: until a unit shows another one, its restart has not begun
-      s.append("olds=$(");
-      systemctl(s, "show -p Id,InvocationID", replaced);
-      s.setLength(s.length() - 1);
-      s.append(" | awk 'BEGIN {RS = \"\"; FS = \"\\n\"} {id = \"\"; v = \"-\"\n")
-          .append("  for (k = 1; k <= NF; k++) { e = index($k, \"=\"); key = substr($k, 1, e - 1); val = substr($k, e + 1)\n")
-          .append("    if (key == \"Id\") id = val; else if (key == \"InvocationID\" && val != \"\") v = val }\n")
-          .append("  sub(/[.]service$/, \"\", id); printf \"%s=%s \", id, v}')\n");
+      s.append("olds=$(hostops_units");
+      replaced.forEach(u -> s.append(' ').append(quote(u)));
+      s.append(" | awk '{n = $2; sub(/[.]service$/, \"\", n); printf \"%s=%s \", n, $5}')\n");
     }
     systemctl(s, "start --no-block", start);
     systemctl(s, "restart --no-block", restart);

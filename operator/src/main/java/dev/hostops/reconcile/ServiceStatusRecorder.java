@@ -101,19 +101,15 @@ final class ServiceStatusRecorder {
    */
   UpdateControl<HostService> invalid(HostService service, HostServiceStatus previous, List<String> problems,
                                      List<HostOutcome> notProbed) {
-    List<ServiceOnHost> hosts = new ArrayList<>(previous.hosts);
+    java.util.Map<String, ServiceOnHost> byHost = new java.util.LinkedHashMap<>();
+    previous.hosts.forEach(h -> byHost.put(h.host, h));
     for (HostOutcome outcome : notProbed) {
       ServiceOnHost e = entry(service, outcome);
       if (e != null) {
-        int at = java.util.stream.IntStream.range(0, hosts.size()).filter(i -> e.host.equals(hosts.get(i).host))
-            .findFirst().orElse(-1);
-        if (at >= 0) {
-          hosts.set(at, e);
-        } else {
-          hosts.add(e);
-        }
+        byHost.put(e.host, e);
       }
     }
+    List<ServiceOnHost> hosts = new ArrayList<>(byHost.values());
     String message = String.join("; ", problems);
     if (previous.conditions.stream().noneMatch(c -> "Degraded".equals(c.type) && message.equals(c.message))) {
       events.warning(service, "InvalidSpec", message);
