@@ -217,7 +217,11 @@ public final class HostReconciler implements Reconciler<Host> {
     }
     conditions.set("Reachable", false, reason, message);
     conditions.set("Ready", false, reason, message);
-    if (!Boolean.FALSE.equals(previous.reachable) || !message.equals(previous.message)) {
+    String reasonBefore = previous.conditions == null ? null : previous.conditions.stream()
+        .filter(c -> "Reachable".equals(c.type)).map(c -> c.reason).findFirst().orElse(null);
+    // a lost link is one problem however each attempt fails (reset, timeout, closed in the handshake)
+    boolean sameProblem = reason.equals(reasonBefore) && ("Unreachable".equals(reason) || message.equals(previous.message));
+    if (!Boolean.FALSE.equals(previous.reachable) || !sameProblem) {
       events.warning(host, reason, message);
     }
   }

@@ -98,7 +98,7 @@ final class ServiceActuator {
       return new HostOutcome.Fault(t, ServiceState.Error, e.getMessage());
     } catch (HostException e) {
       // only the apply talks to the host here: the change was sent
-      return new HostOutcome.Unanswered(t, "unreachable: " + e.getMessage());
+      return new HostOutcome.Unanswered(t, ServiceStatusRecorder.UNREACHABLE + e.getMessage());
     } catch (RuntimeException e) {
       LOG.error("hostservice={} host={} unexpected error", ServiceRenderer.owner(service), t.name(), e);
       return new HostOutcome.Fault(t, ServiceState.Error, e.getClass().getSimpleName() + ": " + e.getMessage());

@@ -106,7 +106,7 @@ final class ServiceObserver {
     } catch (HostTargets.InvalidHostException e) {
       return fault(rendered, "Host " + t.name() + " " + e.getMessage());
     } catch (HostException e) {
-      return fault(rendered, "unreachable: " + e.getMessage());
+      return fault(rendered, ServiceStatusRecorder.UNREACHABLE + e.getMessage());
     }
   }
 

@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
 final class ServiceStatusRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceStatusRecorder.class);
   private static final Duration SETTLING = Duration.ofSeconds(2);
+  /** How the message of a host the operator cannot reach begins. */
+  static final String UNREACHABLE = "unreachable: ";
 
   private final EventRecorder events;
   private final OperatorMetrics metrics;
@@ -199,7 +201,7 @@ final class ServiceStatusRecorder {
     entry.appliedHash = t.desired().hash();
     entry.message = !plan.isNoop() ? plan.describe()
         : before != null && before.message != null && Objects.equals(before.state, entry.state)
-        && !before.message.startsWith("unreachable") && !before.message.startsWith("waiting")
+        && !before.message.startsWith(UNREACHABLE) && !before.message.startsWith("waiting")
         && !before.message.startsWith("rollout") ? before.message : "in sync";
     String failedPull = after.unit().failedPull();
     String dockerError = after.dockerErrorSummary();
@@ -235,11 +237,20 @@ final class ServiceStatusRecorder {
       entry.appliedHash = before.appliedHash;
       entry.startedAt = before.startedAt;
     }
-    if (ServiceState.of(before) != state || !message.equals(before.message)) {
+    if (ServiceState.of(before) != state || !sameProblem(before.message, message)) {
       events.warning(service, state.name(), "on " + t.name() + ": " + message);
       LOG.warn("hostservice={} host={} {}: {}", ServiceRenderer.owner(service), t.name(), state, message);
     }
     return entry;
+  }
+
+  /**
+   * Whether a fault's message tells the same problem as the one already reported. A lost link is one
+   * problem however each attempt fails (reset, timeout, closed during the handshake): its Warning goes out
+   * once, while the entry shows the latest attempt's words.
+   */
+  static boolean sameProblem(String before, String now) {
+    return now.equals(before) || before != null && before.startsWith(UNREACHABLE) && now.startsWith(UNREACHABLE);
   }
 
   /** The status entry for what a probe saw. */

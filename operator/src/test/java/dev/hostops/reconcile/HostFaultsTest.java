@@ -504,6 +504,7 @@ class HostFaultsTest {
       assertTrue(k8s.events(name, "InvalidSpec").isEmpty(), "the service's spec is fine");
 
       // the other host goes silent meanwhile: one Warning for each problem, not one per resync
+      int hostWarnings = k8s.events("faulty", "Unreachable").size();
       faultyLink.cutAfter(0);
       faultyLink.cutNow();
       Await.until(WAIT, () -> "Unreachable".equals(entry(name, "faulty").state), () -> describe(k8s.get(name)));
@@ -513,6 +514,8 @@ class HostFaultsTest {
       assertEquals("0/2", seen.getStatus().readyHosts, describe(seen));
       assertEquals(1, k8s.events(name, "Error").size(), String.join("\n", k8s.events(name, "Error")));
       assertEquals(1, k8s.events(name, "Unreachable").size(), String.join("\n", k8s.events(name, "Unreachable")));
+      assertEquals(hostWarnings + 1, k8s.events("faulty", "Unreachable").size(), "the Host's own Warning, once: "
+          + String.join("\n", k8s.events("faulty", "Unreachable")));
     } finally {
       faultyLink.whole();
       k8s.client.resources(dev.hostops.api.Host.class).inNamespace(NS).withName("healthy")
