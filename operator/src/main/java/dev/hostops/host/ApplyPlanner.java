@@ -99,6 +99,16 @@ public final class ApplyPlanner {
         start.add(service);
       }
     }
+    // A restart an earlier apply left to the host (its new image was still downloading): one that was lost
+    // is done now; one still waiting is replaced by this apply's restart when the files change again (the
+    // apply ends the old wait), and otherwise left to finish.
+    ServiceObservation.Restart left = seen.restart();
+    if (left != null && !desired.scheduled() && !desired.suspended() && !restart.contains(service)
+        && (left == ServiceObservation.Restart.LOST || !writes.isEmpty() || !removals.isEmpty())) {
+      restart.add(service);
+      reload.remove(service);
+      start.remove(service);
+    }
     return new ApplyPlan(desired.name(), desired.owner(), paths, desired.directories(), writes, removals,
         unitsChanged, stop, disable, enable, start, restart, reload, null,
         restart.contains(service) && seen.container().imageId() != null && seen.container().total() <= 1

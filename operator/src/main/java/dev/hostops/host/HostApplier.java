@@ -6,6 +6,7 @@ import dev.hostops.render.HostDirectory;
 import dev.hostops.render.HostFile;
 import java.util.Base64;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * Turns plans into one shell script: stop and disable first, then the ownership record, each file
@@ -63,10 +64,46 @@ public final class HostApplier {
         # A pull the service's start will run, begun in the background as soon as its files are written:
         # the download overlaps the rest of the apply, and the old container keeps serving meanwhile.
         # Best effort: the unit's own pull runs anyway, and joins a download still going.
-        pulls=""; olds=""
+        pulls=""; olds=""; rn=""; ru=""; rs=""
         hostops_pull() {
+          k=$1; shift
           "$@" </dev/null >/dev/null 2>&1 &
-          pulls="$pulls $!"
+          pulls="$pulls $!"; eval "pull$k=\\$!"
+        }
+        # Whether any of these pulls still runs (an ended one is a zombie, or gone)
+        hostops_busy() {
+          for p in "$@"; do
+            if read -r _ _ st _ 2>/dev/null </proc/$p/stat && [ "$st" != Z ]; then return 0; fi
+          done
+          return 1
+        }
+        # An update whose new image is still downloading after the wait below: the restart is left to the
+        # host (a process of its own that outlives this script), so the old container serves until the
+        # download is done. $S/NAME/restart names that process (PID, start time) and the run it replaces;
+        # the probe reads it, and a restart whose process was ended before it restarted is redone.
+        # Arguments: NAME IMAGE_ID PREVIOUS_TAG PULL_PIDS...
+        hostops_defer() {
+          n=$1; img=$2; tag=$3; shift 3
+          inv=-; for o in $olds; do case $o in "$n="*) inv=${o#*=} ;; esac; done
+          (
+            set +e; trap '' HUP
+            i=0
+            for p in "$@"; do while [ $i -lt 4500 ] && hostops_busy "$p"; do sleep 0.2; i=$((i+1)); done; done
+            olds="$n=$inv"
+            systemctl restart --no-block "$n.service"
+            hostops_settle "$n" 1
+            hostops_keep "$n" "$img" "$tag"
+            rm -f "$S/$n/restart"
+          ) </dev/null >/dev/null 2>&1 &
+          st=$(cut -d' ' -f22 "/proc/$!/stat" 2>/dev/null) || st=0
+          printf '%%s %%s %%s\\n' "$!" "${st:-0}" "$inv" >"$S/$n/restart"
+        }
+        # Ends a restart left to the host for NAME, if one waits: this apply restarts or stops it itself
+        hostops_cancel() {
+          [ -f "$S/$1/restart" ] || return 0
+          read -r cp cs _ <"$S/$1/restart" || true
+          case $cs in ''|0) ;; *) [ "$(cut -d' ' -f22 "/proc/$cp/stat" 2>/dev/null)" != "$cs" ] || kill "$cp" 2>/dev/null || true ;; esac
+          rm -f "$S/$1/restart"
         }
         # Waits until those pulls ended, at most $1 rounds of 0.05 s. A pull that ended is a zombie or gone.
         hostops_pulled() {
@@ -136,7 +173,7 @@ public final class HostApplier {
       }
     }
     boolean reload = false;
-    java.util.Set<List<String>> pulling = new java.util.HashSet<>();
+    java.util.Map<List<String>, Integer> pulling = new java.util.LinkedHashMap<>();
     for (ApplyPlan p : plans) {
       String record = "\"$S\"/" + quote(p.name());
       for (HostDirectory dir : p.directories()) {
@@ -149,6 +186,10 @@ public final class HostApplier {
         }
       }
       s.append("[ -d ").append(record).append(" ] || mkdir -p ").append(record).append('\n');
+      String unit = p.name() + ".service";
+      if (p.restart().contains(unit) || p.stop().contains(unit)) {
+        s.append("hostops_cancel ").append(quote(p.name())).append('\n');
+      }
       s.append("printf '%s\\n' ").append(quote(p.owner())).append(" > ").append(record).append("/owner.new && mv -f ")
           .append(record).append("/owner.new ").append(record).append("/owner\n");
       s.append("printf '%s\\n'");
@@ -173,8 +214,9 @@ public final class HostApplier {
       }
       reload |= p.daemonReload();
       for (List<String> pull : p.pulls()) {
-        if (pulling.add(pull)) {
-          s.append("hostops_pull");
+        if (!pulling.containsKey(pull)) {
+          pulling.put(pull, pulling.size() + 1);
+          s.append("hostops_pull ").append(pulling.size());
           pull.forEach(w -> s.append(' ').append(quote(w)));
           s.append('\n');
         }
@@ -195,15 +237,29 @@ public final class HostApplier {
     List<String> restart = new java.util.ArrayList<>();
     List<String> reloads = new java.util.ArrayList<>();
     List<String> replaced = new java.util.ArrayList<>();
+    StringBuilder defer = new StringBuilder();
     for (ApplyPlan p : plans) {
       start.addAll(p.start());
-      restart.addAll(p.restart());
       if (p.restart().contains(p.name() + ".service")) {
         replaced.add(p.name() + ".service");
       }
       reloads.addAll(p.reload());
+      boolean compose = p.managedFiles().stream().anyMatch(f -> f.endsWith("/" + p.name() + "/compose.yaml"));
+      if (p.keepImage() != null && !compose && !p.pulls().isEmpty()) {
+        // an update of a running container: restarted now if its download is done, else by the host once it is
+        String name = quote(p.name());
+        String pids = p.pulls().stream().map(pull -> " $pull" + pulling.get(pull)).collect(Collectors.joining());
+        defer.append("if hostops_busy").append(pids).append("; then hostops_defer ").append(name).append(' ')
+            .append(quote(p.keepImage())).append(' ').append(quote(ApplyPlan.previousTag(p.name()))).append(pids)
+            .append("; else rn=\"$rn \"").append(name).append("; ru=\"$ru \"").append(quote(p.name() + ".service"))
+            .append("; rs=\"$rs \"").append(name).append("' 1'; fi\n");
+        p.restart().stream().filter(u -> !u.equals(p.name() + ".service")).forEach(restart::add);
+        keep.append("case \" $rn \" in *\" \"").append(name).append("\" \"*) hostops_keep ").append(name).append(' ')
+            .append(quote(p.keepImage())).append(' ').append(quote(ApplyPlan.previousTag(p.name()))).append(" ;; esac\n");
+        continue;
+      }
+      restart.addAll(p.restart());
       if (p.restartsService()) {
-        boolean compose = p.managedFiles().stream().anyMatch(f -> f.endsWith("/" + p.name() + "/compose.yaml"));
         settling.append(' ').append(quote(p.name())).append(compose ? " 0" : " 1");
         if (p.keepImage() != null && !compose) {
           keep.append("hostops_keep ").append(quote(p.name())).append(' ').append(quote(p.keepImage())).append(' ')
@@ -211,7 +267,7 @@ public final class HostApplier {
         }
       }
     }
-    if (!pulling.isEmpty() && !(start.isEmpty() && restart.isEmpty())) {
+    if (!pulling.isEmpty() && !(start.isEmpty() && restart.isEmpty() && defer.isEmpty())) {
       s.append("hostops_pulled ").append(PULL_WAIT_ROUNDS).append('\n');
     }
     if (!replaced.isEmpty()) {
@@ -220,8 +276,21 @@ public final class HostApplier {
       replaced.forEach(u -> s.append(' ').append(quote(u)));
       s.append(" | awk '{n = $2; sub(/[.]service$/, \"\", n); printf \"%s=%s \", n, $5}')\n");
     }
+    s.append(defer);
     systemctl(s, "start --no-block", start);
-    systemctl(s, "restart --no-block", restart);
+    if (!defer.isEmpty()) {
+      // the updates whose download is done join the restarts, in the same systemctl call
+      if (restart.isEmpty()) {
+        s.append("[ -z \"$ru\" ] || systemctl restart --no-block $ru\n");
+      } else {
+        s.append("systemctl restart --no-block");
+        restart.forEach(u -> s.append(' ').append(quote(u)));
+        s.append(" $ru\n");
+      }
+      settling.append(" $rs");
+    } else {
+      systemctl(s, "restart --no-block", restart);
+    }
     for (String u : reloads) {
       s.append("systemctl reload ").append(quote(u)).append('\n');
     }
@@ -258,6 +327,9 @@ public final class HostApplier {
         .append(" ]; then echo 'owned by another resource'; exit 0; fi\n");
     s.append("if [ -L ").append(quote("/root/" + name)).append(" ]; then echo ")
         .append(quote("/root/" + name + " is a symlink; refusing")).append(" >&2; exit 3; fi\n");
+    // a restart left to the host (see hostops_defer) must not bring the service back
+    s.append("if read -r cp cs _ 2>/dev/null <").append(record).append("/restart; then case $cs in ''|0) ;; *) [ \"$(cut -d' ' -f22 ")
+        .append("\"/proc/$cp/stat\" 2>/dev/null)\" != \"$cs\" ] || kill \"$cp\" 2>/dev/null ;; esac; fi\n");
     for (String u : List.of(name + ".timer", name + ".service")) {
       s.append("systemctl disable --now --quiet ").append(quote(u)).append(" 2>/dev/null\n");
     }

@@ -54,6 +54,11 @@ public final class HostProbe {
         o=""; if [ -f "$S/$n/owner" ]; then IFS= read -r o < "$S/$n/owner" || true; fi
         printf 'owner\\t%s\\t%s\\n' "$n" "$o"
         foreign=""; [ -f "$S/$n/owner" ] || foreign=1
+        # a restart left to the host (see HostApplier): whether its process still runs, and the run it replaces
+        if [ -f "$S/$n/restart" ] && read -r rp rs ri < "$S/$n/restart"; then
+          ra=0; case $rs in ''|0) ;; *) [ "$(cut -d' ' -f22 "/proc/$rp/stat" 2>/dev/null)" != "$rs" ] || ra=1 ;; esac
+          printf 'restart\\t%s\\t%s\\t%s\\n' "$n" "$ra" "$ri"
+        fi
         if [ -L "/root/$n" ] || { [ -e "/root/$n" ] && [ ! -d "/root/$n" ]; }; then printf 'unsafe\\t%s\\n' "$n"; fi
         if [ -f "$S/$n/files" ]; then
           while IFS= read -r p; do printf 'managed\\t%s\\t%s\\n' "$n" "$p"; clean_tmp "$p"; done < "$S/$n/files"
@@ -243,6 +248,7 @@ public final class HostProbe {
     Map<String, String> modes = new HashMap<>();
     Map<String, String> hashes = new HashMap<>();
     Map<String, String> dockerErrors = new HashMap<>();
+    Map<String, String[]> restarts = new HashMap<>();
     for (String line : output.split("\n")) {
       java.util.regex.Matcher hash = SHA256SUM.matcher(line);
       if (hash.matches()) {
@@ -276,6 +282,7 @@ public final class HostProbe {
           }
         }
         case "dockererr" -> dockerErrors.put(f[1], f.length > 2 ? f[2] : "");
+        case "restart" -> restarts.put(f[1], f);
         case "samecontainer" -> same.add(f[1]);
         case "container" -> containers.put(f[1].startsWith("/") ? f[1].substring(1) : f[1], f);
         case "cproj" -> compose.put(f[1], f.length > 2 ? f[2].strip() : "");
@@ -310,13 +317,29 @@ public final class HostProbe {
             : new ContainerState(c[2], c[3], c[4], imageDigests.getOrDefault(c[4], List.of()), c.length > 5 ? c[5] : "",
             "running".equals(c[2]) ? 1 : 0, 1);
       }
+      UnitState unit = units.getOrDefault(r.name() + ".service", UnitState.UNKNOWN);
       result.put(r.name(), new ServiceObservation(r.name(), owners.get(r.name()),
-          managed.getOrDefault(r.name(), List.of()), fs,
-          units.getOrDefault(r.name() + ".service", UnitState.UNKNOWN),
+          managed.getOrDefault(r.name(), List.of()), fs, unit,
           units.getOrDefault(r.name() + ".timer", UnitState.UNKNOWN), container, unsafe.contains(r.name()),
-          Map.copyOf(foreign.getOrDefault(r.name(), Map.of())), dockerErrors.get(r.name())));
+          Map.copyOf(foreign.getOrDefault(r.name(), Map.of())), dockerErrors.get(r.name()),
+          restart(restarts.get(r.name()), unit)));
     }
     return result;
+  }
+
+  /**
+   * A restart the host was left to do: still waiting for its download while its process runs; lost when that
+   * process is gone and the unit still runs the run it was to replace; done (null) otherwise.
+   */
+  private static ServiceObservation.Restart restart(String[] marker, UnitState unit) {
+    if (marker == null || marker.length < 4) {
+      return null;
+    }
+    if ("1".equals(marker[2])) {
+      return ServiceObservation.Restart.PULLING;
+    }
+    return !marker[3].isEmpty() && !"-".equals(marker[3]) && marker[3].equals(unit.invocationId())
+        ? ServiceObservation.Restart.LOST : null;
   }
 
   private static void flushUnit(Map<String, String> block, Map<String, UnitState> units) {

@@ -17,10 +17,24 @@ import java.util.Map;
  * @param foreignUnits content of unit files found without an ownership record (hand-written), by path
  * @param dockerError  for a failed or restarting unit, the last "Error response from daemon" of its last run
  *                     (a refused pull, say), or null
+ * @param restart      a restart an apply left to the host: {@link Restart#PULLING} while it waits for its download,
+ *                     {@link Restart#LOST} when it was ended before restarting the unit (killed, say); or null
  */
 public record ServiceObservation(String name, String owner, List<String> managedFiles, Map<String, FileState> files,
                                  UnitState unit, UnitState timer, ContainerState container, boolean unsafeDir,
-                                 Map<String, String> foreignUnits, String dockerError) {
+                                 Map<String, String> foreignUnits, String dockerError, Restart restart) {
+
+  /**
+   * An update whose new image was still downloading when the apply ended: the host restarts the unit once the
+   * download is done, and the old container serves until then.
+   */
+  public enum Restart { PULLING, LOST }
+
+  public ServiceObservation(String name, String owner, List<String> managedFiles, Map<String, FileState> files,
+                            UnitState unit, UnitState timer, ContainerState container, boolean unsafeDir,
+                            Map<String, String> foreignUnits, String dockerError) {
+    this(name, owner, managedFiles, files, unit, timer, container, unsafeDir, foreignUnits, dockerError, null);
+  }
 
   public ServiceObservation(String name, String owner, List<String> managedFiles, Map<String, FileState> files,
                             UnitState unit, UnitState timer, ContainerState container, boolean unsafeDir) {

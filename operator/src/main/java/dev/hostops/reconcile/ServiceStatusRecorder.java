@@ -192,17 +192,27 @@ final class ServiceStatusRecorder {
   private ServiceOnHost synced(HostService service, TargetHost t, ServiceObservation after) {
     ApplyPlan plan = t.plan();
     ServiceOnHost before = t.before();
-    if (!plan.isNoop()) {
-      events.normal(service, "Applied", "on " + t.name() + ": " + plan.describe());
-      LOG.info("hostservice={} host={} {}", ServiceRenderer.owner(service), t.name(), plan.describe());
+    // an update whose image still downloads: the host restarts the unit once it is there
+    String downloading = after.restart() != ServiceObservation.Restart.PULLING ? null
+        : "the restart waits for the download of " + t.desired().pulls().stream().map(w -> w.get(w.size() - 1))
+        .collect(java.util.stream.Collectors.joining(", ")) + "; the old container serves until then";
+    String applied = plan.isNoop() ? null : plan.describe() + (downloading == null ? "" : " (" + downloading + ")");
+    if (applied != null) {
+      events.normal(service, "Applied", "on " + t.name() + ": " + applied);
+      LOG.info("hostservice={} host={} {}", ServiceRenderer.owner(service), t.name(), applied);
     }
     ServiceOnHost entry = observed(t, after);
     ServiceState state = ServiceState.of(entry);
     entry.appliedHash = t.desired().hash();
-    entry.message = !plan.isNoop() ? plan.describe()
+    entry.message = applied != null ? applied
         : before != null && before.message != null && Objects.equals(before.state, entry.state)
         && !before.message.startsWith(UNREACHABLE) && !before.message.startsWith("waiting")
         && !before.message.startsWith("rollout") ? before.message : "in sync";
+    if (downloading != null) {
+      entry.state = ServiceState.Starting.name();
+      entry.message = applied != null ? applied : downloading;
+      return entry;
+    }
     String failedPull = after.unit().failedPull();
     String dockerError = after.dockerErrorSummary();
     if (failedPull != null && !t.desired().scheduled()) {

@@ -106,6 +106,128 @@ class ServiceSyncTest {
     sync.remove(conn, "early", "team/early");
   }
 
+  /**
+   * A registry the host reaches at 127.0.0.1:5999 through a proxy that sends at most {@code bytesPerSecond}
+   * (0: as fast as it can) back to the host: a slow download, with real Docker pulling through it.
+   */
+  private static void slowRegistry(int bytesPerSecond) throws Exception {
+    host.shOk("cat > /root/slowreg.py <<'PY'\n"
+        + "import socket, sys, threading, time\n"
+        + "port, up_host, up_port, rate = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])\n"
+        + "def pipe(src, dst, rate):\n"
+        + "    try:\n"
+        + "        while True:\n"
+        + "            b = src.recv(max(1, rate // 10) if rate else 65536)\n"
+        + "            if not b:\n"
+        + "                break\n"
+        + "            dst.sendall(b)\n"
+        + "            if rate:\n"
+        + "                time.sleep(len(b) / rate)\n"
+        + "    except OSError:\n"
+        + "        pass\n"
+        + "    for s in (src, dst):\n"
+        + "        try:\n"
+        + "            s.shutdown(socket.SHUT_RDWR)\n"
+        + "        except OSError:\n"
+        + "            pass\n"
+        + "def serve(c):\n"
+        + "    u = socket.create_connection((up_host, up_port))\n"
+        + "    threading.Thread(target=pipe, args=(c, u, 0), daemon=True).start()\n"
+        + "    pipe(u, c, rate)\n"
+        + "srv = socket.socket()\n"
+        + "srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+        + "srv.bind(('127.0.0.1', port))\n"
+        + "srv.listen(16)\n"
+        + "while True:\n"
+        + "    c, _ = srv.accept()\n"
+        + "    threading.Thread(target=serve, args=(c,), daemon=True).start()\n"
+        + "PY");
+    String[] upstream = host.registry().split(":");
+    host.sh("systemctl stop slowreg 2>/dev/null; systemctl reset-failed slowreg 2>/dev/null");
+    host.shOk("systemd-run --quiet --unit slowreg python3 /root/slowreg.py 5999 " + upstream[0] + " " + upstream[1]
+        + " " + bytesPerSecond);
+    awaitTrue(() -> host.sh("python3 -c \"import socket; socket.create_connection(('127.0.0.1', 5999))\"").ok());
+  }
+
+  @Test
+  void anUpdateWhoseDownloadOutlastsTheApplyIsRestartedByTheHostOnceTheImageIsThere() throws Exception {
+    String name = "slowpull";
+    slowRegistry(0);
+    RenderedService v1 = ServiceRenderer.render(service(name, "localhost:5999/hostops/demo:v1", null, null));
+    assertTrue(sync.sync(conn, v1).seen().container().isRunning());
+    String oldStart = host.shOk("docker inspect -f '{{.State.StartedAt}}' " + name);
+    String v1Id = host.shOk("docker inspect -f '{{.Image}}' " + name);
+    try {
+      // the new image crawls in at a few hundred bytes a second: longer than the apply waits for it
+      host.sh("docker rmi -f localhost:5999/hostops/demo:v2");
+      slowRegistry(300);
+      RenderedService v2 = ServiceRenderer.render(service(name, "localhost:5999/hostops/demo:v2", null, null));
+      String since = host.shOk("date +%s.%N");
+      long t0 = System.nanoTime();
+      ServiceSync.Result updated = sync.sync(conn, v2);
+      double applySeconds = (System.nanoTime() - t0) / 1e9;
+      assertEquals(ServiceObservation.Restart.PULLING, updated.seen().restart(), updated.seen().toString());
+      assertEquals(oldStart, host.shOk("docker inspect -f '{{.State.StartedAt}}' " + name), "the old container serves");
+      assertTrue(applySeconds < 10, "the apply does not wait for the download: " + applySeconds + " s");
+
+      // a reconcile meanwhile changes nothing: the restart is the host's to do
+      ServiceSync.Result again = sync.sync(conn, v2);
+      assertTrue(again.plan().isNoop(), again.plan().describe());
+      assertEquals(ServiceObservation.Restart.PULLING, again.seen().restart());
+
+      // the host restarts the unit once the image is there, and keeps the old one for a rollback
+      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      ServiceObservation seen;
+      do {
+        Thread.sleep(500);
+        seen = sync.probe(conn, v2);
+      } while ((seen.restart() != null || !seen.container().isRunning()
+          || seen.container().startedAt().equals(oldStart)) && System.nanoTime() < deadline);
+      assertNull(seen.restart(), seen.toString());
+      assertTrue(seen.container().isRunning(), seen.container().toString());
+      assertEquals(host.shOk("docker image inspect -f '{{.Id}}' localhost:5999/hostops/demo:v2"),
+          host.shOk("docker inspect -f '{{.Image}}' " + name));
+      assertEquals(v1Id, host.shOk("docker image inspect -f '{{.Id}}' " + ApplyPlan.previousTag(name)),
+          "the image it ran before is kept");
+      List<String> events = host.shOk("docker events --since " + since + " --until \"$(date +%s.%N)\" --format "
+          + "'{{.Time}} {{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}'").lines().toList();
+      long pulled = events.stream().filter(e -> e.contains(" image pull localhost:5999/hostops/demo:v2"))
+          .mapToLong(e -> Long.parseLong(e.split(" ")[0])).min().orElse(-1);
+      long died = events.stream().filter(e -> e.contains(" container die ") && e.endsWith(" " + name))
+          .mapToLong(e -> Long.parseLong(e.split(" ")[0])).min().orElse(-1);
+      long start = (long) Double.parseDouble(since);
+      assertTrue(pulled >= 0 && died >= pulled, "the download ended, then the old container stopped:\n"
+          + String.join("\n", events));
+      assertTrue(pulled - start >= 4, "the download outlasted the apply's own wait (" + (pulled - start) + " s)");
+      System.out.printf("slow download: apply returned in %.1f s; v2 pulled after %d s; old container stopped %d s "
+          + "after the apply began%n", applySeconds, pulled - start, died - start);
+
+      // a restart left to the host whose process is killed before it restarted: the next sync does it
+      host.sh("docker rmi -f localhost:5999/hostops/demo:latest");
+      RenderedService latest = ServiceRenderer.render(service(name, "localhost:5999/hostops/demo:latest", null, null));
+      assertEquals(ServiceObservation.Restart.PULLING, sync.sync(conn, latest).seen().restart());
+      String before = host.shOk("docker inspect -f '{{.State.StartedAt}}' " + name);
+      host.shOk("kill $(cut -d' ' -f1 /var/lib/hostops/services/" + name + "/restart)");
+      ServiceObservation lost = sync.probe(conn, latest);
+      assertEquals(ServiceObservation.Restart.LOST, lost.restart(), lost.toString());
+      ServiceSync.Result redone = sync.sync(conn, latest);
+      assertEquals(List.of(name + ".service"), redone.plan().restart(), redone.plan().describe());
+      deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      do {
+        Thread.sleep(500);
+        seen = sync.probe(conn, latest);
+      } while ((seen.restart() != null || !seen.container().isRunning()
+          || seen.container().startedAt().equals(before)) && System.nanoTime() < deadline);
+      assertNull(seen.restart(), seen.toString());
+      assertEquals(host.shOk("docker image inspect -f '{{.Id}}' localhost:5999/hostops/demo:latest"),
+          host.shOk("docker inspect -f '{{.Image}}' " + name));
+    } finally {
+      host.sh("systemctl stop slowreg");
+      sync.remove(conn, name, v1.owner());
+    }
+    assertEquals("", host.shOk("ls /var/lib/hostops/services/" + name + " 2>/dev/null; true"));
+  }
+
   @Test
   void appliesOnceThenDoesNothingThenCorrectsDriftThenRemoves() throws Exception {
     RenderedService desired = ServiceRenderer.render(service("web", host.image("hostops/demo:v1"),
