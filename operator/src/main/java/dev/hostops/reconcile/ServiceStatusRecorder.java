@@ -34,6 +34,13 @@ final class ServiceStatusRecorder {
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Duration resync;
+  /**
+   * What was last reported for each service on each host (uid/host: state and message), and each service's
+   * last spec problem (uid/): whether something is news is decided against these first, so a reconcile that
+   * read a status older than its own last write (the informer had not caught up) does not repeat a Warning.
+   * A new leader starts empty and goes by status.
+   */
+  private final java.util.Map<String, String[]> reported = new java.util.concurrent.ConcurrentHashMap<>();
 
   ServiceStatusRecorder(EventRecorder events, OperatorMetrics metrics, Duration resync) {
     this.events = events;
@@ -113,7 +120,9 @@ final class ServiceStatusRecorder {
     }
     List<ServiceOnHost> hosts = new ArrayList<>(byHost.values());
     String message = String.join("; ", problems);
-    if (previous.conditions.stream().noneMatch(c -> "Degraded".equals(c.type) && message.equals(c.message))) {
+    String[] last = reported.put(service.getMetadata().getUid() + "/", new String[] {message});
+    if (last != null ? !message.equals(last[0])
+        : previous.conditions.stream().noneMatch(c -> "Degraded".equals(c.type) && message.equals(c.message))) {
       events.warning(service, "InvalidSpec", message);
       LOG.warn("hostservice={} invalid: {}", ServiceRenderer.owner(service), message);
     }
@@ -145,11 +154,30 @@ final class ServiceStatusRecorder {
 
   /** A deleted service gone from every host. */
   void deleted(HostService service) {
+    String uid = service.getMetadata().getUid() + "/";
+    reported.keySet().removeIf(k -> k.startsWith(uid));
     metrics.serviceDeleted(service.getMetadata().getNamespace(), service.getMetadata().getName());
   }
 
   /** The host's status entry for an outcome, with an Event when it is news; null when the host is gone. */
   private ServiceOnHost entry(HostService service, HostOutcome outcome) {
+    String key = service.getMetadata().getUid() + "/" + outcome.target().name();
+    ServiceOnHost entry = entry(service, outcome, last(key, outcome.target().before()));
+    if (entry == null) {
+      reported.remove(key);
+    } else {
+      reported.put(key, new String[] {entry.state, entry.message});
+    }
+    return entry;
+  }
+
+  /** The state and message last reported for a service on a host: this process's own, else status's. */
+  private String[] last(String key, ServiceOnHost before) {
+    String[] mine = reported.get(key);
+    return mine != null ? mine : before == null ? new String[] {null, null} : new String[] {before.state, before.message};
+  }
+
+  private ServiceOnHost entry(HostService service, HostOutcome outcome, String[] last) {
     TargetHost t = outcome.target();
     ServiceOnHost entry;
     if (outcome instanceof HostOutcome.Removed) {
@@ -165,9 +193,9 @@ final class ServiceStatusRecorder {
     } else if (outcome instanceof HostOutcome.NotProbed notProbed) {
       entry = entry(t.name(), notProbed.state(), notProbed.message());
     } else if (outcome instanceof HostOutcome.Fault fault) {
-      entry = fault(service, t, fault.state(), fault.message());
+      entry = fault(service, t, fault.state(), fault.message(), last);
     } else if (outcome instanceof HostOutcome.Unanswered unanswered) {
-      entry = fault(service, t, ServiceState.Unreachable, unanswered.message());
+      entry = fault(service, t, ServiceState.Unreachable, unanswered.message(), last);
       entry.appliedHash = t.desired().hash();
     } else if (outcome instanceof HostOutcome.Held held) {
       entry = observed(t, t.seen());
@@ -179,17 +207,17 @@ final class ServiceStatusRecorder {
       entry.state = ServiceState.Refused.name();
       entry.message = refused.refusal();
       entry.appliedHash = t.before() == null ? null : t.before().appliedHash;
-      if (ServiceState.of(t.before()) != ServiceState.Refused) {
+      if (!ServiceState.Refused.name().equals(last[0])) {
         events.warning(service, "Refused", "on " + t.name() + ": " + refused.refusal());
       }
     } else {
-      entry = synced(service, t, ((HostOutcome.Synced) outcome).now());
+      entry = synced(service, t, ((HostOutcome.Synced) outcome).now(), last);
     }
     RolloutPhases.record(entry, t.before(), t.pinned());
     return entry;
   }
 
-  private ServiceOnHost synced(HostService service, TargetHost t, ServiceObservation after) {
+  private ServiceOnHost synced(HostService service, TargetHost t, ServiceObservation after, String[] last) {
     ApplyPlan plan = t.plan();
     ServiceOnHost before = t.before();
     // an update whose image still downloads: the host restarts the unit once it is there
@@ -222,13 +250,13 @@ final class ServiceStatusRecorder {
           : "pull failed: `docker pull " + failedPull + "` failed at the last start, and the service is not running ("
           + entry.unit + "): is there no image of it on the host?"
           + (dockerError == null ? "" : " " + dockerError);
-      if (before == null || !entry.message.equals(before.message)) {
+      if (!entry.message.equals(last[1])) {
         events.warning(service, "PullFailed", "on " + t.name() + ": " + entry.message);
       }
     } else if (dockerError != null && state != ServiceState.Running) {
       entry.message = dockerError;
     }
-    if (state == ServiceState.Failed && ServiceState.of(before) != ServiceState.Failed) {
+    if (state == ServiceState.Failed && !ServiceState.Failed.name().equals(last[0])) {
       events.warning(service, "Failed", "on " + t.name() + ": unit " + entry.unit + ", container " + entry.container
           + (entry.lastResult != null ? ", last run " + entry.lastResult : "")
           + (dockerError != null ? "; " + dockerError : ""));
@@ -236,7 +264,7 @@ final class ServiceStatusRecorder {
     return entry;
   }
 
-  private ServiceOnHost fault(HostService service, TargetHost t, ServiceState state, String message) {
+  private ServiceOnHost fault(HostService service, TargetHost t, ServiceState state, String message, String[] last) {
     ServiceOnHost entry = entry(t.name(), state, message);
     ServiceOnHost before = t.before();
     if (before != null) {
@@ -247,7 +275,7 @@ final class ServiceStatusRecorder {
       entry.appliedHash = before.appliedHash;
       entry.startedAt = before.startedAt;
     }
-    if (ServiceState.of(before) != state || !sameProblem(before.message, message)) {
+    if (!state.name().equals(last[0]) || !sameProblem(last[1], message)) {
       events.warning(service, state.name(), "on " + t.name() + ": " + message);
       LOG.warn("hostservice={} host={} {}: {}", ServiceRenderer.owner(service), t.name(), state, message);
     }

@@ -106,53 +106,10 @@ class ServiceSyncTest {
     sync.remove(conn, "early", "team/early");
   }
 
-  /**
-   * A registry the host reaches at 127.0.0.1:5999 through a proxy that sends at most {@code bytesPerSecond}
-   * (0: as fast as it can) back to the host: a slow download, with real Docker pulling through it.
-   */
-  private static void slowRegistry(int bytesPerSecond) throws Exception {
-    host.shOk("cat > /root/slowreg.py <<'PY'\n"
-        + "import socket, sys, threading, time\n"
-        + "port, up_host, up_port, rate = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])\n"
-        + "def pipe(src, dst, rate):\n"
-        + "    try:\n"
-        + "        while True:\n"
-        + "            b = src.recv(max(1, rate // 10) if rate else 65536)\n"
-        + "            if not b:\n"
-        + "                break\n"
-        + "            dst.sendall(b)\n"
-        + "            if rate:\n"
-        + "                time.sleep(len(b) / rate)\n"
-        + "    except OSError:\n"
-        + "        pass\n"
-        + "    for s in (src, dst):\n"
-        + "        try:\n"
-        + "            s.shutdown(socket.SHUT_RDWR)\n"
-        + "        except OSError:\n"
-        + "            pass\n"
-        + "def serve(c):\n"
-        + "    u = socket.create_connection((up_host, up_port))\n"
-        + "    threading.Thread(target=pipe, args=(c, u, 0), daemon=True).start()\n"
-        + "    pipe(u, c, rate)\n"
-        + "srv = socket.socket()\n"
-        + "srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-        + "srv.bind(('127.0.0.1', port))\n"
-        + "srv.listen(16)\n"
-        + "while True:\n"
-        + "    c, _ = srv.accept()\n"
-        + "    threading.Thread(target=serve, args=(c,), daemon=True).start()\n"
-        + "PY");
-    String[] upstream = host.registry().split(":");
-    host.sh("systemctl stop slowreg 2>/dev/null; systemctl reset-failed slowreg 2>/dev/null");
-    host.shOk("systemd-run --quiet --unit slowreg python3 /root/slowreg.py 5999 " + upstream[0] + " " + upstream[1]
-        + " " + bytesPerSecond);
-    awaitTrue(() -> host.sh("python3 -c \"import socket; socket.create_connection(('127.0.0.1', 5999))\"").ok());
-  }
-
   @Test
   void anUpdateWhoseDownloadOutlastsTheApplyIsRestartedByTheHostOnceTheImageIsThere() throws Exception {
     String name = "slowpull";
-    slowRegistry(0);
+    host.slowRegistry(0);
     RenderedService v1 = ServiceRenderer.render(service(name, "localhost:5999/hostops/demo:v1", null, null));
     assertTrue(sync.sync(conn, v1).seen().container().isRunning());
     String oldStart = host.shOk("docker inspect -f '{{.State.StartedAt}}' " + name);
@@ -160,7 +117,7 @@ class ServiceSyncTest {
     try {
       // the new image crawls in at a few hundred bytes a second: longer than the apply waits for it
       host.sh("docker rmi -f localhost:5999/hostops/demo:v2");
-      slowRegistry(300);
+      host.slowRegistry(300);
       RenderedService v2 = ServiceRenderer.render(service(name, "localhost:5999/hostops/demo:v2", null, null));
       String since = host.shOk("date +%s.%N");
       long t0 = System.nanoTime();
@@ -222,7 +179,7 @@ class ServiceSyncTest {
       assertEquals(host.shOk("docker image inspect -f '{{.Id}}' localhost:5999/hostops/demo:latest"),
           host.shOk("docker inspect -f '{{.Image}}' " + name));
     } finally {
-      host.sh("systemctl stop slowreg");
+      host.slowRegistry(-1);
       sync.remove(conn, name, v1.owner());
     }
     assertEquals("", host.shOk("ls /var/lib/hostops/services/" + name + " 2>/dev/null; true"));

@@ -531,6 +531,37 @@ class HostFaultsTest {
   }
 
   @Test
+  void anUpdateOverASlowLinkShowsAsStartingWhileTheOldContainerServes() throws Exception {
+    String name = "slow-svc";
+    healthy.slowRegistry(0);
+    try {
+      k8s.create(k8s.service(name, "localhost:5999/hostops/demo:v1", "healthy"));
+      k8s.awaitReady(name, WAIT);
+      String started = healthy.shOk("docker inspect -f '{{.State.StartedAt}}' " + name);
+      healthy.sh("docker rmi -f localhost:5999/hostops/demo:v2");
+      healthy.slowRegistry(300);
+      k8s.edit(name, e -> e.getSpec().image = "localhost:5999/hostops/demo:v2");
+      Await.until(WAIT, () -> "Starting".equals(entry(name, "healthy").state), () -> describe(k8s.get(name)));
+      HostService pulling = k8s.get(name);
+      String message = entry(name, "healthy").message;
+      assertTrue(message.contains("the restart waits for the download of localhost:5999/hostops/demo:v2"), message);
+      assertEquals("True", condition(pulling, "Progressing"), describe(pulling));
+      assertEquals("False", condition(pulling, "Ready"), describe(pulling));
+      assertEquals(started, healthy.shOk("docker inspect -f '{{.State.StartedAt}}' " + name), "the old container serves");
+      assertTrue(k8s.events(name, "Applied").stream().anyMatch(m -> m.contains("waits for the download")),
+          String.join("\n", k8s.events(name, "Applied")));
+      k8s.awaitReady(name, WAIT);
+      assertEquals(healthy.shOk("docker image inspect -f '{{.Id}}' localhost:5999/hostops/demo:v2"),
+          healthy.shOk("docker inspect -f '{{.Image}}' " + name));
+      assertNotEquals(started, healthy.shOk("docker inspect -f '{{.State.StartedAt}}' " + name));
+    } finally {
+      healthy.slowRegistry(-1);
+    }
+    k8s.delete(name);
+    awaitGone(name);
+  }
+
+  @Test
   void aDeletedSecretIsNamedAndTheRunningServiceKeepsItsFiles() throws Exception {
     String name = "sec-svc";
     String value = "s3cr3t-" + Long.toHexString(new Random().nextLong());
