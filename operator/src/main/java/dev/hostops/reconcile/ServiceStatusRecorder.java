@@ -56,6 +56,7 @@ final class ServiceStatusRecorder {
       events.warning(service, "RolloutReverted", rollout.message);
       LOG.warn("hostservice={} {}", ServiceRenderer.owner(service), rollout.message);
     }
+    reported.remove(service.getMetadata().getUid() + "/"); // the spec is fine: a problem later is news again
     HostServiceStatus status = new HostServiceStatus();
     status.observedGeneration = service.getMetadata().getGeneration();
     for (HostOutcome outcome : outcomes) {
