@@ -106,6 +106,19 @@ class ServiceSyncTest {
     sync.remove(conn, "early", "team/early");
   }
 
+  /** Probes until the host has restarted the service on its own: nothing left to do, a new container running. */
+  private void awaitRestarted(RenderedService desired, String oldStart) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    ServiceObservation seen;
+    do {
+      Thread.sleep(500);
+      seen = sync.probe(conn, desired);
+    } while ((seen.restart() != null || !seen.container().isRunning()
+        || seen.container().startedAt().equals(oldStart)) && System.nanoTime() < deadline);
+    assertNull(seen.restart(), seen.toString());
+    assertTrue(seen.container().isRunning(), seen.container().toString());
+  }
+
   @Test
   void anUpdateWhoseDownloadOutlastsTheApplyIsRestartedByTheHostOnceTheImageIsThere() throws Exception {
     String name = "slowpull";
@@ -133,15 +146,7 @@ class ServiceSyncTest {
       assertEquals(ServiceObservation.Restart.PULLING, again.seen().restart());
 
       // the host restarts the unit once the image is there, and keeps the old one for a rollback
-      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-      ServiceObservation seen;
-      do {
-        Thread.sleep(500);
-        seen = sync.probe(conn, v2);
-      } while ((seen.restart() != null || !seen.container().isRunning()
-          || seen.container().startedAt().equals(oldStart)) && System.nanoTime() < deadline);
-      assertNull(seen.restart(), seen.toString());
-      assertTrue(seen.container().isRunning(), seen.container().toString());
+      awaitRestarted(v2, oldStart);
       assertEquals(host.shOk("docker image inspect -f '{{.Id}}' localhost:5999/hostops/demo:v2"),
           host.shOk("docker inspect -f '{{.Image}}' " + name));
       assertEquals(v1Id, host.shOk("docker image inspect -f '{{.Id}}' " + ApplyPlan.previousTag(name)),
@@ -169,13 +174,7 @@ class ServiceSyncTest {
       assertEquals(ServiceObservation.Restart.LOST, lost.restart(), lost.toString());
       ServiceSync.Result redone = sync.sync(conn, latest);
       assertEquals(List.of(name + ".service"), redone.plan().restart(), redone.plan().describe());
-      deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-      do {
-        Thread.sleep(500);
-        seen = sync.probe(conn, latest);
-      } while ((seen.restart() != null || !seen.container().isRunning()
-          || seen.container().startedAt().equals(before)) && System.nanoTime() < deadline);
-      assertNull(seen.restart(), seen.toString());
+      awaitRestarted(latest, before);
       assertEquals(host.shOk("docker image inspect -f '{{.Id}}' localhost:5999/hostops/demo:latest"),
           host.shOk("docker inspect -f '{{.Image}}' " + name));
     } finally {
