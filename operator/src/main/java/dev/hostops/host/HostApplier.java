@@ -23,7 +23,7 @@ public final class HostApplier {
 
   public static String script(List<ApplyPlan> plans, List<HostProbe.Request> probeAfter) {
     StringBuilder s = new StringBuilder();
-    s.append("set -e\numask 022\nS=").append(HostProbe.STATE_DIR).append('\n');
+    s.append("set -e\numask 022\nS=").append(HostProbe.STATE_DIR).append('\n').append(HostProbe.RESTART_ALIVE);
     s.append("""
         hostops_fail() {
           [ -z "$3" ] || rm -f "$3"
@@ -101,8 +101,7 @@ public final class HostApplier {
         # Ends a restart left to the host for NAME, if one waits: this apply restarts or stops it itself
         hostops_cancel() {
           [ -f "$S/$1/restart" ] || return 0
-          read -r cp cs _ <"$S/$1/restart" || true
-          case $cs in ''|0) ;; *) [ "$(cut -d' ' -f22 "/proc/$cp/stat" 2>/dev/null)" != "$cs" ] || kill "$cp" 2>/dev/null || true ;; esac
+          if restart_alive "$S/$1/restart"; then kill "$rp" 2>/dev/null || true; fi
           rm -f "$S/$1/restart"
         }
         # Waits until those pulls ended, at most $1 rounds of 0.05 s. A pull that ended is a zombie or gone.
@@ -278,18 +277,15 @@ public final class HostApplier {
     }
     s.append(defer);
     systemctl(s, "start --no-block", start);
+    // the updates whose download is done ($ru, $rs) join the restarts, in the same systemctl call
+    String restarting = restart.stream().map(u -> " " + quote(u)).collect(Collectors.joining())
+        + (defer.isEmpty() ? "" : " $ru");
+    if (!restarting.isEmpty()) {
+      s.append(restart.isEmpty() ? "[ -z \"$ru\" ] || " : "").append("systemctl restart --no-block").append(restarting)
+          .append('\n');
+    }
     if (!defer.isEmpty()) {
-      // the updates whose download is done join the restarts, in the same systemctl call
-      if (restart.isEmpty()) {
-        s.append("[ -z \"$ru\" ] || systemctl restart --no-block $ru\n");
-      } else {
-        s.append("systemctl restart --no-block");
-        restart.forEach(u -> s.append(' ').append(quote(u)));
-        s.append(" $ru\n");
-      }
       settling.append(" $rs");
-    } else {
-      systemctl(s, "restart --no-block", restart);
     }
     for (String u : reloads) {
       s.append("systemctl reload ").append(quote(u)).append('\n');
@@ -321,15 +317,14 @@ public final class HostApplier {
   public static String removalScript(String name, String owner) {
     String record = "\"$S\"/" + quote(name);
     StringBuilder s = new StringBuilder();
-    s.append("S=").append(HostProbe.STATE_DIR).append('\n');
+    s.append("S=").append(HostProbe.STATE_DIR).append('\n').append(HostProbe.RESTART_ALIVE);
     s.append("if [ ! -f ").append(record).append("/owner ]; then echo absent; exit 0; fi\n");
     s.append("if [ \"$(head -n1 ").append(record).append("/owner)\" != ").append(quote(owner))
         .append(" ]; then echo 'owned by another resource'; exit 0; fi\n");
     s.append("if [ -L ").append(quote("/root/" + name)).append(" ]; then echo ")
         .append(quote("/root/" + name + " is a symlink; refusing")).append(" >&2; exit 3; fi\n");
     // a restart left to the host (see hostops_defer) must not bring the service back
-    s.append("if read -r cp cs _ 2>/dev/null <").append(record).append("/restart; then case $cs in ''|0) ;; *) [ \"$(cut -d' ' -f22 ")
-        .append("\"/proc/$cp/stat\" 2>/dev/null)\" != \"$cs\" ] || kill \"$cp\" 2>/dev/null ;; esac; fi\n");
+    s.append("if restart_alive ").append(record).append("/restart; then kill \"$rp\" 2>/dev/null; fi\n");
     for (String u : List.of(name + ".timer", name + ".service")) {
       s.append("systemctl disable --now --quiet ").append(quote(u)).append(" 2>/dev/null\n");
     }

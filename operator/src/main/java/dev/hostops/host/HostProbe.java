@@ -42,7 +42,21 @@ public final class HostProbe {
   /** A line of sha256sum's output: the hash, two spaces, the path. */
   private static final java.util.regex.Pattern SHA256SUM = java.util.regex.Pattern.compile("^([0-9a-f]{64})  (.+)$");
 
-  private static final String PRELUDE = """
+  /**
+   * Shell: {@code restart_alive FILE} succeeds when the process a restart left to the host runs in (see
+   * HostApplier's {@code hostops_defer}) still runs; sets rp (its PID), rs (its start time) and ri (the
+   * InvocationID of the run it replaces) from FILE. The start time tells a reused PID apart.
+   */
+  static final String RESTART_ALIVE = """
+      restart_alive() {
+        rp=""; rs=""; ri=""
+        read -r rp rs ri 2>/dev/null <"$1" || return 1
+        case $rs in ''|0) return 1 ;; esac
+        [ "$(cut -d' ' -f22 "/proc/$rp/stat" 2>/dev/null)" = "$rs" ]
+      }
+      """;
+
+  private static final String PRELUDE = RESTART_ALIVE + """
       S=/var/lib/hostops/services
       clean_tmp() {
         for t in "${1%/*}"/.hostops.??????; do
@@ -55,8 +69,8 @@ public final class HostProbe {
         printf 'owner\\t%s\\t%s\\n' "$n" "$o"
         foreign=""; [ -f "$S/$n/owner" ] || foreign=1
         # a restart left to the host (see HostApplier): whether its process still runs, and the run it replaces
-        if [ -f "$S/$n/restart" ] && read -r rp rs ri < "$S/$n/restart"; then
-          ra=0; case $rs in ''|0) ;; *) [ "$(cut -d' ' -f22 "/proc/$rp/stat" 2>/dev/null)" != "$rs" ] || ra=1 ;; esac
+        if [ -f "$S/$n/restart" ]; then
+          ra=0; if restart_alive "$S/$n/restart"; then ra=1; fi
           printf 'restart\\t%s\\t%s\\t%s\\n' "$n" "$ra" "$ri"
         fi
         if [ -L "/root/$n" ] || { [ -e "/root/$n" ] && [ ! -d "/root/$n" ]; }; then printf 'unsafe\\t%s\\n' "$n"; fi

@@ -231,17 +231,17 @@ final class ServiceStatusRecorder {
       LOG.info("hostservice={} host={} {}", ServiceRenderer.owner(service), t.name(), applied);
     }
     ServiceOnHost entry = observed(t, after);
-    ServiceState state = ServiceState.of(entry);
     entry.appliedHash = t.desired().hash();
-    entry.message = applied != null ? applied
-        : before != null && before.message != null && Objects.equals(before.state, entry.state)
-        && !before.message.startsWith(UNREACHABLE) && !before.message.startsWith("waiting")
-        && !before.message.startsWith("rollout") ? before.message : "in sync";
     if (downloading != null) {
       entry.state = ServiceState.Starting.name();
       entry.message = applied != null ? applied : downloading;
       return entry;
     }
+    ServiceState state = ServiceState.of(entry);
+    entry.message = applied != null ? applied
+        : before != null && before.message != null && Objects.equals(before.state, entry.state)
+        && !before.message.startsWith(UNREACHABLE) && !before.message.startsWith("waiting")
+        && !before.message.startsWith("rollout") ? before.message : "in sync";
     String failedPull = after.unit().failedPull();
     String dockerError = after.dockerErrorSummary();
     if (failedPull != null && !t.desired().scheduled()) {
