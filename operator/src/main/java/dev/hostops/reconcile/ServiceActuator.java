@@ -89,9 +89,10 @@ final class ServiceActuator {
     try {
       ServiceObservation after = t.seen();
       if (!plan.isNoop()) {
-        long started = System.nanoTime();
         after = applies.apply(HostTargets.key(t.host()), t.ssh(), t.desired(), plan);
-        probes.put(HostTargets.key(t.host()), service.getMetadata().getName(), after, started);
+        // stamped when the apply ended, not when it began: the Host's drift check may have probed while the
+        // script ran (before its restart), and that older sight must not replace the apply's closing probe
+        probes.put(HostTargets.key(t.host()), service.getMetadata().getName(), after, System.nanoTime());
       }
       return new HostOutcome.Synced(t, after);
     } catch (ServiceSync.ApplyFailedException e) {

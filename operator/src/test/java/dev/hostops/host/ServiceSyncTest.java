@@ -177,6 +177,19 @@ class ServiceSyncTest {
       awaitRestarted(latest, before);
       assertEquals(host.shOk("docker image inspect -f '{{.Id}}' localhost:5999/hostops/demo:latest"),
           host.shOk("docker inspect -f '{{.Image}}' " + name));
+
+      // removed while a restart waits for its download: the waiting process ends, and nothing comes back
+      host.sh("docker rmi -f localhost:5999/hostops/demo:broken");
+      RenderedService next = ServiceRenderer.render(service(name, "localhost:5999/hostops/demo:broken", null, null));
+      assertEquals(ServiceObservation.Restart.PULLING, sync.sync(conn, next).seen().restart());
+      String waiting = host.shOk("cut -d' ' -f1 /var/lib/hostops/services/" + name + "/restart");
+      assertTrue(sync.remove(conn, name, v1.owner()));
+      host.shOk("timeout 5 sh -c 'while kill -0 " + waiting + " 2>/dev/null; do sleep 0.1; done'");
+      host.shOk("timeout 60 sh -c 'until docker image inspect localhost:5999/hostops/demo:broken >/dev/null 2>&1; "
+          + "do sleep 0.5; done'");
+      Thread.sleep(2000);
+      assertFalse(host.sh("docker inspect " + name).ok(), "no container came back after the download");
+      assertEquals("", host.shOk("ls /etc/systemd/system/" + name + ".service 2>/dev/null; true"));
     } finally {
       host.slowRegistry(-1);
       sync.remove(conn, name, v1.owner());
