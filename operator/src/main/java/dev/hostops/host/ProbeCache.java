@@ -7,7 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What was last seen of each service on each host. The Host reconciler fills it with one round trip
- * per host per resync (its per-host drift check); applies record what they left behind. A HostService
+ * per host per resync (its per-host drift check); applies record what they left behind, stamped when they
+ * ended (a drift check that ran meanwhile may have seen the host before the apply's restart). A HostService
  * reconcile whose spec did not change reads it instead of probing again, so a host where nothing
  * changed costs one round trip in all. Each entry keeps the time its probe started, and an older
  * probe never overwrites a newer entry.
