@@ -34,7 +34,7 @@ class ProbeRoundTripBenchmark {
         long[] t = new long[RUNS];
         for (int r = 0; r < RUNS; r++) {
           long a = System.nanoTime();
-          var snapshot = sync.snapshot(c, "");
+          var snapshot = sync.snapshot(c, false);
           t[r] = System.nanoTime() - a;
           for (RenderedService s : services) {
             if (!ApplyPlanner.plan(s, snapshot.services().get(s.name())).isNoop()) {

@@ -104,7 +104,7 @@ class ScriptTransferTest {
         + " && echo half > /etc/systemd/system/.hostops.Ab12Cd && echo half > /root/leftover/.hostops.zz99yy"
         + " && echo mine > /root/leftover/.hostops.notes.txt && echo mine > /root/leftover/.hostops.abc"
         + " && echo theirs > /root/other/.hostops.Ab12Cd");
-    new ServiceSync(TIMEOUT).snapshot(sudo, "");
+    new ServiceSync(TIMEOUT).snapshot(sudo, false);
     assertEquals("", host.shOk("ls -A /etc/systemd/system | grep '^\\.hostops' || true"));
     assertEquals(".hostops.abc\n.hostops.notes.txt", host.shOk("ls -A /root/leftover"),
         "only hostops' own temp-name pattern");
