@@ -2,12 +2,12 @@
 # hostops' host program: the library every job uses.
 #
 # The program is these files joined in order (lib.sh, facts.sh, probe.sh, apply.sh, remove.sh,
-# logagent.sh, main.sh) and installed once per host as /var/lib/hostops/program/SHA256.sh. It acts
+# logagent.sh, inspect.sh, main.sh) and installed once per host as /var/lib/hostops/program/SHA256.sh. It acts
 # only on a manifest: a file of records that says what to look at or change. Java decides and
 # describes; this program acts. Nothing in a manifest is ever run as shell code: every value is read
 # with `read`, decoded by `printf %b`, and used quoted.
 #
-# Manifest format (docs/host-program.md has examples):
+# Manifest format (the README's "The host program" has examples):
 #   - one record per line: a KIND (a fixed word this program knows) and its fields, separated by one
 #     space;
 #   - a field holds any bytes but NUL: every byte outside printable ASCII (space, tab, newline, bytes

@@ -40,5 +40,6 @@ case ${1:-} in
   apply) job_apply "$2" ;;
   remove) job_remove "$2" ;;
   logagent) job_logagent "$2" ;;
-  *) echo "usage: sh $0 facts|probe|apply|remove|logagent MANIFEST" >&2; exit 2 ;;
+  inspect) job_inspect "$2" ;;
+  *) echo "usage: sh $0 facts|probe|apply|remove|logagent|inspect MANIFEST" >&2; exit 2 ;;
 esac

@@ -1,5 +1,6 @@
 package dev.hostops.host;
 
+import dev.hostops.render.ShellQuoting;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.net.SocketFactory;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
@@ -176,7 +179,7 @@ public final class HostConnection implements AutoCloseable {
   /** Like {@link #run(String, Duration)}, but sends at most {@code sendAtMost} bytes: a cut link, for tests. */
   ExecResult run(String script, int sendAtMost, Duration timeout) throws HostUnreachableException {
     byte[] bytes = script.getBytes(StandardCharsets.UTF_8);
-    return exec(command(bytes, target.needsSudo()), bytes, sendAtMost, timeout);
+    return exec(command(RUNNER, String.valueOf(bytes.length), HostProgram.sha256(bytes)), bytes, sendAtMost, timeout);
   }
 
   /**
@@ -185,11 +188,15 @@ public final class HostConnection implements AutoCloseable {
    * run, in one more round trip (the first contact with a host, or a new hostops version).
    */
   public ExecResult run(HostProgram.Job job, Manifest manifest, Duration timeout) throws HostUnreachableException {
+    return run(job, manifest, Integer.MAX_VALUE, timeout);
+  }
+
+  /** Like {@link #run(HostProgram.Job, Manifest, Duration)}, but sends at most {@code sendAtMost} bytes, for tests. */
+  ExecResult run(HostProgram.Job job, Manifest manifest, int sendAtMost, Duration timeout)
+      throws HostUnreachableException {
     byte[] data = manifest.bytes();
-    String sudo = target.needsSudo() ? "sudo -n -- " : "";
-    ExecResult r = exec(sudo + "/bin/sh -c " + dev.hostops.render.ShellQuoting.quote(BOOTSTRAP) + " hostops "
-        + HostProgram.sha256() + " " + data.length + " " + HostProgram.sha256(data) + " " + job.word(), data,
-        Integer.MAX_VALUE, timeout);
+    ExecResult r = exec(command(BOOTSTRAP, HostProgram.sha256(), String.valueOf(data.length), HostProgram.sha256(data),
+        job.word()), data, sendAtMost, timeout);
     if (r.exitCode() != PROGRAM_MISSING || !r.stderr().startsWith(PROGRAM_MISSING_MARK)) {
       return r;
     }
@@ -197,8 +204,8 @@ public final class HostConnection implements AutoCloseable {
     byte[] both = new byte[program.length + data.length];
     System.arraycopy(program, 0, both, 0, program.length);
     System.arraycopy(data, 0, both, program.length, data.length);
-    return exec(command(both, target.needsSudo()) + " " + program.length + " " + HostProgram.sha256() + " "
-        + job.word(), both, Integer.MAX_VALUE, timeout);
+    return exec(command(RUNNER, String.valueOf(both.length), HostProgram.sha256(both), String.valueOf(program.length),
+        HostProgram.sha256(), job.word()), both, sendAtMost, timeout);
   }
 
   private ExecResult exec(String command, byte[] bytes, int sendAtMost, Duration timeout)
@@ -263,11 +270,13 @@ public final class HostConnection implements AutoCloseable {
     return result;
   }
 
-  /** The exec command: the fixed runner with the script's length and SHA-256 as its arguments. */
-  static String command(byte[] script, boolean sudo) {
-    String sha = HostProgram.sha256(script);
-    return (sudo ? "sudo -n -- " : "") + "/bin/sh -c " + dev.hostops.render.ShellQuoting.quote(RUNNER) + " hostops "
-        + script.length + " " + sha;
+  /**
+   * An exec command as words, each quoted for the login shell that splits the line: {@code sh -c} one of the
+   * fixed commands, and its arguments (lengths, hashes, a job's name: nothing a user wrote).
+   */
+  private String command(String fixed, String... args) {
+    return (target.needsSudo() ? "sudo -n -- " : "") + Stream.concat(Stream.of("/bin/sh", "-c", fixed, "hostops"),
+        Stream.of(args)).map(ShellQuoting::quote).collect(Collectors.joining(" "));
   }
 
   @Override
