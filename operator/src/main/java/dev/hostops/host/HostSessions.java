@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One persistent SSH connection per host, reused across reconciles, and one piece of work per host
  * at a time (different hosts run in parallel). A connection is reopened when it died or when the
- * Host's address, user, key or pinned keys changed.
+ * Host's address, user, key, pinned keys or bastion changed. Hosts behind one bastion share one
+ * connection to it ({@link BastionConnections}).
  *
  * <p>A host that stops answering (frozen, unplugged) must not hold up the others: every thread that
  * waits for it is one the healthy hosts' work cannot use. So once work on a host failed because it
