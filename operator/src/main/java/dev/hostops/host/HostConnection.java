@@ -146,9 +146,14 @@ public final class HostConnection implements AutoCloseable {
           + (e.getReason() == OpenFailException.Reason.ADMINISTRATIVELY_PROHIBITED
           ? "forwarding refused (is AllowTcpForwarding on there?)" : describe(e)), null);
     } catch (IOException e) {
+      if (describe(e).startsWith("Timeout expired")) {
+        // the bastion may be waiting for a TCP connect to a target that does not answer: the shared
+        // connection stays, other hosts behind it are not dropped for this one
+        throw new HostUnreachableException(through + " did not open a connection to " + target.endpoint() + " within "
+            + timeout.toSeconds() + " s (the host, or the bastion, does not answer)", null);
+      }
       bastion.close();
-      throw new BastionUnreachableException(through + ": " + (describe(e).startsWith("Timeout expired")
-          ? "did not answer within " + timeout.toSeconds() + " s" : "connection lost (" + describe(e) + ")"), null);
+      throw new BastionUnreachableException(through + ": connection lost (" + describe(e) + ")", null);
     }
     try {
       return connect(target, tunnel, timeout);
