@@ -15,6 +15,7 @@ import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostSpec;
 import dev.hostops.api.ProxyJumpSpec;
+import dev.hostops.api.RolloutSpec;
 import dev.hostops.api.SecretKeyRef;
 import dev.hostops.host.HostConnection;
 import dev.hostops.host.HostUnreachableException;
@@ -132,6 +133,9 @@ class BastionTest {
 
     HostService svc = OperatorHarness.service("web", one.image("hostops/demo:v1"), "one", "two");
     svc.getSpec().env = List.of(new EnvVar("MESSAGE", "through the bastion"));
+    // both hosts change together: the times below measure the bastion, not a one-by-one rollout
+    svc.getSpec().rollout = new RolloutSpec();
+    svc.getSpec().rollout.maxUnavailable = 2;
     long t0 = System.nanoTime();
     k8s.create(svc);
     awaitMessageOnBoth("web", "through the bastion");
@@ -230,5 +234,40 @@ class BastionTest {
     assertEquals(1, bastionConnections()[0], "one login on the bastion after the restart");
     assertEquals("1", one.shOk("docker ps -q --filter name=^web$ | wc -l"), "one container");
     assertEquals("1", two.shOk("docker ps -q --filter name=^web$ | wc -l"), "one container");
+  }
+
+  /** Replaces the private key in the bastion's key Secret, as `kubectl edit secret` would. */
+  private static void jumpKey(String privateKey) {
+    k8s.client.secrets().inNamespace(NS).withName("jump-key").edit(s -> {
+      s.setData(java.util.Map.of("ssh-privatekey", java.util.Base64.getEncoder()
+          .encodeToString(privateKey.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+      s.setStringData(null);
+      return s;
+    });
+  }
+
+  @Test
+  @Order(5)
+  void theBastionsKeySecretIsReadAndAChangeOfItIsUsed() {
+    // a key the bastion does not accept: the login is refused, and each Host says so naming the bastion
+    String stranger = bastion.shOk("rm -f /tmp/stranger* && ssh-keygen -q -t ed25519 -N '' -f /tmp/stranger "
+        + "&& cat /tmp/stranger");
+    jumpKey(stranger + "\n");
+    String refused = "bastion " + bastionEndpoint() + ": public key authentication as root was refused by "
+        + bastion.address();
+    for (String name : List.of("one", "two")) {
+      Await.until(WAIT, () -> condition(k8s.host(name), "Ready") != null
+          && refused.equals(condition(k8s.host(name), "Ready").message), () -> describe(k8s.host(name)));
+      assertEquals("BastionUnreachable", condition(k8s.host(name), "Ready").reason);
+      assertFalse(describe(k8s.host(name)).contains("PRIVATE KEY"), "no key material in status");
+    }
+    setEnv("web", "with the key back");
+    Await.until(WAIT, () -> ("unreachable: " + refused).equals(on(k8s.get("web"), "one").message),
+        () -> describe(k8s.get("web")));
+    assertFalse(describe(k8s.get("web")).contains("PRIVATE KEY"), "no key material in status");
+    long t0 = System.nanoTime();
+    jumpKey(bastion.privateKey());
+    awaitMessageOnBoth("web", "with the key back");
+    System.out.printf("bastion key Secret fixed -> Ready on both: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
   }
 }
