@@ -1,11 +1,12 @@
 package dev.hostops.cli;
 
-import static dev.hostops.render.ShellQuoting.quote;
 
 import dev.hostops.api.Host;
 import dev.hostops.host.ExecResult;
 import dev.hostops.host.HostConnection;
 import dev.hostops.host.HostException;
+import dev.hostops.host.HostProgram;
+import dev.hostops.host.Manifest;
 import dev.hostops.host.SshTarget;
 import dev.hostops.importer.DockerRun;
 import dev.hostops.importer.ExecCommand;
@@ -172,22 +173,18 @@ public final class ImportCommand {
     }
   }
 
-  /** One round trip: each named unit and timer file, base64, or nothing when absent. */
+  /** One round trip: each named unit and timer file, or nothing when absent. */
   private static Map<String, String> readUnits(HostConnection c, List<String> names, Duration timeout)
       throws HostException {
-    StringBuilder s = new StringBuilder();
+    Manifest m = new Manifest();
     for (String n : names) {
-      for (String p : List.of("/etc/systemd/system/" + n + ".service", "/etc/systemd/system/" + n + ".timer")) {
-        s.append("if [ -f ").append(quote(p)).append(" ]; then printf '%s\\t' ").append(quote(p))
-            .append("; base64 -w0 < ").append(quote(p)).append("; echo; fi\n");
-      }
+      m.add("read", "/etc/systemd/system/" + n + ".service").add("read", "/etc/systemd/system/" + n + ".timer");
     }
     Map<String, String> files = new HashMap<>();
-    for (String line : run(c, s.toString(), timeout).split("\n")) {
-      int tab = line.indexOf('\t');
-      if (tab > 0) {
-        files.put(line.substring(0, tab), new String(Base64.getDecoder().decode(line.substring(tab + 1).strip()),
-            StandardCharsets.UTF_8));
+    for (String line : inspect(c, m, timeout).split("\n")) {
+      String[] f = line.split("\t", 3);
+      if (f.length == 3 && f[0].equals("content")) {
+        files.put(f[1], new String(Base64.getDecoder().decode(f[2].strip()), StandardCharsets.UTF_8));
       }
     }
     return files;
@@ -199,14 +196,10 @@ public final class ImportCommand {
     if (paths.isEmpty()) {
       return Map.of();
     }
-    StringBuilder s = new StringBuilder();
-    for (String p : paths) {
-      s.append("if [ -d ").append(quote(p)).append(" ]; then printf 'dir\\t-\\t%s\\n' ").append(quote(p))
-          .append("; elif [ -f ").append(quote(p)).append(" ]; then printf 'file\\t%s\\t%s\\n' \"$(stat -c %a ")
-          .append(quote(p)).append(")\" ").append(quote(p)).append("; fi\n");
-    }
+    Manifest m = new Manifest();
+    paths.forEach(p -> m.add("stat", p));
     Map<String, String[]> facts = new HashMap<>();
-    for (String line : run(c, s.toString(), timeout).split("\n")) {
+    for (String line : inspect(c, m, timeout).split("\n")) {
       String[] f = line.split("\t", 3);
       if (f.length == 3) {
         facts.put(f[2], new String[] {f[0], "-".equals(f[1]) ? null : f[1]});
@@ -215,8 +208,9 @@ public final class ImportCommand {
     return facts;
   }
 
-  private static String run(HostConnection c, String script, Duration timeout) throws HostException {
-    ExecResult r = c.run(script + "exit 0\n", timeout);
+  /** Runs the host program's read-only inspect job (host/inspect.sh). */
+  private static String inspect(HostConnection c, Manifest m, Duration timeout) throws HostException {
+    ExecResult r = c.run(HostProgram.Job.INSPECT, m, timeout);
     if (!r.ok()) {
       throw new HostException("reading the units failed: " + r.stderr().strip());
     }

@@ -167,9 +167,13 @@ public final class LocalCommand {
     String hostName = s.getStatus().hosts.get(0).host;
     Host host = client.resources(Host.class).inNamespace(NS).withName(hostName).get();
     try (HostConnection c = HostConnection.open(new HostTargets(client).resolve(host), Duration.ofSeconds(10))) {
-      ExecResult r = c.run("cat /etc/systemd/system/" + s.getMetadata().getName() + ".service", Duration.ofSeconds(10));
-      System.out.println("\n/etc/systemd/system/" + s.getMetadata().getName() + ".service on " + hostName + ":\n");
-      System.out.print(r.stdout());
+      String path = "/etc/systemd/system/" + s.getMetadata().getName() + ".service";
+      ExecResult r = c.run(dev.hostops.host.HostProgram.Job.INSPECT, new dev.hostops.host.Manifest().add("read", path),
+          Duration.ofSeconds(10));
+      String[] f = r.stdout().strip().split("\t", 3);
+      System.out.println("\n" + path + " on " + hostName + ":\n");
+      System.out.print(f.length == 3 ? new String(java.util.Base64.getDecoder().decode(f[2]),
+          java.nio.charset.StandardCharsets.UTF_8) : "(not there)\n");
     } catch (Exception e) {
       System.out.println("(could not read the unit from " + hostName + ": " + e.getMessage() + ")");
     }

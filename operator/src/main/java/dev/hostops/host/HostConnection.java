@@ -1,5 +1,6 @@
 package dev.hostops.host;
 
+import dev.hostops.render.ShellQuoting;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.net.SocketFactory;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
@@ -31,9 +34,10 @@ import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
 
 /**
  * One authenticated SSH connection to a host, with its host key checked against the pinned keys.
- * Every remote action is a POSIX shell script sent on stdin (through {@code sudo -n} for a non-root
- * user), so no value ever passes through a command line. The command itself is a fixed runner
- * ({@link #RUNNER}) that stores the script in a private temp file, checks its length and SHA-256,
+ * Every remote action is a job of the host program ({@link HostProgram}) on a manifest of data, or (for
+ * tests and reading units) a script, sent on stdin (through {@code sudo -n} for a non-root user), so no
+ * value ever passes through a command line. The command itself is fixed ({@link #BOOTSTRAP}, or the
+ * runner {@link #RUNNER}): it stores the input in a private temp file, checks its length and SHA-256,
  * and only then runs it: a connection cut part-way runs nothing, rather than the part that arrived.
  */
 public final class HostConnection implements AutoCloseable {
@@ -43,40 +47,17 @@ public final class HostConnection implements AutoCloseable {
   /** Exit status of the runner when it could not store the script (e.g. /run full); nothing was run. */
   static final int UNSTORED = 98;
   private static final String UNSTORED_MARK = "hostops: cannot store the script in /run/hostops";
+  /** Exit status of the bootstrap when the host lacks this version of the program; nothing was run. */
+  static final int PROGRAM_MISSING = 96;
+  private static final String PROGRAM_MISSING_MARK = "hostops: program ";
 
-  /**
-   * Runs as {@code sh -c RUNNER hostops LENGTH SHA256}, with the script on stdin. The temp file lives
-   * in a root-only directory on tmpfs (gone at reboot) and is removed however the script ends.
-   * The file goes before the message: with the link cut, writing to stderr kills the shell (SIGPIPE).
-   * The script's output is kept in files beside it and sent when it has ended.
-   * {@code wc} runs only on failure, to keep the probe's round trip short.
-   */
-  static final String RUNNER = String.join("\n",
-      "umask 077",
-      "d=/run/hostops",
-      "[ -d $d ] || mkdir -p -m 700 $d",
-      "f=$(mktemp $d/script.XXXXXX) || { echo \"" + UNSTORED_MARK + "\" >&2; exit " + UNSTORED + "; }",
-      // the output files sit beside the script, in the same root-only directory: names nobody else can take
-      "o=\"$f.out\"",
-      "trap 'rm -f \"$f\" \"$o\" \"$o.err\"; exit 1' HUP INT TERM",
-      // head stops at end of input without error (an incomplete script); it fails when it cannot write
-      "head -c \"$1\" >\"$f\" || { rm -f \"$f\"; echo \"" + UNSTORED_MARK + "\" >&2; exit " + UNSTORED + "; }",
-      "case $(sha256sum \"$f\") in",
-      "  \"$2 \"*) ;;",
-      "  *) n=$(wc -c <\"$f\"); rm -f \"$f\"; echo \"" + INCOMPLETE_MARK + "$n of $1 bytes\" >&2; exit " + INCOMPLETE + " ;;",
-      "esac",
-      // The script's output goes to files and is sent only once it ended: a script that arrived whole
-      // runs to its end even when the link drops meanwhile (printing to a dead channel would be SIGPIPE).
-      "{ : >\"$o\" && : >\"$o.err\"; } 2>/dev/null || { rm -f \"$f\" \"$o\"; echo \"" + UNSTORED_MARK + "\" >&2; exit "
-          + UNSTORED + "; }",
-      "sh \"$f\" </dev/null >>\"$o\" 2>>\"$o.err\"",
-      "r=$?",
-      "rm -f \"$f\"",
-      "cat \"$o\"; cat \"$o.err\" >&2",
-      "rm -f \"$o\" \"$o.err\"",
-      "exit $r");
+  /** The fixed runner (host/runner.sh): stores, checks and runs a script, or installs the program. */
+  static final String RUNNER = HostProgram.command("runner.sh");
+  /** The command of a job once the program is installed (host/bootstrap.sh). */
+  static final String BOOTSTRAP = HostProgram.command("bootstrap.sh");
 
   private static final java.util.concurrent.atomic.LongAdder ROUND_TRIPS = new java.util.concurrent.atomic.LongAdder();
+  private static final java.util.concurrent.atomic.LongAdder BYTES_SENT = new java.util.concurrent.atomic.LongAdder();
   private final SshTarget target;
   private final SSHClient client;
   private final String hostKeyFingerprint;
@@ -260,6 +241,11 @@ public final class HostConnection implements AutoCloseable {
     return ROUND_TRIPS.sum();
   }
 
+  /** Bytes of commands and their input sent by this process since it started (the SSH framing aside). */
+  public static long totalBytesSent() {
+    return BYTES_SENT.sum();
+  }
+
   public boolean isAlive() {
     return client.isConnected() && client.isAuthenticated();
   }
@@ -276,8 +262,39 @@ public final class HostConnection implements AutoCloseable {
   /** Like {@link #run(String, Duration)}, but sends at most {@code sendAtMost} bytes: a cut link, for tests. */
   ExecResult run(String script, int sendAtMost, Duration timeout) throws HostUnreachableException {
     byte[] bytes = script.getBytes(StandardCharsets.UTF_8);
-    String command = command(bytes, target.needsSudo());
+    return exec(command(RUNNER, String.valueOf(bytes.length), HostProgram.sha256(bytes)), bytes, sendAtMost, timeout);
+  }
+
+  /**
+   * Runs a job of the host program on a manifest: the program is run only when the host has this very
+   * version of it (checked by SHA-256 before each run); else it is sent with the manifest, installed and
+   * run, in one more round trip (the first contact with a host, or a new hostops version).
+   */
+  public ExecResult run(HostProgram.Job job, Manifest manifest, Duration timeout) throws HostUnreachableException {
+    return run(job, manifest, Integer.MAX_VALUE, timeout);
+  }
+
+  /** Like {@link #run(HostProgram.Job, Manifest, Duration)}, but sends at most {@code sendAtMost} bytes, for tests. */
+  ExecResult run(HostProgram.Job job, Manifest manifest, int sendAtMost, Duration timeout)
+      throws HostUnreachableException {
+    byte[] data = manifest.bytes();
+    ExecResult r = exec(command(BOOTSTRAP, HostProgram.sha256(), String.valueOf(data.length), HostProgram.sha256(data),
+        job.word()), data, sendAtMost, timeout);
+    if (r.exitCode() != PROGRAM_MISSING || !r.stderr().startsWith(PROGRAM_MISSING_MARK)) {
+      return r;
+    }
+    byte[] program = HostProgram.bytes();
+    byte[] both = new byte[program.length + data.length];
+    System.arraycopy(program, 0, both, 0, program.length);
+    System.arraycopy(data, 0, both, program.length, data.length);
+    return exec(command(RUNNER, String.valueOf(both.length), HostProgram.sha256(both), String.valueOf(program.length),
+        HostProgram.sha256(), job.word()), both, sendAtMost, timeout);
+  }
+
+  private ExecResult exec(String command, byte[] bytes, int sendAtMost, Duration timeout)
+      throws HostUnreachableException {
     ROUND_TRIPS.increment();
+    BYTES_SENT.add(command.length() + (long) Math.min(bytes.length, sendAtMost));
     long start = System.nanoTime();
     ExecResult result;
     boolean sent = false;
@@ -336,16 +353,13 @@ public final class HostConnection implements AutoCloseable {
     return result;
   }
 
-  /** The exec command: the fixed runner with the script's length and SHA-256 as its arguments. */
-  static String command(byte[] script, boolean sudo) {
-    String sha;
-    try {
-      sha = java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(script));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    return (sudo ? "sudo -n -- " : "") + "/bin/sh -c " + dev.hostops.render.ShellQuoting.quote(RUNNER) + " hostops "
-        + script.length + " " + sha;
+  /**
+   * An exec command as words, each quoted for the login shell that splits the line: {@code sh -c} one of the
+   * fixed commands, and its arguments (lengths, hashes, a job's name: nothing a user wrote).
+   */
+  private String command(String fixed, String... args) {
+    return (target.needsSudo() ? "sudo -n -- " : "") + Stream.concat(Stream.of("/bin/sh", "-c", fixed, "hostops"),
+        Stream.of(args)).map(ShellQuoting::quote).collect(Collectors.joining(" "));
   }
 
   @Override

@@ -1,7 +1,5 @@
 package dev.hostops.host;
 
-import static dev.hostops.render.ShellQuoting.quote;
-
 import dev.hostops.host.ServiceObservation.ContainerState;
 import dev.hostops.host.ServiceObservation.FileState;
 import dev.hostops.host.ServiceObservation.UnitState;
@@ -12,16 +10,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The probe: one shell script that reports, for a set of services, the hostops ownership record,
- * the hash and mode of each file, the systemd state of each unit (and timer) and the Docker state,
- * health and image of each container; for a service without an ownership record, the content of the
- * unit files found (an adopt compares them with what it would write). It runs in one SSH round trip;
- * besides the shell (builtins only, per service and per file) it launches one {@code stat} and one
- * {@code sha256sum} for all files, one {@code systemctl show}, one {@code docker inspect}, one
- * {@code docker image inspect} (only for images not seen before), and one {@code docker ps} per compose
- * project. On the way it removes hostops' own temp files
- * ({@code .hostops.} and six characters) that an interrupted apply left in the directories of the
- * files it manages; the probe and applies of one host never overlap, so none of them is in use.
+ * The probe, as data: the records that ask the host program (host/probe.sh) about a set of services, or
+ * every service hostops installed, and the parser of what it reports: the ownership record, the hash
+ * and mode of each file, the systemd state of each unit (and timer), the Docker state, health and image
+ * of each container; for a service without an ownership record, the content of the unit files found
+ * (an adopt compares them with what it would write). One SSH round trip.
  */
 public final class HostProbe {
   /** Where hostops records, per service, who owns it and which files it wrote. */
@@ -42,174 +35,56 @@ public final class HostProbe {
   /** A line of sha256sum's output: the hash, two spaces, the path. */
   private static final java.util.regex.Pattern SHA256SUM = java.util.regex.Pattern.compile("^([0-9a-f]{64})  (.+)$");
 
-  /**
-   * Shell: {@code restart_alive FILE} succeeds when the process a restart left to the host runs in (see
-   * HostApplier's {@code hostops_defer}) still runs; sets rp (its PID), rs (its start time) and ri (the
-   * InvocationID of the run it replaces) from FILE. The start time tells a reused PID apart.
-   */
-  static final String RESTART_ALIVE = """
-      restart_alive() {
-        rp=""; rs=""; ri=""
-        read -r rp rs ri 2>/dev/null <"$1" || return 1
-        case $rs in ''|0) return 1 ;; esac
-        [ "$(cut -d' ' -f22 "/proc/$rp/stat" 2>/dev/null)" = "$rs" ]
-      }
-      """;
-
-  private static final String PRELUDE = RESTART_ALIVE + """
-      S=/var/lib/hostops/services
-      clean_tmp() {
-        for t in "${1%/*}"/.hostops.??????; do
-          if [ -f "$t" ] && [ ! -L "$t" ]; then rm -f -- "$t"; fi
-        done
-      }
-      probe_files() {
-        n=$1; shift
-        o=""; if [ -f "$S/$n/owner" ]; then IFS= read -r o < "$S/$n/owner" || true; fi
-        printf 'owner\\t%s\\t%s\\n' "$n" "$o"
-        foreign=""; [ -f "$S/$n/owner" ] || foreign=1
-        # a restart left to the host (see HostApplier): whether its process still runs, and the run it replaces
-        if [ -f "$S/$n/restart" ]; then
-          ra=0; if restart_alive "$S/$n/restart"; then ra=1; fi
-          printf 'restart\\t%s\\t%s\\t%s\\n' "$n" "$ra" "$ri"
-        fi
-        if [ -L "/root/$n" ] || { [ -e "/root/$n" ] && [ ! -d "/root/$n" ]; }; then printf 'unsafe\\t%s\\n' "$n"; fi
-        if [ -f "$S/$n/files" ]; then
-          while IFS= read -r p; do printf 'managed\\t%s\\t%s\\n' "$n" "$p"; clean_tmp "$p"; done < "$S/$n/files"
-        fi
-        for p in "$@"; do
-          clean_tmp "$p"
-          if [ -f "$p" ] && [ ! -L "$p" ]; then
-            printf 'file\\t%s\\t%s\\treg\\t-\\n' "$n" "$p"
-            reg="$reg$p
-      "
-            case "$foreign$p" in 1/etc/systemd/system/*) printf 'foreign\\t%s\\t%s\\t%s\\n' "$n" "$p" "$(base64 -w0 < "$p")" ;; esac
-          elif [ -e "$p" ] || [ -L "$p" ]; then
-            printf 'file\\t%s\\t%s\\tother\\t-\\n' "$n" "$p"
-          else
-            printf 'file\\t%s\\t%s\\t-\\t-\\n' "$n" "$p"
-          fi
-        done
-      }
-      # modes and hashes of every regular file found, in two processes for the whole probe
-      probe_hashes() {
-        [ -n "$reg" ] || return 0
-        IFS='
-      '; set -f
-        set -- $reg
-        unset IFS; set +f
-        stat --printf 'fmode\\t%a\\t%n\\n' -- "$@" 2>/dev/null
-        sha256sum -- "$@" 2>/dev/null
-        return 0
-      }
-      probe_compose() {
-        printf 'cproj\\t%s\\t%s\\n' "$1" "$(docker ps -a --filter "label=com.docker.compose.project=$1" --format '{{.State}}' 2>/dev/null | tr '\\n' ' ')"
-      }
-      probe_units() {
-        [ $# -gt 0 ] || return 0
-        us=$(systemctl show --property=Id,LoadState,ActiveState,SubState,UnitFileState,Result,ExecMainStatus,ExecMainExitTimestamp,LastTriggerUSec,NextElapseUSecRealtime,ExecStartPre,InvocationID "$@")
-        printf '%s\\n' "$us" | sed 's/^/unit\\t/'
-        # A failed (or restarting) service: the last Docker error of its last run, e.g. a refused pull.
-        printf '%s\\n' "$us" | awk 'BEGIN{RS="";FS="\\n"} {id="";inv="";bad=0; for(i=1;i<=NF;i++){if($i~/^Id=/)id=substr($i,4); if($i~/^InvocationID=/)inv=substr($i,14); if($i=="ActiveState=failed"||$i=="SubState=auto-restart")bad=1} if(bad&&id!=""&&inv!="")print id, inv}' |
-          while read -r u inv; do
-            l=$(journalctl -o cat --no-pager _SYSTEMD_INVOCATION_ID="$inv" 2>/dev/null | grep '^Error response from daemon: ' | grep -v 'No such container' | tail -n1 | cut -c1-400)
-            [ -n "$l" ] && printf 'dockererr\\t%s\\t%s\\n' "${u%.service}" "$l"
-          done
-        return 0
-      }
-      probe_containers() {
-        [ $# -gt 0 ] || return 0
-        ci=$(docker inspect --type container -f 'container\t{{.Name}}\t{{.State.Status}}\t{{.State.StartedAt}}\t{{.Image}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$@" 2>/dev/null)
-        [ -n "$ci" ] || return 0
-        printf '%s\\n' "$ci"
-        need=""
-        for id in $(printf '%s\\n' "$ci" | cut -f5 | sort -u); do
-          case "$known" in *" $id "*) ;; *) need="$need $id" ;; esac
-        done
-        [ -n "$need" ] && docker image inspect -f 'image\t{{.Id}}\t{{range .RepoDigests}}{{.}} {{end}}' $need 2>/dev/null
-        return 0
-      }
-      """;
-
-  public static String script(List<Request> requests) {
-    StringBuilder s = new StringBuilder(PRELUDE);
-    s.append("reg=\"\"\n");
+  /** The probe records for these services (host/probe.sh), added to {@code m}. */
+  public static Manifest records(Manifest m, List<Request> requests) {
     java.util.Set<String> known = new java.util.TreeSet<>();
     requests.forEach(r -> known.addAll(r.knownImages()));
-    s.append("known=").append(quote(" " + String.join(" ", known) + " ")).append('\n');
-    StringBuilder units = new StringBuilder();
-    StringBuilder names = new StringBuilder();
+    known.forEach(id -> m.add("known", shortId(id)));
     for (Request r : requests) {
-      s.append("probe_files ").append(quote(r.name()));
-      for (String p : r.paths()) {
-        s.append(' ').append(quote(p));
-      }
-      s.append('\n');
-      units.append(' ').append(quote(r.name() + ".service")).append(' ').append(quote(r.name() + ".timer"));
-      if (r.compose()) {
-        s.append("probe_compose ").append(quote(r.name())).append('\n');
-      } else {
-        names.append(' ').append(quote(r.name()));
-      }
+      m.add("service", r.name(), r.compose() ? "1" : "0");
+      r.paths().forEach(p -> m.add("file", p));
     }
-    s.append("probe_hashes\n");
-    s.append("probe_units").append(units).append('\n');
-    s.append("probe_containers").append(names).append('\n');
-    s.append("exit 0\n");
-    return s.toString();
+    return m;
+  }
+
+  /** The manifest of a probe of these services. */
+  public static Manifest manifest(List<Request> requests) {
+    return records(new Manifest(), requests);
   }
 
   /**
-   * Every service hostops installed on the host, found from its records: files, units and
-   * containers in one go. This is the per-host drift check; one round trip for the whole host.
-   */
-  public static String scriptAll(java.util.Set<String> knownImages) {
-    return scriptAll(knownImages, Map.of());
-  }
-
-  /**
+   * Every service hostops installed on the host, found from its records: files, units and containers in
+   * one go. This is the per-host drift check; one round trip for the whole host.
+   *
+   * @param facts     whether the host's facts come first
    * @param knownRuns InvocationID by service name, for services last seen running a container without a
    *                  health check: while the unit still runs that invocation, Docker is not asked again
    *                  (the probe's dearest part) and the container is reported as {@code samecontainer}
    */
-  public static String scriptAll(java.util.Set<String> knownImages, Map<String, String> knownRuns) {
-    StringBuilder runs = new StringBuilder(" ");
-    new java.util.TreeMap<>(knownRuns).forEach((n, inv) -> runs.append(n).append('=').append(inv).append(' '));
-    return PRELUDE + "known=" + quote(" " + String.join(" ", new java.util.TreeSet<>(knownImages)) + " ") + "\n"
-        + "runs=" + quote(runs.toString()) + "\n"
-        + """
-        units=""; names=""; reg=""
-        for d in "$S"/*/; do
-          [ -d "$d" ] || continue
-          n=${d%/}; n=${n##*/}
-          case "$n" in *[!a-z0-9-]*|"") continue ;; esac
-          set --
-          if [ -f "$d/files" ]; then while IFS= read -r p; do set -- "$@" "$p"; done < "$d/files"; fi
-          probe_files "$n" "$@"
-          units="$units $n.service $n.timer"
-          if [ -f "/root/$n/compose.yaml" ]; then probe_compose "$n"; else names="$names $n"; fi
-        done
-        if read -r la </var/lib/hostops/logagent 2>/dev/null; then clean_tmp "$la"; fi
-        probe_hashes
-        probe_units $units
-        # a unit still on the run whose container was seen: the same `docker run`, the same container
-        same=$(printf '%s\\n' "$us" | awk -v runs="$runs" 'BEGIN {RS=""; FS="\\n"}
-          {id=""; inv=""; a=""; s=""
-           for (i = 1; i <= NF; i++) { e = index($i, "="); k = substr($i, 1, e - 1); v = substr($i, e + 1)
-             if (k == "Id") id = v; else if (k == "InvocationID") inv = v
-             else if (k == "ActiveState") a = v; else if (k == "SubState") s = v }
-           if (a == "active" && s == "running" && inv != "" && id ~ /[.]service$/) {
-             n = substr(id, 1, length(id) - 8); if (index(runs, " " n "=" inv " ")) printf "%s ", n }}')
-        rest=""
-        for n in $names; do
-          case " $same " in *" $n "*) printf 'samecontainer\\t%s\\n' "$n" ;; *) rest="$rest $n" ;; esac
-        done
-        probe_containers $rest
-        exit 0
-        """;
+  public static Manifest manifestAll(boolean facts, java.util.Set<String> knownImages, Map<String, String> knownRuns) {
+    Manifest m = new Manifest();
+    if (facts) {
+      m.add("facts");
+    }
+    m.add("all");
+    new java.util.TreeSet<>(knownImages).forEach(id -> m.add("known", shortId(id)));
+    new java.util.TreeMap<>(knownRuns).forEach((n, inv) -> m.add("run", n, prefix(inv)));
+    return m;
   }
 
-  /** Parses {@link #scriptAll}: the services are the ones the host reported. */
+  /**
+   * Image IDs and InvocationIDs travel as their first 12 hex digits (48 bits): enough to tell the few
+   * images and runs of one host apart, and a no-op probe of 10 services fits in well under 1 KB.
+   */
+  static String shortId(String imageId) {
+    return prefix(imageId.startsWith("sha256:") ? imageId.substring(7) : imageId);
+  }
+
+  private static String prefix(String hex) {
+    return hex.length() > 12 ? hex.substring(0, 12) : hex;
+  }
+
+  /** Parses {@link #manifestAll}'s probe: the services are the ones the host reported. */
   public static Map<String, ServiceObservation> parseAll(String output, Map<String, List<String>> knownDigests) {
     return parseAll(output, knownDigests, Map.of());
   }

@@ -15,7 +15,7 @@ public final class ServiceSync {
   /** Repo digests by image ID, per host: an image ID names fixed content, so its digests do not change. */
   private final java.util.concurrent.ConcurrentHashMap<String, Map<String, List<String>>> digests =
       new java.util.concurrent.ConcurrentHashMap<>();
-  /** Per host: the containers seen running, by service, with the run of their unit (see HostProbe.scriptAll). */
+  /** Per host: the containers seen running, by service, with the run of their unit (see HostProbe.manifestAll). */
   private final java.util.concurrent.ConcurrentHashMap<String, Map<String, Run>> runs =
       new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -39,14 +39,14 @@ public final class ServiceSync {
     return new Result(plan, apply(host, desired, plan), 2);
   }
 
-  /** What one round trip learned: the output of a leading script, and every service on the host. */
+  /** What one round trip learned: its whole output (the facts, when asked for) and every service on the host. */
   public record HostSnapshot(String output, Map<String, ServiceObservation> services) {}
 
   /**
-   * One round trip: runs {@code leading} (e.g. the host facts) and then probes every service hostops
-   * installed on the host.
+   * One round trip: the host's facts (when {@code facts}; see {@link HostFacts}) and then every service
+   * hostops installed on the host.
    */
-  public HostSnapshot snapshot(HostConnection host, String leading) throws HostUnreachableException {
+  public HostSnapshot snapshot(HostConnection host, boolean facts) throws HostUnreachableException {
     Map<String, Run> runs = runs(host);
     Map<String, String> invocations = new java.util.HashMap<>();
     Map<String, ServiceObservation.ContainerState> containers = new java.util.HashMap<>();
@@ -54,7 +54,8 @@ public final class ServiceSync {
       invocations.put(name, run.invocationId());
       containers.put(name, run.container());
     });
-    ExecResult r = host.run(leading + "\n" + HostProbe.scriptAll(known(host).keySet(), invocations), timeout);
+    ExecResult r = host.run(HostProgram.Job.PROBE, HostProbe.manifestAll(facts, known(host).keySet(), invocations),
+        timeout);
     return new HostSnapshot(r.stdout(), remember(host, HostProbe.parseAll(r.stdout(), known(host), containers)));
   }
 
@@ -62,7 +63,7 @@ public final class ServiceSync {
   public Map<String, ServiceObservation> probeAll(HostConnection host, List<RenderedService> desired)
       throws HostUnreachableException {
     List<HostProbe.Request> requests = desired.stream().map(d -> request(host, d)).toList();
-    ExecResult r = host.run(HostProbe.script(requests), timeout);
+    ExecResult r = host.run(HostProgram.Job.PROBE, HostProbe.manifest(requests), timeout);
     return remember(host, HostProbe.parse(requests, r.stdout(), known(host)));
   }
 
@@ -89,7 +90,7 @@ public final class ServiceSync {
   public ServiceObservation apply(HostConnection host, RenderedService desired, ApplyPlan plan)
       throws HostException {
     List<HostProbe.Request> probe = List.of(request(host, desired));
-    ExecResult r = host.run(HostApplier.script(List.of(plan), probe), timeout);
+    ExecResult r = host.run(HostProgram.Job.APPLY, HostApplier.manifest(List.of(plan), probe), timeout);
     if (!r.ok()) {
       throw new ApplyFailedException("applying " + desired.name() + " on " + host.target().address()
           + " failed: " + lastLine(r.stderr()));
@@ -108,7 +109,8 @@ public final class ServiceSync {
       return Map.of(only.getKey().name(), apply(host, only.getKey(), only.getValue()));
     }
     List<HostProbe.Request> probe = plans.keySet().stream().map(d -> request(host, d)).toList();
-    ExecResult r = host.run(HostApplier.script(List.copyOf(plans.values()), probe), timeout);
+    ExecResult r = host.run(HostProgram.Job.APPLY, HostApplier.manifest(List.copyOf(plans.values()), probe),
+        timeout);
     if (!r.ok()) {
       throw new ApplyFailedException("applying " + plans.keySet().stream().map(RenderedService::name).toList()
           + " on " + host.target().address() + " failed: " + lastLine(r.stderr()));
@@ -118,13 +120,13 @@ public final class ServiceSync {
 
   public List<ServiceObservation> probe(HostConnection host, List<HostProbe.Request> requests)
       throws HostUnreachableException {
-    ExecResult r = host.run(HostProbe.script(requests), timeout);
+    ExecResult r = host.run(HostProgram.Job.PROBE, HostProbe.manifest(requests), timeout);
     return List.copyOf(remember(host, HostProbe.parse(requests, r.stdout(), known(host))).values());
   }
 
   /** Removes the service from the host; true when something was removed. */
   public boolean remove(HostConnection host, String name, String owner) throws HostException {
-    ExecResult r = host.run(HostApplier.removalScript(name, owner), timeout);
+    ExecResult r = host.run(HostProgram.Job.REMOVE, HostApplier.removal(name, owner), timeout);
     if (!r.ok()) {
       throw new ApplyFailedException("removing " + name + " from " + host.target().address() + " failed: "
           + lastLine(r.stderr()));

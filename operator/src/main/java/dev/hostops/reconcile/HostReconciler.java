@@ -88,7 +88,7 @@ public final class HostReconciler implements Reconciler<Host> {
       long started = System.nanoTime();
       dev.hostops.host.ServiceSync.HostSnapshot probe = sessions.with(key, target, c -> {
         used[0] = c;
-        return sync.snapshot(c, HostFacts.SCRIPT);
+        return sync.snapshot(c, true);
       });
       probes.putAll(key, probe.services(), started);
       HostFacts facts = HostFacts.parse(probe.output());
@@ -170,7 +170,8 @@ public final class HostReconciler implements Reconciler<Host> {
     }
     try {
       ExecResult r = sessions.with(key, target,
-          c -> c.run(LogAgentApply.script(config.path(), config.content(), agent.containerOrDefault()), timeout));
+          c -> c.run(dev.hostops.host.HostProgram.Job.LOGAGENT,
+              LogAgentApply.manifest(config.path(), config.content(), agent.containerOrDefault()), timeout));
       if (!r.ok()) {
         return logProblem(host, before, "writing " + config.path() + " failed: " + r.stderr().strip());
       }

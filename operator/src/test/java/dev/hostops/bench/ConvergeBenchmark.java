@@ -121,7 +121,7 @@ class ConvergeBenchmark {
       long hostTrips = HostConnection.totalRoundTrips();
       for (int r = 0; r < hostPass.length; r++) {
         long a = System.nanoTime();
-        var snapshot = sync.snapshot(c, "");
+        var snapshot = sync.snapshot(c, false);
         for (RenderedService s : services) {
           if (!dev.hostops.host.ApplyPlanner.plan(s, snapshot.services().get(s.name())).isNoop()) {
             throw new AssertionError("per-host probe saw a difference for " + s.name());

@@ -103,7 +103,7 @@ class CutConnectionTest {
   /** Waits (bounded) until no hostops script runs on the host: one that arrived whole runs on after a cut. */
   private static void awaitNoScriptRunning() throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-    while (host.sh("pgrep -f '^/bin/sh -c umask 077'").ok()) {
+    while (host.sh("pgrep -f '^/bin/sh -c (umask 077|p=/var/lib/hostops)|^sh /var/lib/hostops/program/'").ok()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("a hostops script still runs on the host: " + host.sh("ps -ef").stdout());
       }
@@ -193,7 +193,7 @@ class CutConnectionTest {
       }
     });
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!host.sh("pgrep -f '^sh /run/hostops/script[.]' && test -e /root/" + NAME + "/small.conf"
+    while (!host.sh("pgrep -f '^sh /var/lib/hostops/program/[0-9a-f]+[.]sh [a-z]+ /run/hostops/manifest[.]' && test -e /root/" + NAME + "/small.conf"
         + " && grep -q version=2 /root/" + NAME + "/small.conf").ok()) {
       assertTrue(System.nanoTime() < deadline && !running.isDone(), "the apply never ran: " + running.getNow("?"));
       Thread.sleep(20);

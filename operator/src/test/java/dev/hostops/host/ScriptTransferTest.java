@@ -104,11 +104,64 @@ class ScriptTransferTest {
         + " && echo half > /etc/systemd/system/.hostops.Ab12Cd && echo half > /root/leftover/.hostops.zz99yy"
         + " && echo mine > /root/leftover/.hostops.notes.txt && echo mine > /root/leftover/.hostops.abc"
         + " && echo theirs > /root/other/.hostops.Ab12Cd");
-    new ServiceSync(TIMEOUT).snapshot(sudo, "");
+    new ServiceSync(TIMEOUT).snapshot(sudo, false);
     assertEquals("", host.shOk("ls -A /etc/systemd/system | grep '^\\.hostops' || true"));
     assertEquals(".hostops.abc\n.hostops.notes.txt", host.shOk("ls -A /root/leftover"),
         "only hostops' own temp-name pattern");
     assertEquals(".hostops.Ab12Cd", host.shOk("ls -A /root/other"), "only in directories hostops manages");
     host.shOk("rm -rf /var/lib/hostops/services/leftover /root/leftover /root/other");
+  }
+
+  @Test
+  void theProgramIsSentOnceThenOnlyManifestsAndItRunsOnlyWhenItsHashMatches() throws Exception {
+    String installed = "/var/lib/hostops/program/" + HostProgram.sha256() + ".sh";
+    Manifest facts = new Manifest();
+    for (HostConnection c : List.of(root, sudo)) {
+      host.shOk("rm -rf /var/lib/hostops/program");
+      long before = HostConnection.totalBytesSent();
+      ExecResult first = c.run(HostProgram.Job.FACTS, facts, TIMEOUT);
+      long firstBytes = HostConnection.totalBytesSent() - before;
+      assertEquals(0, first.exitCode(), first.stderr());
+      assertTrue(first.stdout().contains("os\tDebian GNU/Linux 12"), first.stdout());
+      assertTrue(firstBytes > HostProgram.bytes().length, "the first job carries the program: " + firstBytes);
+      assertEquals(HostProgram.sha256() + "  " + installed, host.shOk("sha256sum " + installed));
+      assertEquals("700 root", host.shOk("stat -c '%a %U' /var/lib/hostops/program"));
+
+      before = HostConnection.totalBytesSent();
+      assertEquals(first.stdout(), c.run(HostProgram.Job.FACTS, facts, TIMEOUT).stdout());
+      long again = HostConnection.totalBytesSent() - before;
+      assertTrue(again < 700, "a job on a host that has the program sends its manifest only: " + again + " bytes");
+
+      // a program changed on the host (by hand, or a disk gone bad) is never run: it is sent again
+      String mark = "/tmp/tampered-" + c.target().user();
+      host.shOk("printf 'touch " + mark + "\\n' | cat - " + installed + " > /tmp/p && cat /tmp/p > " + installed);
+      assertEquals(first.stdout(), c.run(HostProgram.Job.FACTS, facts, TIMEOUT).stdout());
+      assertFalse(host.sh("test -e " + mark).ok(), "the changed program did not run");
+      assertEquals(HostProgram.sha256() + "  " + installed, host.shOk("sha256sum " + installed), "sent again");
+    }
+    assertEquals("", host.shOk("ls -A /run/hostops"), "temp files removed");
+  }
+
+  @Test
+  void runsNothingOfAManifestThatArrivedIncomplete() throws Exception {
+    for (HostConnection c : List.of(root, sudo)) {
+      String dir = "/root/partial-" + c.target().user();
+      Manifest m = new Manifest().add("dir", dir, "0700").add("owner", "partial", "team/partial")
+          .addWithContent("write", List.of(dir + "/big", "0600", "100000", "177", "replace"), new byte[100_000]);
+      int total = m.bytes().length;
+      c.run(HostProgram.Job.FACTS, new Manifest(), TIMEOUT); // the program is there: only the manifest is sent
+      for (int sent : List.of(0, 1, 30, total / 2, total - 1)) {
+        HostUnreachableException e = assertThrows(HostUnreachableException.class,
+            () -> c.run(HostProgram.Job.APPLY, m, sent, TIMEOUT));
+        assertEquals("script sent to " + c.target().display() + " arrived incomplete: " + sent + " of " + total
+            + " bytes; nothing of it was run", e.getMessage());
+      }
+      assertFalse(host.sh("test -e " + dir).ok(), "no record of it was carried out");
+      assertFalse(host.sh("test -e /var/lib/hostops/services/partial").ok(), "no record of it was carried out");
+      assertEquals(0, c.run(HostProgram.Job.APPLY, m, TIMEOUT).exitCode(), "whole, it runs");
+      assertEquals("600 100000", host.shOk("stat -c '%a %s' " + dir + "/big"));
+      host.shOk("rm -rf " + dir + " /var/lib/hostops/services/partial");
+    }
+    assertEquals("", host.shOk("ls -A /run/hostops"), "temp files removed");
   }
 }

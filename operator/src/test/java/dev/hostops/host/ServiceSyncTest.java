@@ -57,9 +57,9 @@ class ServiceSyncTest {
     RenderedService desired = ServiceRenderer.render(service("same", host.image("hostops/demo:v1"), null, null));
     ServiceSync.Result applied = sync.sync(conn, desired);
     assertTrue(applied.seen().container().isRunning(), applied.seen().container().toString());
-    ServiceSync.HostSnapshot first = sync.snapshot(conn, "");
+    ServiceSync.HostSnapshot first = sync.snapshot(conn, false);
     assertTrue(first.services().get("same").container().isRunning());
-    ServiceSync.HostSnapshot idle = sync.snapshot(conn, "");
+    ServiceSync.HostSnapshot idle = sync.snapshot(conn, false);
     assertTrue(idle.output().contains("samecontainer\tsame"), "the unit runs the same run: Docker is not asked");
     assertEquals(first.services().get("same").container(), idle.services().get("same").container());
 
@@ -69,7 +69,7 @@ class ServiceSyncTest {
     java.util.concurrent.atomic.AtomicReference<ServiceSync.HostSnapshot> now = new java.util.concurrent.atomic.AtomicReference<>();
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     do {
-      now.set(sync.snapshot(conn, ""));
+      now.set(sync.snapshot(conn, false));
     } while (now.get().output().contains("samecontainer\tsame") && System.nanoTime() < deadline);
     assertFalse(now.get().output().contains("samecontainer\tsame"), now.get().output());
     ServiceObservation seen = now.get().services().get("same");

@@ -148,7 +148,7 @@ class HostFaultsTest {
   }
 
   private static boolean scriptRunning(TestHost host) {
-    return host.sh("pgrep -f '^sh /run/hostops/script[.]'").ok();
+    return host.sh("pgrep -f '^sh /var/lib/hostops/program/[0-9a-f]+[.]sh [a-z]+ /run/hostops/manifest[.]'").ok();
   }
 
   /** Edit → Ready on that host with the new unit there, in seconds (bounded by WAIT). */

@@ -120,13 +120,13 @@ class OperatorKillTest {
         }
       }
     }
-    Await.until(Duration.ofSeconds(30), () -> vm.sh("pgrep -f '^sh /run/hostops/script[.]'").ok(),
+    Await.until(Duration.ofSeconds(30), () -> vm.sh("pgrep -f '^sh /var/lib/hostops/program/[0-9a-f]+[.]sh [a-z]+ /run/hostops/manifest[.]'").ok(),
         () -> "no apply seen running");
     first.destroyForcibly().waitFor(); // SIGKILL
     long killed = System.nanoTime();
 
     // the script had arrived whole and been checked: it runs to its end without the operator (bounded)
-    Await.until(Duration.ofSeconds(40), () -> !vm.sh("pgrep -f '^sh /run/hostops/script[.]'").ok(),
+    Await.until(Duration.ofSeconds(40), () -> !vm.sh("pgrep -f '^sh /var/lib/hostops/program/[0-9a-f]+[.]sh [a-z]+ /run/hostops/manifest[.]'").ok(),
         () -> vm.sh("ps -ef").stdout());
     String data = vm.shOk("sha256sum < /root/" + NAME + "/data.txt | cut -c1-64");
     String unit = vm.shOk("sha256sum < /etc/systemd/system/" + NAME + ".service | cut -c1-64");
