@@ -26,7 +26,7 @@ final class BastionConnections implements AutoCloseable {
 
   private static final class Entry {
     final ReentrantLock lock = new ReentrantLock();
-    HostConnection connection;
+    volatile HostConnection connection;
     /** Hosts that hold (or are opening) a connection through this bastion; guarded by the map's monitor. */
     int users;
     volatile Down down;
@@ -72,6 +72,28 @@ final class BastionConnections implements AutoCloseable {
       unused.close();
       LOG.info("bastion={} closed: no host uses it", bastion.endpoint());
     }
+  }
+
+  /**
+   * After a host behind the bastion did not answer: null when the bastion itself still answers, else why
+   * not (its connection is then dropped, and hosts behind it fail at once for one timeout, naming it).
+   */
+  BastionUnreachableException silent(SshTarget bastion) {
+    Entry entry;
+    synchronized (entries) {
+      entry = entries.get(bastion);
+    }
+    HostConnection c = entry == null ? null : entry.connection;
+    if (c == null || c.answers(timeout.dividedBy(2))) {
+      return null;
+    }
+    String reason = "bastion " + bastion.endpoint() + ": does not answer (no reply to a keepalive within "
+        + timeout.dividedBy(2).toMillis() + " ms)";
+    entry.down = new Down(reason, null, System.nanoTime());
+    c.close();
+    LOG.info("bastion={} does not answer; hosts behind it fail at once for {} s", bastion.endpoint(),
+        timeout.toSeconds());
+    return new BastionUnreachableException(reason, null);
   }
 
   /** Live connections to bastions, for tests and metrics. */

@@ -222,6 +222,21 @@ public final class HostConnection implements AutoCloseable {
     return c;
   }
 
+  /**
+   * Whether the peer answers a keepalive within {@code wait}: a bastion whose connection looks open can
+   * be frozen or gone (TCP has not noticed yet), and then every host behind it seems not to answer.
+   */
+  boolean answers(Duration wait) {
+    try {
+      client.getConnection().sendGlobalRequest("keepalive@openssh.com", true, new byte[0])
+          .retrieve(wait.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      // OpenSSH refuses a global request it does not know: that refusal is an answer
+      return isAlive() && describe(e).startsWith("Global request");
+    }
+  }
+
   /** The channel through a bastion this connection runs in, or null when direct. */
   private DirectConnection tunnel;
   /** A bastion connection opened for this connection alone (the command line), closed with it. */

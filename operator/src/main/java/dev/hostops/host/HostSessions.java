@@ -125,6 +125,14 @@ public final class HostSessions implements AutoCloseable {
     try {
       return work.run(slot.connection);
     } catch (HostUnreachableException e) {
+      if (slot.bastion != null && slow(started)) {
+        // a host that does not answer may be a bastion that does not: then say so, naming the bastion
+        BastionUnreachableException bastion = bastions.silent(slot.bastion);
+        if (bastion != null) {
+          reset(slot);
+          throw new BastionUnreachableException(bastion.getMessage() + "; " + e.getMessage(), null);
+        }
+      }
       if (fresh || slow(started) || e instanceof ScriptInterruptedException) {
         reset(slot);
         throw e;

@@ -147,6 +147,41 @@ class BastionConnectionTest {
     assertEquals(before[0], bastionConnections()[0], "closed when no host uses it");
   }
 
+  @Test
+  void aFrozenBastionIsNamedNotTheHostsBehindIt() throws Exception {
+    Duration timeout = Duration.ofSeconds(3);
+    try (HostSessions sessions = new HostSessions(timeout)) {
+      for (TestHost h : List.of(one, two)) {
+        sessions.with("ns/" + h.name(), h.behind(bastion), c -> c.run("true\n", timeout));
+      }
+      // the bastion stops answering with its connection open (a hung VM): TCP does not notice
+      bastion.freeze();
+      try {
+        long t0 = System.nanoTime();
+        BastionUnreachableException first = assertThrows(BastionUnreachableException.class,
+            () -> sessions.with("ns/" + one.name(), one.behind(bastion), c -> c.run("true\n", timeout)));
+        double took = (System.nanoTime() - t0) / 1e9;
+        assertTrue(first.getMessage().startsWith("bastion " + bastion.root().endpoint() + ": does not answer"),
+            first.getMessage());
+        assertTrue(took < 3 * timeout.toSeconds(), "named within the timeout and a keepalive: " + took + " s");
+        long t1 = System.nanoTime();
+        BastionUnreachableException second = assertThrows(BastionUnreachableException.class,
+            () -> sessions.with("ns/" + two.name(), two.behind(bastion), c -> c.run("true\n", timeout)));
+        assertTrue(second.getMessage().startsWith("bastion " + bastion.root().endpoint() + ": does not answer"),
+            second.getMessage());
+        assertTrue((System.nanoTime() - t1) / 1e9 < 1, "the other host behind it fails at once");
+      } finally {
+        bastion.thaw();
+      }
+      Thread.sleep(timeout.toMillis());
+      for (TestHost h : List.of(one, two)) {
+        assertEquals(h.name() + "\n", sessions.with("ns/" + h.name(), h.behind(bastion),
+            c -> c.run("hostname\n", timeout)).stdout());
+      }
+      assertEquals(1, sessions.bastionConnections());
+    }
+  }
+
   /** {@code hostops import --from-host} with a manifest holding the Host, its bastion and both key Secrets. */
   @Test
   void importFromAHostBehindTheBastion(@TempDir Path dir) throws Exception {
