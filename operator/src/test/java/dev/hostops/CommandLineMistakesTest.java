@@ -44,7 +44,7 @@ class CommandLineMistakesTest {
   }
 
   static Stream<Arguments> mistakes() {
-    String known = "known here: address, imagePullSecrets, knownHosts, logAgent, port, sshKeySecretRef, user";
+    String known = "known here: address, imagePullSecrets, knownHosts, logAgent, port, proxyJump, sshKeySecretRef, user";
     return Stream.of(
         mistake(List.of(), null, "hostops: no command: use run, render, import, local or stand-ins (hostops help shows how)"),
         mistake(List.of("deploy"), null, "hostops: unknown command 'deploy': use run, render, import, local or stand-ins "
@@ -100,6 +100,17 @@ class CommandLineMistakesTest {
             "hostops render: @FILE@: document 1: Host has no metadata.name"),
         mistake(List.of("render", "-f", "@FILE@"), HOST.replace("192.0.2.1\n", "\"192.0.2.1;reboot\"\n"),
             "Host default/vm1: spec.address: '192.0.2.1;reboot' is not a DNS name or IP address"),
+        mistake(List.of("render", "-f", "@FILE@"), HOST + "  proxyJump: {adress: bastion.example}\n",
+            "hostops render: @FILE@: Host vm1: spec.proxyJump.adress: unknown field (known here: address, knownHosts, "
+                + "port, sshKeySecretRef, user)"),
+        mistake(List.of("render", "-f", "@FILE@"), HOST + "  proxyJump: {address: bastion.example, port: 70000, "
+                + "sshKeySecretRef: {name: jump-ssh}, knownHosts: \"bastion.example ssh-ed25519 "
+                + "AAAAC3NzaC1lZDI1NTE5AAAAIPF34DzFB4liSZZb/Ies84+g1h9h2wJI567sulrun3CP\"}\n",
+            "Host default/vm1: spec.proxyJump.port: 70000 is not a TCP port (1-65535)"),
+        mistake(List.of("render", "-f", "@FILE@"), HOST + "  proxyJump: {address: \"bastion;reboot\", "
+                + "sshKeySecretRef: {name: jump-ssh}, knownHosts: \"* ssh-ed25519 "
+                + "AAAAC3NzaC1lZDI1NTE5AAAAIPF34DzFB4liSZZb/Ies84+g1h9h2wJI567sulrun3CP\"}\n",
+            "Host default/vm1: spec.proxyJump.address: 'bastion;reboot' is not a DNS name or IP address"),
         mistake(List.of("render", "-f", "@FILE@"), HOST + """
             ---
             apiVersion: hostops.dev/v1alpha1

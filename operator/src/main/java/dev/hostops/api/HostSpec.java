@@ -45,6 +45,10 @@ public class HostSpec {
       + "to talk to a host whose key is not listed here; it never skips this check.")
   public String knownHosts;
 
+  @JsonPropertyDescription("A bastion (jump host) to reach the host through, as OpenSSH's ProxyJump; spec.address is "
+      + "then the host's address as the bastion resolves it, and spec.knownHosts pins the key for that name.")
+  public ProxyJumpSpec proxyJump;
+
   @JsonPropertyDescription("Default image pull Secrets (kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg) for "
       + "every HostService that runs on this host, after the service's own spec.imagePullSecrets.")
   public java.util.List<ObjectName> imagePullSecrets;

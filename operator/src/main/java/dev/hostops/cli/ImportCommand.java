@@ -33,8 +33,9 @@ import java.util.Map;
  * {@code hostops import UNIT-FILE [TIMER-FILE]…} and {@code hostops import --from-host HOST-MANIFEST
  * NAME…}: hand-written units in the runbook's shape as HostService YAML with {@code adopt: true}, and
  * Secret skeletons for their env and config files. What a HostService cannot express is written as
- * comments above the resource and said on stderr. Reading from a host uses its pinned key and only
- * reads (the units, and the type and mode of the files they mount).
+ * comments above the resource and said on stderr. Reading from a host uses its pinned key (and its
+ * bastion, pinned as strictly, when the Host names one in spec.proxyJump) and only reads (the units, and
+ * the type and mode of the files they mount).
  */
 public final class ImportCommand {
   private static final KubernetesSerialization YAML = new KubernetesSerialization();
@@ -125,15 +126,14 @@ public final class ImportCommand {
       throw new UsageException(manifest + ": needs exactly one Host (found " + hostList.size() + ")");
     }
     Host host = hostList.get(0);
-    Secret key = host.getSpec().sshKeySecretRef == null ? null : resources.stream().filter(Secret.class::isInstance)
-        .map(Secret.class::cast).filter(s -> s.getMetadata().getName().equals(host.getSpec().sshKeySecretRef.name))
-        .findFirst().orElse(null);
+    java.util.function.Function<String, Secret> secrets = name -> resources.stream().filter(Secret.class::isInstance)
+        .map(Secret.class::cast).filter(s -> s.getMetadata().getName().equals(name)).findFirst().orElse(null);
     SshTarget target;
     try {
-      target = HostTargets.resolve(host, key);
+      target = HostTargets.resolve(host, secrets);
     } catch (HostTargets.InvalidHostException e) {
       throw new UsageException(manifest + ": Host " + host.getMetadata().getName() + ": " + e.getMessage()
-          + (key == null ? " (put the Secret in the same file)" : ""));
+          + (e.getMessage().contains(" not found") ? " (put the Secret in the same file)" : ""));
     }
     Duration timeout = Duration.ofSeconds(30);
     try (HostConnection c = HostConnection.open(target, timeout)) {
@@ -167,7 +167,8 @@ public final class ImportCommand {
       print(imported, false, out, err);
       return 0;
     } catch (HostException e) {
-      err.println("hostops import: " + target.display() + ": " + e.getMessage());
+      err.println("hostops import: " + target.display() + (target.proxyJump() == null ? ""
+          : " through bastion " + target.proxyJump().endpoint()) + ": " + e.getMessage());
       return 1;
     }
   }

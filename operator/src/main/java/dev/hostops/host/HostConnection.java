@@ -23,6 +23,8 @@ import javax.net.SocketFactory;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.Buffer;
+import net.schmizz.sshj.connection.channel.OpenFailException;
+import net.schmizz.sshj.connection.channel.direct.DirectConnection;
 import net.schmizz.sshj.connection.channel.direct.Session;
 import net.schmizz.sshj.transport.TransportException;
 import net.schmizz.sshj.transport.verification.HostKeyVerifier;
@@ -72,8 +74,78 @@ public final class HostConnection implements AutoCloseable {
     this.roundTripListener = listener;
   }
 
-  /** Connects, verifies the host key strictly, and authenticates with the private key. */
+  /**
+   * Connects, verifies the host key strictly, and authenticates with the private key. A target behind a
+   * bastion is reached through a connection to that bastion of its own, closed with it (the command line;
+   * the operator shares one bastion connection between hosts, see {@link HostSessions}).
+   */
   public static HostConnection open(SshTarget target, Duration timeout) throws HostUnreachableException {
+    if (target.proxyJump() == null) {
+      return connect(target, null, timeout);
+    }
+    HostConnection bastion = openBastion(target.proxyJump(), timeout);
+    try {
+      HostConnection c = open(target, bastion, timeout);
+      c.ownedBastion = bastion;
+      return c;
+    } catch (HostUnreachableException e) {
+      bastion.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Connects to a bastion, pinned and authenticated as strictly as a host; nothing is ever run on it. Every
+   * failure is the bastion's and says so, naming it: the hosts behind it were not reached.
+   */
+  public static HostConnection openBastion(SshTarget bastion, Duration timeout) throws BastionUnreachableException {
+    try {
+      return connect(bastion, null, timeout);
+    } catch (HostKeyMismatchException e) {
+      throw new BastionUnreachableException("bastion " + bastion.endpoint() + ": host key " + e.presentedFingerprint()
+          + " is not among the pinned proxyJump.knownHosts; refusing to connect", e.presentedFingerprint());
+    } catch (HostUnreachableException e) {
+      throw new BastionUnreachableException("bastion " + bastion.endpoint() + ": "
+          + e.getMessage().replace("knownHosts", "proxyJump.knownHosts"), null);
+    }
+  }
+
+  /**
+   * Connects to the target through an open bastion connection: the bastion opens a TCP connection to the
+   * target's address and port (a direct-tcpip channel, as OpenSSH's ProxyJump) and SSH runs inside it,
+   * end to end with the target, its host key checked as for a direct connection.
+   */
+  public static HostConnection open(SshTarget target, HostConnection bastion, Duration timeout)
+      throws HostUnreachableException {
+    String through = "bastion " + bastion.target().endpoint();
+    DirectConnection tunnel;
+    try {
+      tunnel = bastion.client.newDirectConnection(target.address(), target.port());
+    } catch (OpenFailException e) {
+      // the bastion answered, but could not reach the target (down, unknown name, forwarding not allowed)
+      throw new HostUnreachableException(through + " cannot reach " + target.endpoint() + ": "
+          + (e.getReason() == OpenFailException.Reason.ADMINISTRATIVELY_PROHIBITED
+          ? "forwarding refused (is AllowTcpForwarding on there?)" : describe(e)), null);
+    } catch (IOException e) {
+      if (describe(e).startsWith("Timeout expired")) {
+        // the bastion may be waiting for a TCP connect to a target that does not answer: the shared
+        // connection stays, other hosts behind it are not dropped for this one
+        throw new HostUnreachableException(through + " did not open a connection to " + target.endpoint() + " within "
+            + timeout.toSeconds() + " s (the host, or the bastion, does not answer)", null);
+      }
+      bastion.close();
+      throw new BastionUnreachableException(through + ": connection lost (" + describe(e) + ")", null);
+    }
+    try {
+      return connect(target, tunnel, timeout);
+    } catch (HostUnreachableException e) {
+      closeQuietly(tunnel);
+      throw e;
+    }
+  }
+
+  private static HostConnection connect(SshTarget target, DirectConnection tunnel, Duration timeout)
+      throws HostUnreachableException {
     OpenSSHKnownHosts pinned;
     try {
       pinned = KnownHosts.verifier(target.knownHosts());
@@ -103,7 +175,11 @@ public final class HostConnection implements AutoCloseable {
     client.getConnection().setTimeoutMs((int) timeout.toMillis());
     client.addHostKeyVerifier(recording);
     try {
-      client.connect(target.address(), target.port());
+      if (tunnel == null) {
+        client.connect(target.address(), target.port());
+      } else {
+        client.connectVia(tunnel);
+      }
     } catch (TransportException e) {
       closeQuietly(client);
       if (presented.get() != null && e.getDisconnectReason() != null
@@ -141,8 +217,30 @@ public final class HostConnection implements AutoCloseable {
       throw new HostUnreachableException("cannot use the SSH private key for " + target.display()
           + " (" + e.getClass().getSimpleName() + ")", null);
     }
-    return new HostConnection(target, client, presented.get());
+    HostConnection c = new HostConnection(target, client, presented.get());
+    c.tunnel = tunnel;
+    return c;
   }
+
+  /**
+   * Whether the peer answers a keepalive within {@code wait}: a bastion whose connection looks open can
+   * be frozen or gone (TCP has not noticed yet), and then every host behind it seems not to answer.
+   */
+  boolean answers(Duration wait) {
+    try {
+      client.getConnection().sendGlobalRequest("keepalive@openssh.com", true, new byte[0])
+          .retrieve(wait.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      // OpenSSH refuses a global request it does not know: that refusal is an answer
+      return isAlive() && describe(e).startsWith("Global request");
+    }
+  }
+
+  /** The channel through a bastion this connection runs in, or null when direct. */
+  private DirectConnection tunnel;
+  /** A bastion connection opened for this connection alone (the command line), closed with it. */
+  private HostConnection ownedBastion;
 
   public SshTarget target() {
     return target;
@@ -282,6 +380,20 @@ public final class HostConnection implements AutoCloseable {
   @Override
   public void close() {
     closeQuietly(client);
+    if (tunnel != null) {
+      closeQuietly(tunnel);
+    }
+    if (ownedBastion != null) {
+      ownedBastion.close();
+    }
+  }
+
+  private static void closeQuietly(DirectConnection tunnel) {
+    try {
+      tunnel.close();
+    } catch (IOException | RuntimeException e) {
+      // already gone
+    }
   }
 
   private static CompletableFuture<byte[]> drain(InputStream in) {

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One persistent SSH connection per host, reused across reconciles, and one piece of work per host
  * at a time (different hosts run in parallel). A connection is reopened when it died or when the
- * Host's address, user, key or pinned keys changed.
+ * Host's address, user, key, pinned keys or bastion changed. Hosts behind one bastion share one
+ * connection to it ({@link BastionConnections}).
  *
  * <p>A host that stops answering (frozen, unplugged) must not hold up the others: every thread that
  * waits for it is one the healthy hosts' work cannot use. So once work on a host failed because it
@@ -35,10 +36,13 @@ public final class HostSessions implements AutoCloseable {
     final ReentrantLock lock = new ReentrantLock();
     SshTarget target;
     HostConnection connection;
+    /** The bastion whose shared connection {@link #connection} runs through, or null. */
+    SshTarget bastion;
     volatile Down down;
   }
 
   private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
+  private final BastionConnections bastions;
   private final Duration timeout;
   private final Duration retryAfter;
   private final java.util.function.ObjLongConsumer<String> roundTrips;
@@ -51,6 +55,7 @@ public final class HostSessions implements AutoCloseable {
   public HostSessions(Duration timeout, java.util.function.ObjLongConsumer<String> roundTrips) {
     this.timeout = timeout;
     this.retryAfter = timeout;
+    this.bastions = new BastionConnections(timeout);
     this.roundTrips = roundTrips;
   }
 
@@ -114,36 +119,78 @@ public final class HostSessions implements AutoCloseable {
       throws HostException {
     boolean fresh = false;
     if (slot.connection == null || !slot.connection.isAlive() || !target.equals(slot.target)) {
-      reset(slot);
-      slot.connection = open(hostKey, target);
-      slot.target = target;
+      replace(hostKey, slot, target);
       fresh = true;
     }
     try {
       return work.run(slot.connection);
     } catch (HostUnreachableException e) {
-      reset(slot);
+      if (slot.bastion != null && slow(started)) {
+        // a host that does not answer may be a bastion that does not: then say so, naming the bastion
+        BastionUnreachableException bastion = bastions.silent(slot.bastion);
+        if (bastion != null) {
+          reset(slot);
+          throw new BastionUnreachableException(bastion.getMessage() + "; " + e.getMessage(), null);
+        }
+      }
       if (fresh || slow(started) || e instanceof ScriptInterruptedException) {
+        reset(slot);
         throw e;
       }
       LOG.info("host={} reused connection failed ({}); reconnecting", hostKey, e.getMessage());
-      slot.connection = open(hostKey, target);
-      slot.target = target;
+      replace(hostKey, slot, target);
       return work.run(slot.connection);
     }
   }
 
-  private HostConnection open(String hostKey, SshTarget target) throws HostUnreachableException {
-    HostConnection c = HostConnection.open(target, timeout);
-    c.onRoundTrip(nanos -> roundTrips.accept(hostKey, nanos));
-    return c;
+  /**
+   * Opens a new connection for the slot, then closes the old one: the new one takes its share of a bastion
+   * before the old one gives its share back, so a bastion still in use is not closed and opened again.
+   */
+  private void replace(String hostKey, Slot slot, SshTarget target) throws HostUnreachableException {
+    HostConnection old = slot.connection;
+    SshTarget oldBastion = slot.bastion;
+    slot.connection = null;
+    slot.bastion = null;
+    try {
+      if (target.proxyJump() == null) {
+        slot.connection = HostConnection.open(target, timeout);
+      } else {
+        HostConnection via = bastions.acquire(target.proxyJump());
+        try {
+          slot.connection = HostConnection.open(target, via, timeout);
+        } catch (HostUnreachableException e) {
+          bastions.release(target.proxyJump());
+          throw e;
+        }
+        slot.bastion = target.proxyJump();
+      }
+      slot.target = target;
+      slot.connection.onRoundTrip(nanos -> roundTrips.accept(hostKey, nanos));
+    } finally {
+      if (old != null) {
+        old.close();
+      }
+      if (oldBastion != null) {
+        bastions.release(oldBastion);
+      }
+    }
   }
 
-  private static void reset(Slot slot) {
+  private void reset(Slot slot) {
     if (slot.connection != null) {
       slot.connection.close();
       slot.connection = null;
     }
+    if (slot.bastion != null) {
+      bastions.release(slot.bastion);
+      slot.bastion = null;
+    }
+  }
+
+  /** Connections to bastions open now (each shared by the hosts behind it). */
+  public int bastionConnections() {
+    return bastions.open();
   }
 
   @Override
@@ -157,5 +204,6 @@ public final class HostSessions implements AutoCloseable {
       }
     });
     slots.clear();
+    bastions.close();
   }
 }

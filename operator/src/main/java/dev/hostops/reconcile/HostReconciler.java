@@ -101,13 +101,19 @@ public final class HostReconciler implements Reconciler<Host> {
       status.composeCommand = facts.composeCommand();
       status.services = facts.services();
       boolean docker = facts.dockerVersion() != null;
-      status.message = docker ? "reachable as " + target.user() : "reachable, but Docker does not answer";
+      String via = target.proxyJump() == null ? "" : " through bastion " + target.proxyJump().endpoint();
+      status.message = docker ? "reachable as " + target.user() + via : "reachable" + via + ", but Docker does not answer";
       status.logConfig = logConfig(host, key, target, facts, previous, context);
-      conditions.set("Reachable", true, "Connected", "SSH as " + target.user() + ", host key " + status.hostKeyFingerprint);
+      conditions.set("Reachable", true, "Connected", "SSH as " + target.user() + via + ", host key "
+          + status.hostKeyFingerprint);
       conditions.set("Ready", docker, docker ? "Ready" : "DockerUnavailable", status.message);
     } catch (HostTargets.InvalidHostException e) {
       probes.invalidate(key);
       unreachable(host, status, conditions, "InvalidSpec", e.getMessage(), previous);
+    } catch (dev.hostops.host.BastionUnreachableException e) {
+      // the host was never reached: its own key and facts stay as last seen, the reason names the bastion
+      probes.invalidate(key);
+      unreachable(host, status, conditions, e.reason(), e.getMessage(), previous);
     } catch (HostKeyMismatchException e) {
       probes.invalidate(key);
       status.hostKeyFingerprint = e.presentedFingerprint();
@@ -221,7 +227,8 @@ public final class HostReconciler implements Reconciler<Host> {
     String reasonBefore = previous.conditions == null ? null : previous.conditions.stream()
         .filter(c -> "Reachable".equals(c.type)).map(c -> c.reason).findFirst().orElse(null);
     // a lost link is one problem however each attempt fails (reset, timeout, closed in the handshake)
-    boolean sameProblem = reason.equals(reasonBefore) && ("Unreachable".equals(reason) || message.equals(previous.message));
+    boolean sameProblem = reason.equals(reasonBefore) && ("Unreachable".equals(reason)
+        || "BastionUnreachable".equals(reason) || message.equals(previous.message));
     if (!Boolean.FALSE.equals(previous.reachable) || !sameProblem) {
       events.warning(host, reason, message);
     }

@@ -89,8 +89,10 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     var secrets = InformerEventSourceConfiguration.from(Secret.class, HostService.class)
         .withSecondaryToPrimaryMapper(s -> {
           String name = s.getMetadata().getName();
+          // a Host's pull Secrets, and its SSH key and its bastion's: a new key is used at once
           List<Host> naming = hostSource.list(s.getMetadata().getNamespace(),
-              h -> ServiceReferences.hostPullSecretNames(h).contains(name)).toList();
+              h -> ServiceReferences.hostPullSecretNames(h).contains(name)
+                  || ServiceReferences.hostKeySecretNames(h).contains(name)).toList();
           return primaries(context, s, svc -> ServiceReferences.secretNames(svc).contains(name)
               || naming.stream().anyMatch(h -> svc.getSpec() != null && (svc.getSpec().hostsOrEmpty()
               .contains(h.getMetadata().getName()) || HostSelection.targets(svc, h))));

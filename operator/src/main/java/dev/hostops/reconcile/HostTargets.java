@@ -2,6 +2,8 @@ package dev.hostops.reconcile;
 
 import dev.hostops.api.Host;
 import dev.hostops.api.HostSpec;
+import dev.hostops.api.ProxyJumpSpec;
+import dev.hostops.api.SecretKeyRef;
 import dev.hostops.host.SshTarget;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,9 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
- * Turns a Host resource and its key Secret into an {@link SshTarget}, or says clearly why not. In the
+ * Turns a Host resource and its key Secrets (its own, and its bastion's) into an {@link SshTarget}, or says clearly why not. In the
  * operator the Secret comes from the informer cache the HostService controller keeps (no GET per
  * reconcile, and hosts keep being worked while the API server is away); a GET is made only when the
  * cache does not hold it (not synced yet, or the command line without informers).
@@ -41,36 +44,47 @@ public final class HostTargets {
   }
 
   public SshTarget resolve(Host host) throws InvalidHostException {
-    List<String> problems = HostValidation.problems(host);
-    if (!problems.isEmpty()) {
-      throw new InvalidHostException(String.join("; ", problems));
-    }
     String ns = host.getMetadata().getNamespace();
-    String name = host.getSpec().sshKeySecretRef.name;
-    return resolve(host, cache.apply(ns, name).orElseGet(() -> client.secrets().inNamespace(ns).withName(name).get()));
+    return resolve(host, name -> cache.apply(ns, name).orElseGet(() -> client.secrets().inNamespace(ns).withName(name)
+        .get()));
   }
 
-  /** The same from a Host and its key Secret at hand (read from manifests, say); a missing Secret is refused. */
-  public static SshTarget resolve(Host host, Secret secret) throws InvalidHostException {
+  /**
+   * The same from a Host and its key Secrets at hand (read from manifests, say): {@code secrets} gives the
+   * Secret of that name in the Host's namespace, or null; a missing Secret is refused.
+   */
+  public static SshTarget resolve(Host host, Function<String, Secret> secrets) throws InvalidHostException {
     List<String> problems = HostValidation.problems(host);
     if (!problems.isEmpty()) {
       throw new InvalidHostException(String.join("; ", problems));
     }
     HostSpec spec = host.getSpec();
+    SshTarget target = new SshTarget(spec.address, spec.port == 0 ? 22 : spec.port,
+        spec.user == null ? "root" : spec.user, privateKey(host, "spec.sshKeySecretRef", spec.sshKeySecretRef, secrets),
+        spec.knownHosts);
+    ProxyJumpSpec jump = spec.proxyJump;
+    if (jump == null) {
+      return target;
+    }
+    return target.via(new SshTarget(jump.address, jump.port == 0 ? 22 : jump.port, jump.user == null ? "root" : jump.user,
+        privateKey(host, "spec.proxyJump.sshKeySecretRef", jump.sshKeySecretRef, secrets), jump.knownHosts));
+  }
+
+  /** The private key a Secret reference names; the message names the field, never the value. */
+  private static String privateKey(Host host, String field, SecretKeyRef ref, Function<String, Secret> secrets)
+      throws InvalidHostException {
     String ns = host.getMetadata().getNamespace();
-    String key = spec.sshKeySecretRef.key == null ? "ssh-privatekey" : spec.sshKeySecretRef.key;
+    String key = ref.key == null ? "ssh-privatekey" : ref.key;
+    Secret secret = secrets.apply(ref.name);
     if (secret == null) {
-      throw new InvalidHostException("spec.sshKeySecretRef: Secret " + ns + "/" + spec.sshKeySecretRef.name
-          + " not found");
+      throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " not found");
     }
     byte[] bytes = ServiceReferences.secretData(secret).get(key);
     String value = bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
     if (value == null || value.isBlank()) {
-      throw new InvalidHostException("spec.sshKeySecretRef: Secret " + ns + "/" + spec.sshKeySecretRef.name
-          + " has no key '" + key + "'");
+      throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " has no key '" + key + "'");
     }
-    return new SshTarget(spec.address, spec.port == 0 ? 22 : spec.port, spec.user == null ? "root" : spec.user,
-        value, spec.knownHosts);
+    return value;
   }
 
   public static String key(Host host) {

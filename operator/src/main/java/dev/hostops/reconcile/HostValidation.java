@@ -4,6 +4,8 @@ import static dev.hostops.render.ServiceValidation.printable;
 
 import dev.hostops.api.Host;
 import dev.hostops.api.HostSpec;
+import dev.hostops.api.ProxyJumpSpec;
+import dev.hostops.api.SecretKeyRef;
 import dev.hostops.host.KnownHosts;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,40 +36,50 @@ public final class HostValidation {
       problems.add("spec: missing");
       return problems;
     }
-    String address = addressProblem(spec.address);
-    if (address != null) {
-      problems.add("spec.address: " + address);
+    endpoint("spec.", spec.address, spec.port, spec.user, spec.sshKeySecretRef, spec.knownHosts, problems);
+    ProxyJumpSpec jump = spec.proxyJump;
+    if (jump != null) {
+      endpoint("spec.proxyJump.", jump.address, jump.port, jump.user, jump.sshKeySecretRef, jump.knownHosts, problems);
+    }
+    return problems;
+  }
+
+  /** The fields of one SSH endpoint (the Host, or its bastion), each problem prefixed with where it is. */
+  private static void endpoint(String at, String address, int port, String user, SecretKeyRef keyRef,
+                               String knownHosts, List<String> problems) {
+    String addressProblem = addressProblem(address);
+    if (addressProblem != null) {
+      problems.add(at + "address: " + addressProblem);
     }
     // 0 is what an explicit null leaves in the int: the default port, as before the schema defaulted it
-    int port = spec.port == 0 ? 22 : spec.port;
-    boolean portOk = port >= 1 && port <= 65535;
+    int effectivePort = port == 0 ? 22 : port;
+    boolean portOk = effectivePort >= 1 && effectivePort <= 65535;
     if (!portOk) {
-      problems.add("spec.port: " + spec.port + " is not a TCP port (1-65535)");
+      problems.add(at + "port: " + port + " is not a TCP port (1-65535)");
     }
-    if (spec.user != null && !USER.matcher(spec.user).matches()) {
-      problems.add("spec.user: '" + printable(spec.user) + "' is not a login name (lowercase letters, digits, '_', "
+    if (user != null && !USER.matcher(user).matches()) {
+      problems.add(at + "user: '" + printable(user) + "' is not a login name (lowercase letters, digits, '_', "
           + "'-', not first; at most 32)");
     }
-    if (spec.sshKeySecretRef == null || spec.sshKeySecretRef.name == null) {
-      problems.add("spec.sshKeySecretRef.name: required");
+    if (keyRef == null || keyRef.name == null) {
+      problems.add(at + "sshKeySecretRef.name: required");
     } else {
-      if (!SECRET_NAME.matcher(spec.sshKeySecretRef.name).matches() || spec.sshKeySecretRef.name.length() > 253) {
-        problems.add("spec.sshKeySecretRef.name: '" + printable(spec.sshKeySecretRef.name)
-            + "' is not the name of a Secret");
+      if (!SECRET_NAME.matcher(keyRef.name).matches() || keyRef.name.length() > 253) {
+        problems.add(at + "sshKeySecretRef.name: '" + printable(keyRef.name) + "' is not the name of a Secret");
       }
-      if (spec.sshKeySecretRef.key != null && !SECRET_KEY.matcher(spec.sshKeySecretRef.key).matches()) {
-        problems.add("spec.sshKeySecretRef.key: '" + printable(spec.sshKeySecretRef.key)
+      if (keyRef.key != null && !SECRET_KEY.matcher(keyRef.key).matches()) {
+        problems.add(at + "sshKeySecretRef.key: '" + printable(keyRef.key)
             + "' is not a Secret key (letters, digits, '-', '_', '.')");
       }
     }
-    if (spec.knownHosts == null || spec.knownHosts.isBlank()) {
-      problems.add("spec.knownHosts: required: pin the host's key (ssh-keyscan -p PORT ADDRESS)");
+    if (knownHosts == null || knownHosts.isBlank()) {
+      problems.add(at + "knownHosts: required: pin the " + (at.contains("proxyJump") ? "bastion" : "host")
+          + "'s key (ssh-keyscan -p PORT ADDRESS)");
     } else {
       // which line applies is only worth asking when the address and port are usable
-      KnownHosts.problems(spec.knownHosts, address == null && portOk ? spec.address : null, port)
-          .forEach(p -> problems.add("spec.knownHosts: " + p));
+      KnownHosts.problems(knownHosts, addressProblem == null && portOk ? address : null, effectivePort)
+          .forEach(p -> problems.add(at + "knownHosts: " + p));
     }
-    return problems;
   }
 
   /** Null when the address is a DNS name, an IPv4 address or an IPv6 address (no brackets, no zone). */

@@ -89,6 +89,22 @@ public final class ServiceReferences {
     return host.getSpec().imagePullSecrets.stream().filter(p -> p != null && p.name != null).map(p -> p.name).toList();
   }
 
+  /** The Secrets holding the SSH keys of a Host and of its bastion. */
+  public static List<String> hostKeySecretNames(Host host) {
+    if (host == null || host.getSpec() == null) {
+      return List.of();
+    }
+    List<String> names = new java.util.ArrayList<>();
+    if (host.getSpec().sshKeySecretRef != null && host.getSpec().sshKeySecretRef.name != null) {
+      names.add(host.getSpec().sshKeySecretRef.name);
+    }
+    var jump = host.getSpec().proxyJump;
+    if (jump != null && jump.sshKeySecretRef != null && jump.sshKeySecretRef.name != null) {
+      names.add(jump.sshKeySecretRef.name);
+    }
+    return names;
+  }
+
   /** @param hostSecrets Secrets the target Hosts add (their default image pull Secrets) */
   static References resolve(HostService service, Collection<String> hostSecrets,
                             Function<String, Optional<Secret>> secrets, Function<String, Optional<ConfigMap>> configMaps) {

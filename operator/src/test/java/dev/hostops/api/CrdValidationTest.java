@@ -138,6 +138,27 @@ class CrdValidationTest {
             List.of("spec.user", "should match")),
         Arguments.of("Host address that is an ssh option", host(OK_HOST.replace("203.0.113.10\n", "'-oProxyCommand=id'\n")),
             List.of("spec.address", "should match")),
+        Arguments.of("bastion without knownHosts", host(OK_HOST + "proxyJump: {address: bastion.example, "
+                + "sshKeySecretRef: {name: jump-ssh}}"),
+            List.of("spec.proxyJump.knownHosts", "Required value")),
+        Arguments.of("bastion without a key", host(OK_HOST + "proxyJump: {address: bastion.example, "
+                + "knownHosts: 'bastion.example ssh-ed25519 AAAA'}"),
+            List.of("spec.proxyJump.sshKeySecretRef", "Required value")),
+        Arguments.of("bastion address that is an ssh option", host(OK_HOST + "proxyJump: {address: '-oProxyCommand=id', "
+                + "sshKeySecretRef: {name: jump-ssh}, knownHosts: 'x ssh-ed25519 AAAA'}"),
+            List.of("spec.proxyJump.address", "should match")),
+        Arguments.of("bastion port out of range", host(OK_HOST + "proxyJump: {address: bastion.example, port: 0, "
+                + "sshKeySecretRef: {name: jump-ssh}, knownHosts: 'x ssh-ed25519 AAAA'}"),
+            List.of("spec.proxyJump.port", "greater than or equal to 1")),
+        Arguments.of("bastion user with a shell character", host(OK_HOST + "proxyJump: {address: bastion.example, "
+                + "user: 'jump;id', sshKeySecretRef: {name: jump-ssh}, knownHosts: 'x ssh-ed25519 AAAA'}"),
+            List.of("spec.proxyJump.user", "should match")),
+        Arguments.of("bastion knownHosts with a control character", host(OK_HOST + "proxyJump: {address: bastion.example, "
+                + "sshKeySecretRef: {name: jump-ssh}, knownHosts: \"x ssh-ed25519 AAAA\\u0007\"}"),
+            List.of("spec.proxyJump.knownHosts", "should match")),
+        Arguments.of("bastion with an unknown field", host(OK_HOST + "proxyJump: {address: bastion.example, "
+                + "forwardAgent: true, sshKeySecretRef: {name: jump-ssh}, knownHosts: 'x ssh-ed25519 AAAA'}"),
+            List.of("forwardAgent", "unknown field")),
         Arguments.of("LogScrape job named like hostops' own", scrape("hosts: [vm1]\njobs:\n- {name: docker, path: /var/log/x.log}"),
             List.of("spec.jobs[0].name", "docker is the container log job hostops adds")),
         Arguments.of("LogScrape job path relative", scrape("hosts: [vm1]\njobs:\n- {name: app, path: var/log/x.log}"),
@@ -186,13 +207,20 @@ class CrdValidationTest {
   @Test
   void theServerFillsTheDefaults() throws Exception {
     String yaml = host(OK_HOST).replace("name: bad", "name: defaults") + "---\n"
-        + service("image: r/demo:v1\nhosts: [defaults]").replace("name: bad", "name: defaults");
+        + service("image: r/demo:v1\nhosts: [defaults]").replace("name: bad", "name: defaults") + "---\n"
+        + host(OK_HOST + "proxyJump: {address: bastion.example, sshKeySecretRef: {name: jump-ssh}, "
+        + "knownHosts: 'bastion.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE'}").replace("name: bad", "name: behind");
     ExecResult r = kubectl.apply(yaml);
     assertEquals(0, r.exitCode(), r.stderr());
     JsonNode h = new YAMLMapper().readTree(kubectl.run("get", "host", "defaults", "-o", "yaml").stdout());
     assertEquals(22, h.path("spec").path("port").asInt());
     assertEquals("root", h.path("spec").path("user").asText());
     assertEquals("ssh-privatekey", h.path("spec").path("sshKeySecretRef").path("key").asText());
+    JsonNode jump = new YAMLMapper().readTree(kubectl.run("get", "host", "behind", "-o", "yaml").stdout())
+        .path("spec").path("proxyJump");
+    assertEquals(22, jump.path("port").asInt());
+    assertEquals("root", jump.path("user").asText());
+    assertEquals("ssh-privatekey", jump.path("sshKeySecretRef").path("key").asText());
     JsonNode s = new YAMLMapper().readTree(kubectl.run("get", "hostservice", "defaults", "-o", "yaml").stdout());
     assertEquals("Always", s.path("spec").path("pull").asText());
     assertTrue(s.path("spec").path("startOnBoot").asBoolean());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostops.api.Host;
 import dev.hostops.api.HostSpec;
+import dev.hostops.api.ProxyJumpSpec;
 import dev.hostops.api.SecretKeyRef;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.nio.charset.StandardCharsets;
@@ -51,6 +52,18 @@ class HostValidationTest {
     return h -> {
       h.getSpec().address = a;
       h.getSpec().knownHosts = "* ssh-ed25519 " + ED25519;
+    };
+  }
+
+  /** A valid bastion, then the given change to it. */
+  static Consumer<Host> jump(Consumer<ProxyJumpSpec> change) {
+    return h -> {
+      ProxyJumpSpec j = new ProxyJumpSpec();
+      j.address = "bastion.example";
+      j.sshKeySecretRef = new SecretKeyRef("bastion-ssh", "ssh-privatekey");
+      j.knownHosts = "bastion.example ssh-ed25519 " + ED25519;
+      change.accept(j);
+      h.getSpec().proxyJump = j;
     };
   }
 
@@ -133,6 +146,25 @@ class HostValidationTest {
             + "\n203.0.113.11 ssh-ed25519 " + ED25519)),
         refused("spec.knownHosts: no host key given", knownHosts("@revoked 203.0.113.10 ssh-ed25519 " + ED25519)),
         refused("spec.knownHosts: no line is for 203.0.113.10", knownHosts(hashed("203.0.113.11") + " ssh-ed25519 " + ED25519)),
+        // the bastion's fields: the same checks, named under spec.proxyJump
+        refused("spec.proxyJump.address: required", jump(j -> j.address = null)),
+        refused("spec.proxyJump.address: '-oProxyCommand=touch /tmp/pwned' is not a DNS name or IP address",
+            jump(j -> j.address = "-oProxyCommand=touch /tmp/pwned")),
+        refused("spec.proxyJump.address: 'bastion:2222' is not a DNS name or IP address (the port goes in spec.port)",
+            jump(j -> j.address = "bastion:2222")),
+        refused("spec.proxyJump.port: 65536 is not a TCP port", jump(j -> j.port = 65536)),
+        refused("spec.proxyJump.user: 'jump;id' is not a login name", jump(j -> j.user = "jump;id")),
+        refused("spec.proxyJump.sshKeySecretRef.name: required", jump(j -> j.sshKeySecretRef = null)),
+        refused("spec.proxyJump.sshKeySecretRef.name: '../x' is not the name of a Secret",
+            jump(j -> j.sshKeySecretRef.name = "../x")),
+        refused("spec.proxyJump.sshKeySecretRef.key: 'a/b' is not a Secret key", jump(j -> j.sshKeySecretRef.key = "a/b")),
+        refused("spec.proxyJump.knownHosts: required: pin the bastion's key", jump(j -> j.knownHosts = " ")),
+        refused("spec.proxyJump.knownHosts: line 1: unsupported key type ssh-dss",
+            jump(j -> j.knownHosts = "bastion.example ssh-dss " + ED25519)),
+        refused("spec.proxyJump.knownHosts: no line is for [bastion.example]:2222",
+            jump(j -> j.port = 2222)),
+        refused("spec.proxyJump.knownHosts: no line is for bastion.example",
+            jump(j -> j.knownHosts = "203.0.113.10 ssh-ed25519 " + ED25519)),
         refused("metadata.labels.env: 'prod; reboot' is not a label value",
             h -> h.getMetadata().setLabels(Map.of("env", "prod; reboot"))),
         refused("metadata.labels.env: 'a\\x0ab' is not a label value", h -> h.getMetadata().setLabels(Map.of("env", "a\nb"))),
@@ -175,6 +207,16 @@ class HostValidationTest {
         Arguments.of("negation and a revoked key beside a pinned one", knownHosts(
             "!203.0.113.11,203.0.113.* ssh-ed25519 " + ED25519 + "\n@revoked * ssh-ed25519 " + ED25519)),
         Arguments.of("@cert-authority", knownHosts("@cert-authority 203.0.113.10 ssh-ed25519 " + ED25519)),
+        Arguments.of("a bastion on port 2222 as a user without sudo", jump(j -> {
+          j.port = 2222;
+          j.user = "jump";
+          j.knownHosts = "[bastion.example]:2222 ssh-ed25519 " + ED25519;
+        })),
+        Arguments.of("a host behind a bastion, by a name only the bastion resolves", (Consumer<Host>) h -> {
+          jump(j -> { }).accept(h);
+          h.getSpec().address = "vm1.internal";
+          h.getSpec().knownHosts = "vm1.internal ssh-ed25519 " + ED25519;
+        }),
         Arguments.of("labels", (Consumer<Host>) h -> h.getMetadata().setLabels(Map.of("env", "prod",
             "hostops.dev/rack", "r-1_a.b", "empty", ""))));
   }

@@ -75,6 +75,11 @@ public final class TestHost {
     return new SshTarget(address, port, "ubuntu", privateKey, knownHosts);
   }
 
+  /** Root on this host reached through {@code bastion} (logged in there as root with the same test key). */
+  public SshTarget behind(TestHost bastion) {
+    return root().via(bastion.root());
+  }
+
   /** {@code user} reaching this host through a proxy listening on 127.0.0.1:{@code port}; same host key. */
   public SshTarget through(int port, String user) {
     String key = knownHosts.substring(knownHosts.indexOf(' ') + 1);

@@ -53,11 +53,46 @@ public final class TestHosts implements BeforeAllCallback, AfterAllCallback {
 
   /** Boots a host named {@code ho<pid>-<name>}; it is removed after the test class. */
   public TestHost boot(String name) {
+    return up(name);
+  }
+
+  /**
+   * A Docker network {@code ho<pid>-<name>} for hosts behind a bastion ({@link #bootBehind},
+   * {@link #bootBastion}); removed after the test class, after its hosts.
+   */
+  public String network(String name) {
     String full = "ho" + PID + "-" + name;
     synchronized (booted) {
       booted.add(full);
     }
-    ExecResult r = exec(List.of(script(), "up", full, "pid:" + PID));
+    ExecResult r = exec(List.of(script(), "network", full, "pid:" + PID));
+    if (!r.ok()) {
+      throw new IllegalStateException("testhosts network " + full + " failed: " + r.stderr());
+    }
+    return full;
+  }
+
+  /**
+   * A host on {@code network} only, its SSH port not published: this machine cannot reach it, nor resolve
+   * its address ({@code NAME.internal}); a bastion on the same network can.
+   */
+  public TestHost bootBehind(String name, String network) {
+    return up(name, "--network", network, "--no-publish");
+  }
+
+  /** A host reachable from this machine (published SSH port) and attached to {@code network}: a bastion. */
+  public TestHost bootBastion(String name, String network) {
+    return up(name, "--network", network);
+  }
+
+  private TestHost up(String name, String... options) {
+    String full = "ho" + PID + "-" + name;
+    synchronized (booted) {
+      booted.add(full);
+    }
+    List<String> command = new ArrayList<>(List.of(script(), "up", full, "pid:" + PID));
+    command.addAll(List.of(options));
+    ExecResult r = exec(command);
     if (!r.ok()) {
       throw new IllegalStateException("testhosts up " + full + " failed: " + r.stderr());
     }
