@@ -10,7 +10,7 @@ import dev.hostops.api.ServiceFile;
 import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceRenderer;
-import dev.hostops.testhosts.CutProxy;
+import dev.hostops.testhosts.NetworkLink;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -27,7 +27,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The link to a real host cut part-way through an apply that carries a 240 KB file, at many points
- * from the SSH handshake to the last byte (a proxy forwards N bytes, then closes both sides). After
+ * from the SSH handshake to the last byte (Toxiproxy's {@code limit_data}: N bytes forwarded, then both
+ * sides closed). After
  * each cut every managed file is wholly old or wholly new, a cut before the script has wholly
  * arrived changes nothing, no temp file survives the next probe, and over a whole link the
  * service converges.
@@ -38,13 +39,13 @@ class CutConnectionTest {
   private static final Duration CUT_TIMEOUT = Duration.ofSeconds(20);
   private static final String NAME = "bigfile";
   private static TestHost host;
-  private static CutProxy proxy;
+  private static NetworkLink proxy;
   private static HostConnection direct;
 
   @BeforeAll
   static void boot() throws Exception {
     host = HOSTS.boot("cut");
-    proxy = new CutProxy(host.address(), host.port());
+    proxy = host.behind(NetworkLink.Profile.DIRECT);
     direct = HostConnection.open(host.ubuntu(), TIMEOUT);
     host.shOk("docker pull -q " + host.image("hostops/busybox:latest"));
   }
