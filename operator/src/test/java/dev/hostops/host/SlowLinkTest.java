@@ -173,4 +173,60 @@ class SlowLinkTest {
       assertEquals("", host.shOk("ls -a " + f.path().substring(0, f.path().lastIndexOf('/')) + " | grep '^[.]hostops[.]'; true"));
     }
   }
+
+  /**
+   * README "Updates and rollback": the apply starts the new image's download once the files are written and
+   * waits up to 3 s for it on the host. That wait is the host's, so a slow SSH link changes nothing: a fast
+   * download still restarts within the apply, a slow one is still left to the host with the old container
+   * serving.
+   */
+  @Test
+  void theEarlyPullBehavesOnASlowLinkAsOnAFastOne() throws Exception {
+    String name = "earlypull";
+    String reg = host.registryLink(0);
+    ServiceSync sync = new ServiceSync(TIMEOUT);
+    try (NetworkLink slow = host.behind(NetworkLink.Profile.SLOW);
+         HostConnection c = HostConnection.open(host.through(slow.port(), "root"), TIMEOUT)) {
+      RenderedService v1 = ServiceRenderer.render(ServiceSyncTest.service(name, reg + "/hostops/demo:v1", null, null));
+      assertTrue(sync.sync(c, v1).seen().container().isRunning());
+
+      // a download that ends within the 3 s: restarted by the apply itself, on the new image
+      host.sh("docker rmi -f " + reg + "/hostops/demo:v2");
+      RenderedService v2 = ServiceRenderer.render(ServiceSyncTest.service(name, reg + "/hostops/demo:v2", null, null));
+      long t0 = System.nanoTime();
+      ServiceSync.Result fast = sync.sync(c, v2);
+      double fastSeconds = (System.nanoTime() - t0) / 1e9;
+      assertEquals(null, fast.seen().restart(), fast.seen().toString());
+      assertTrue(fast.seen().container().isRunning(), fast.seen().toString());
+      assertEquals(host.shOk("docker image inspect -f '{{.Id}}' " + reg + "/hostops/demo:v2"),
+          host.shOk("docker inspect -f '{{.Image}}' " + name));
+
+      // a download that outlasts the 3 s: left to the host, the apply returns, the old container serves
+      String oldStart = host.shOk("docker inspect -f '{{.State.StartedAt}}' " + name);
+      host.sh("docker rmi -f " + reg + "/hostops/demo:latest");
+      host.registryLink(1);
+      RenderedService latest = ServiceRenderer.render(ServiceSyncTest.service(name, reg + "/hostops/demo:latest", null,
+          null));
+      t0 = System.nanoTime();
+      ServiceSync.Result left = sync.sync(c, latest);
+      double leftSeconds = (System.nanoTime() - t0) / 1e9;
+      assertEquals(ServiceObservation.Restart.PULLING, left.seen().restart(), left.seen().toString());
+      assertEquals(oldStart, host.shOk("docker inspect -f '{{.State.StartedAt}}' " + name), "the old container serves");
+      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      ServiceObservation seen = left.seen();
+      while (seen.restart() != null && System.nanoTime() < deadline) {
+        Thread.sleep(500);
+        seen = sync.probe(c, latest);
+      }
+      assertEquals(null, seen.restart(), seen.toString());
+      assertEquals(host.shOk("docker image inspect -f '{{.Id}}' " + reg + "/hostops/demo:latest"),
+          host.shOk("docker inspect -f '{{.Image}}' " + name));
+      System.out.printf("early pull over slow: fast download restarted within the apply (%.1f s); slow download left"
+          + " to the host (apply %.1f s), restarted %.1f s after the apply began%n", fastSeconds, leftSeconds,
+          (System.nanoTime() - t0) / 1e9);
+      assertTrue(sync.remove(c, name, v1.owner()));
+    } finally {
+      host.registryLink(0);
+    }
+  }
 }
