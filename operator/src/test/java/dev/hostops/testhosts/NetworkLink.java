@@ -43,7 +43,7 @@ public final class NetworkLink implements AutoCloseable {
     this.hostName = hostName;
     this.port = port;
     this.profile = profile;
-    this.baseline = sentUpstream();
+    this.baseline = receivedUpstream();
   }
 
   /** Puts the host's SSH port behind a proxy with {@code profile} ({@code testhosts proxy}). */
@@ -111,14 +111,15 @@ public final class NetworkLink implements AutoCloseable {
   public void cutAfter(long bytes) {
     removeToxic("cut");
     toxic("cut", "limit_data", "upstream", "{\"bytes\":" + bytes + "}");
-    baseline = sentUpstream();
+    call("POST", "/proxies/" + proxy, "{\"enabled\":true}", false);
+    baseline = receivedUpstream();
   }
 
   /** No more cuts (from {@link #cutAfter}); connections are let through again (after {@link #cutNow}). */
   public void whole() {
     removeToxic("cut");
     call("POST", "/proxies/" + proxy, "{\"enabled\":true}", false);
-    baseline = sentUpstream();
+    baseline = receivedUpstream();
   }
 
   /** Closes every connection now and refuses new ones until {@link #whole}. */
@@ -126,23 +127,44 @@ public final class NetworkLink implements AutoCloseable {
     call("POST", "/proxies/" + proxy, "{\"enabled\":false}", false);
   }
 
-  /** Client-to-server bytes forwarded to the host since the last {@link #cutAfter} or {@link #whole}. */
+  /**
+   * Client-to-server bytes that reached the proxy since the last {@link #cutAfter} or {@link #whole}, on
+   * connections that have ended: Toxiproxy counts a connection's bytes when it closes (end it with
+   * {@link #cutNow} to count exactly what was sent, without the client's goodbye). Waits until the count
+   * has settled.
+   */
   public long forwarded() {
-    return (long) (sentUpstream() - baseline);
+    double last = receivedUpstream();
+    long settleBy = System.nanoTime() + 3_000_000_000L;
+    int stable = 0;
+    while (stable < 3 && System.nanoTime() < settleBy) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      double now = receivedUpstream();
+      stable = now == last ? stable + 1 : 0;
+      last = now;
+    }
+    return (long) (last - baseline);
   }
 
-  private double sentUpstream() {
+  private double receivedUpstream() {
     try {
       String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(API + "/metrics")).build(),
           HttpResponse.BodyHandlers.ofString()).body();
-      Matcher m = Pattern.compile("^toxiproxy_proxy_sent_bytes_total\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE)
+      Matcher m = Pattern.compile("^toxiproxy_proxy_received_bytes_total\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE)
           .matcher(metrics);
+      double sum = 0;
       while (m.find()) {
+        // one series per listener address; a proxy keeps its address, but sum in case
         if (m.group(1).contains("direction=\"upstream\"") && m.group(1).contains("proxy=\"" + proxy + "\"")) {
-          return Double.parseDouble(m.group(2));
+          sum += Double.parseDouble(m.group(2));
         }
       }
-      return 0;
+      return sum;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
