@@ -284,7 +284,8 @@ public final class HostConnection implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       if (silent(e)) {
-        String silence = "no answer from " + target.display() + " for " + timeout.toSeconds()
+        // the connection's own timeout is the socket's: that is the silence that ended it
+        String silence = "no answer from " + target.display() + " for " + this.timeout.toSeconds()
             + " s, the SSH timeout (the link went silent)";
         if (sent) {
           throw new ScriptInterruptedException(silence + " after the script was sent; it runs to its end on the host,"
