@@ -84,6 +84,7 @@ class NetworkFaultsTest {
     long t0 = System.nanoTime();
     double[] service = {-1};
     double[] host = {-1};
+    String[] silentMessage = {""};
     try {
       Await.until(Duration.ofSeconds(30), () -> {
         if (service[0] < 0 && entry(name) != null && "Unreachable".equals(entry(name).state)) {
@@ -91,6 +92,7 @@ class NetworkFaultsTest {
         }
         if (host[0] < 0 && Boolean.FALSE.equals(k8s.host("far").getStatus().reachable)) {
           host[0] = seconds(t0);
+          silentMessage[0] = k8s.host("far").getStatus().message;
         }
         return service[0] >= 0 && host[0] >= 0;
       }, () -> describe(k8s.get(name)) + "\n" + describe(k8s.host("far")));
@@ -107,8 +109,9 @@ class NetworkFaultsTest {
         () -> describe(k8s.get(name)));
     double converged = seconds(back);
     String message = k8s.host("far").getStatus().message;
-    System.out.printf("link silent: service Unreachable after %.1f s, Host after %.1f s (timeout %d s); after it "
-        + "returned: Ready with the edit in %.1f s%n", service[0], host[0], SSH_TIMEOUT.toSeconds(), converged);
+    System.out.printf("link silent: service Unreachable after %.1f s, Host after %.1f s (timeout %d s): %s; after it "
+        + "returned: Ready with the edit in %.1f s%n", service[0], host[0], SSH_TIMEOUT.toSeconds(), silentMessage[0],
+        converged);
     assertTrue(service[0] <= SSH_TIMEOUT.toSeconds() + 2, "service Unreachable after " + service[0] + " s");
     assertTrue(host[0] <= SSH_TIMEOUT.toSeconds() + 2, "Host unreachable after " + host[0] + " s");
     assertTrue(Boolean.TRUE.equals(k8s.host("far").getStatus().reachable), message);
