@@ -85,10 +85,12 @@ public final class HostConnection implements AutoCloseable {
   // --- silence, not duration (issue 17) ---
   /**
    * The most one remote command is given, however alive the link: 30 timeouts (15 min at the default of
-   * 30 s, as long as systemd gives a unit's own pull). Within it, only silence ends a command: the
-   * socket's read timeout (the SSH timeout) drops a connection from which nothing arrived for that long,
-   * and on a live link something always arrives: the host answers a keepalive every timeout / 3, and
-   * acknowledges a long script every {@link #CHUNK} bytes while it travels.
+   * 30 s, as long as systemd gives a unit's own pull). Within it, only silence ends a command: while it
+   * runs, the host is asked every timeout / 5 to answer a {@code keepalive@openssh.com} request (sshd
+   * answers at once, whatever the command does), and a long script is acknowledged every {@link #CHUNK}
+   * bytes while it travels; a request left unanswered for the timeout drops the connection. (sshj's own
+   * reader ignores the socket's read timeout, and its keepalive runner, which also drops an idle dead
+   * connection, counts whole intervals: it is the backstop, not the clock.)
    */
   public static Duration commandBound(Duration timeout) {
     return timeout.multipliedBy(30);
@@ -157,12 +159,12 @@ public final class HostConnection implements AutoCloseable {
     SSHClient client = new SSHClient(config);
     client.setSocketFactory(new NoDelaySocketFactory());
     client.setConnectTimeout((int) timeout.toMillis());
-    // the read timeout is the silence detector: nothing from the host for this long ends the connection
     client.setTimeout((int) timeout.toMillis());
+    // an idle connection whose host stopped answering is dropped after about one timeout
     int keepAlive = keepAliveSeconds(timeout);
     client.getConnection().getKeepAlive().setKeepAliveInterval(keepAlive);
     ((KeepAliveRunner) client.getConnection().getKeepAlive())
-        .setMaxAliveCount((int) Math.ceil(timeout.toSeconds() / (double) keepAlive) + 1);
+        .setMaxAliveCount((int) Math.ceil(timeout.toSeconds() / (double) keepAlive));
     // sshj waits 30 s by default for a channel to open or close, whatever the socket timeout says: a
     // frozen host held every piece of work queued for it (and the threads running them) that long.
     client.getTransport().setTimeoutMs((int) timeout.toMillis());
@@ -258,9 +260,8 @@ public final class HostConnection implements AutoCloseable {
         // every byte is on its way: the host may run it from here on, whatever happens to the link
         sent = sendAtMost >= bytes.length;
         stdin.close();
-        // silence ends the wait sooner: the transport dies when the host says nothing for `timeout`
         Duration bound = commandBound(timeout);
-        cmd.join(bound.toMillis(), TimeUnit.MILLISECONDS);
+        awaitEnd(cmd, bound);
         Integer exit = cmd.getExitStatus();
         if (exit == null) {
           throw new ScriptInterruptedException("remote command on " + target.display() + " did not finish within "
@@ -283,7 +284,7 @@ public final class HostConnection implements AutoCloseable {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      if (silent(e)) {
+      if (e instanceof Silence || silent(e)) {
         // the connection's own timeout is the socket's: that is the silence that ended it
         String silence = "no answer from " + target.display() + " for " + this.timeout.toSeconds()
             + " s, the SSH timeout (the link went silent)";
@@ -314,7 +315,7 @@ public final class HostConnection implements AutoCloseable {
   }
 
   /** Sends the script; a long one in acknowledged chunks (see {@link #AHEAD}). */
-  private void send(OutputStream stdin, byte[] bytes, int length) throws IOException {
+  private void send(OutputStream stdin, byte[] bytes, int length) throws IOException, Silence {
     if (length <= AHEAD) {
       stdin.write(bytes, 0, length);
       return;
@@ -330,9 +331,12 @@ public final class HostConnection implements AutoCloseable {
     }
   }
 
-  private void awaitAnswer(Promise<SSHPacket, ConnectionException> answer) throws ConnectionException {
+  /** Waits for the host's answer to a keepalive request, at most the timeout: else the link is silent. */
+  private void awaitAnswer(Promise<SSHPacket, ConnectionException> answer) throws ConnectionException, Silence {
     try {
-      answer.tryRetrieve(commandBound(timeout).toMillis(), TimeUnit.MILLISECONDS);
+      if (answer.tryRetrieve(timeout.toMillis(), TimeUnit.MILLISECONDS) == null) {
+        throw new Silence();
+      }
     } catch (ConnectionException e) {
       // OpenSSH answers keepalive@openssh.com with "request failed": that is the answer we wait for
       if (!client.getTransport().isRunning()) {
@@ -341,10 +345,56 @@ public final class HostConnection implements AutoCloseable {
     }
   }
 
-  /** The read timeout fired: nothing came from the host for the SSH timeout. */
+  /**
+   * Waits for the command to end, at most {@code bound}, asking the host to answer a keepalive every
+   * timeout / 5 meanwhile: one left unanswered for the timeout means the link is silent (noticed at most
+   * timeout / 5 late).
+   */
+  private void awaitEnd(Session.Command cmd, Duration bound) throws ConnectionException, TransportException, Silence {
+    long deadline = System.nanoTime() + bound.toNanos();
+    long every = Math.max(200, timeout.toMillis() / 5);
+    Promise<SSHPacket, ConnectionException> asked = null;
+    long askedAt = 0;
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      try {
+        cmd.join(Math.min(every, TimeUnit.NANOSECONDS.toMillis(left) + 1), TimeUnit.MILLISECONDS);
+        return;
+      } catch (ConnectionException e) {
+        if (describe(e).startsWith("Timeout expired") && client.getTransport().isRunning()) {
+          // still running: is the host still there?
+        } else {
+          throw e;
+        }
+      }
+      if (asked != null && asked.isFulfilled()) {
+        asked = null;
+      }
+      if (asked == null) {
+        asked = client.getConnection().sendGlobalRequest("keepalive@openssh.com", true, new byte[0]);
+        askedAt = System.nanoTime();
+      } else if (System.nanoTime() - askedAt > timeout.toNanos()) {
+        throw new Silence();
+      }
+    }
+  }
+
+  /** Nothing came back from the host for the SSH timeout. */
+  private static final class Silence extends Exception {
+    Silence() {
+      super("the link went silent", null, false, false);
+    }
+  }
+
+  /** sshj's keepalive runner gave up (it counts unanswered requests): the same silence. */
   private static boolean silent(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.net.SocketTimeoutException) {
+      if (t instanceof net.schmizz.sshj.common.SSHException ssh
+          && ssh.getDisconnectReason() == net.schmizz.sshj.common.DisconnectReason.CONNECTION_LOST
+          && String.valueOf(ssh.getMessage()).contains("keep-alive")) {
         return true;
       }
     }
