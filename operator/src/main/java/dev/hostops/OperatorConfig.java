@@ -8,7 +8,8 @@ import java.util.Set;
  * Operator settings, from environment variables (the Helm chart sets them).
  *
  * @param resync       how often every resource is re-probed to find drift (HOSTOPS_RESYNC_SECONDS, 60)
- * @param sshTimeout   connect and command timeout (HOSTOPS_SSH_TIMEOUT_SECONDS, 30)
+ * @param sshTimeout   how long a host may be silent, connecting or running a command (HOSTOPS_SSH_TIMEOUT_SECONDS,
+ *                     30); a command on a live link may run 30 of these
  * @param hostThreads  hosts worked on in parallel (HOSTOPS_HOST_THREADS, 16)
  * @param namespaces   namespaces to watch, empty for all (HOSTOPS_NAMESPACES, comma-separated)
  * @param lokiUrl      Loki push URL for hosts that do not set their own (HOSTOPS_LOKI_URL)

@@ -20,11 +20,16 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.net.SocketFactory;
+import net.schmizz.concurrent.Promise;
+import net.schmizz.keepalive.KeepAliveProvider;
+import net.schmizz.keepalive.KeepAliveRunner;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.Buffer;
 import net.schmizz.sshj.connection.channel.OpenFailException;
 import net.schmizz.sshj.connection.channel.direct.DirectConnection;
+import net.schmizz.sshj.common.SSHPacket;
+import net.schmizz.sshj.connection.ConnectionException;
 import net.schmizz.sshj.connection.channel.direct.Session;
 import net.schmizz.sshj.transport.TransportException;
 import net.schmizz.sshj.transport.verification.HostKeyVerifier;
@@ -39,6 +44,9 @@ import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
  * value ever passes through a command line. The command itself is fixed ({@link #BOOTSTRAP}, or the
  * runner {@link #RUNNER}): it stores the input in a private temp file, checks its length and SHA-256,
  * and only then runs it: a connection cut part-way runs nothing, rather than the part that arrived.
+ *
+ * <p>The SSH timeout measures <em>silence</em>, not duration (see {@link #commandBound}): a link that is
+ * slow but alive keeps a command going, one that says nothing for longer than the timeout is dropped.
  */
 public final class HostConnection implements AutoCloseable {
   /** Exit status of the runner when the script did not arrive whole; nothing of it was run. */
@@ -56,17 +64,50 @@ public final class HostConnection implements AutoCloseable {
   /** The command of a job once the program is installed (host/bootstrap.sh). */
   static final String BOOTSTRAP = HostProgram.command("bootstrap.sh");
 
+  // --- silence, not duration (issue 17) ---
+  /**
+   * The most one remote command is given, however alive the link: 30 timeouts (15 min at the default of
+   * 30 s, as long as systemd gives a unit's own pull). Within it, only silence ends a command: while it
+   * runs, the host is asked every timeout / 5 to answer a {@code keepalive@openssh.com} request (sshd
+   * answers at once, whatever the command does), and a long script is acknowledged every {@link #CHUNK}
+   * bytes while it travels; a request left unanswered for the timeout drops the connection. (sshj's own
+   * reader ignores the socket's read timeout, and its keepalive runner, which also drops an idle dead
+   * connection, counts whole intervals: it is the backstop, not the clock.)
+   */
+  public static Duration commandBound(Duration timeout) {
+    return timeout.multipliedBy(30);
+  }
+
+  /** Seconds between keepalives (sshj counts whole seconds): three chances to answer within the timeout. */
+  static int keepAliveSeconds(Duration timeout) {
+    return (int) Math.max(1, timeout.toSeconds() / 3);
+  }
+
+  /**
+   * A script longer than {@link #AHEAD} travels in chunks, each followed by a {@code keepalive@openssh.com}
+   * request that the host answers once it has read everything before it; at most AHEAD bytes are ever
+   * unanswered. Without this, megabytes sit in socket buffers on a slow link, the host's answers queue
+   * behind them, and a link moving 64 KB/s looks silent. The cost: a link slower than AHEAD per timeout
+   * (13 KB/s at a 5 s timeout, 2 KB/s at 30 s) is taken for silent. Scripts up to AHEAD (every probe)
+   * go as they are, with no extra round trip.
+   */
+  static final int AHEAD = 64 * 1024;
+  static final int CHUNK = 16 * 1024;
+  // --- end silence, not duration ---
+
   private static final java.util.concurrent.atomic.LongAdder ROUND_TRIPS = new java.util.concurrent.atomic.LongAdder();
   private static final java.util.concurrent.atomic.LongAdder BYTES_SENT = new java.util.concurrent.atomic.LongAdder();
   private final SshTarget target;
   private final SSHClient client;
   private final String hostKeyFingerprint;
+  private final Duration timeout;
   private volatile java.util.function.LongConsumer roundTripListener = nanos -> { };
 
-  private HostConnection(SshTarget target, SSHClient client, String hostKeyFingerprint) {
+  private HostConnection(SshTarget target, SSHClient client, String hostKeyFingerprint, Duration timeout) {
     this.target = target;
     this.client = client;
     this.hostKeyFingerprint = hostKeyFingerprint;
+    this.timeout = timeout;
   }
 
   /** Called with the duration (ns) of every remote command, for metrics. */
@@ -165,10 +206,18 @@ public final class HostConnection implements AutoCloseable {
         return pinned.findExistingAlgorithms(hostname, port);
       }
     };
-    SSHClient client = new SSHClient(new DefaultConfig());
+    DefaultConfig config = new DefaultConfig();
+    // keepalive@openssh.com with a reply: a live but idle (or busy running a script) link is never silent
+    config.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
+    SSHClient client = new SSHClient(config);
     client.setSocketFactory(new NoDelaySocketFactory());
     client.setConnectTimeout((int) timeout.toMillis());
     client.setTimeout((int) timeout.toMillis());
+    // an idle connection whose host stopped answering is dropped after about one timeout
+    int keepAlive = keepAliveSeconds(timeout);
+    client.getConnection().getKeepAlive().setKeepAliveInterval(keepAlive);
+    ((KeepAliveRunner) client.getConnection().getKeepAlive())
+        .setMaxAliveCount((int) Math.ceil(timeout.toSeconds() / (double) keepAlive));
     // sshj waits 30 s by default for a channel to open or close, whatever the socket timeout says: a
     // frozen host held every piece of work queued for it (and the threads running them) that long.
     client.getTransport().setTimeoutMs((int) timeout.toMillis());
@@ -217,7 +266,7 @@ public final class HostConnection implements AutoCloseable {
       throw new HostUnreachableException("cannot use the SSH private key for " + target.display()
           + " (" + e.getClass().getSimpleName() + ")", null);
     }
-    HostConnection c = new HostConnection(target, client, presented.get());
+    HostConnection c = new HostConnection(target, client, presented.get(), timeout);
     c.tunnel = tunnel;
     return c;
   }
@@ -269,6 +318,9 @@ public final class HostConnection implements AutoCloseable {
    * Runs a shell script on the host as root (directly, or via {@code sudo -n} for other users).
    * The script travels on stdin, so neither it nor any value inside it is parsed by a login shell;
    * the host runs it only once all of it has arrived and its checksum matches.
+   *
+   * @param timeout how long the link may stay silent (nothing at all from the host); the command itself
+   *     may take up to {@link #commandBound} of it
    */
   public ExecResult run(String script, Duration timeout) throws HostUnreachableException {
     return run(script, Integer.MAX_VALUE, timeout);
@@ -318,15 +370,18 @@ public final class HostConnection implements AutoCloseable {
         Session.Command cmd = session.exec(command);
         CompletableFuture<byte[]> out = drain(cmd.getInputStream());
         CompletableFuture<byte[]> err = drain(cmd.getErrorStream());
-        try (OutputStream stdin = cmd.getOutputStream()) {
-          stdin.write(bytes, 0, Math.min(bytes.length, sendAtMost));
-        }
+        OutputStream stdin = cmd.getOutputStream();
+        send(stdin, bytes, Math.min(bytes.length, sendAtMost));
+        // every byte is on its way: the host may run it from here on, whatever happens to the link
         sent = sendAtMost >= bytes.length;
-        cmd.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        stdin.close();
+        Duration bound = commandBound(timeout);
+        awaitEnd(cmd, bound);
         Integer exit = cmd.getExitStatus();
         if (exit == null) {
           throw new ScriptInterruptedException("remote command on " + target.display() + " did not finish within "
-              + timeout.toSeconds() + " s; it runs to its end on the host, and the next probe shows what it did");
+              + bound.toSeconds() + " s (the most one command is given: 30 SSH timeouts), although the link was alive;"
+              + " it runs to its end on the host, and the next probe shows what it did");
         }
         roundTripListener.accept(System.nanoTime() - start);
         result = new ExecResult(exit,
@@ -344,9 +399,15 @@ public final class HostConnection implements AutoCloseable {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      if (sent && describe(e).startsWith("Timeout expired")) {
-        throw new ScriptInterruptedException("remote command on " + target.display() + " did not finish within "
-            + timeout.toSeconds() + " s; it runs to its end on the host, and the next probe shows what it did");
+      if (e instanceof Silence || silent(e)) {
+        // the connection's own timeout is the socket's: that is the silence that ended it
+        String silence = "no answer from " + target.display() + " for " + this.timeout.toSeconds()
+            + " s, the SSH timeout (the link went silent)";
+        if (sent) {
+          throw new ScriptInterruptedException(silence + " after the script was sent; it runs to its end on the host,"
+              + " and the next probe shows what it did");
+        }
+        throw new HostUnreachableException(silence + " before the script had arrived; nothing of it was run", null);
       }
       if (sent) {
         throw new ScriptInterruptedException("connection to " + target.display() + " lost after the script was sent ("
@@ -366,6 +427,93 @@ public final class HostConnection implements AutoCloseable {
           null);
     }
     return result;
+  }
+
+  /** Sends the script; a long one in acknowledged chunks (see {@link #AHEAD}). */
+  private void send(OutputStream stdin, byte[] bytes, int length) throws IOException, Silence {
+    if (length <= AHEAD) {
+      stdin.write(bytes, 0, length);
+      return;
+    }
+    java.util.ArrayDeque<Promise<SSHPacket, ConnectionException>> unanswered = new java.util.ArrayDeque<>();
+    for (int off = 0; off < length; off += CHUNK) {
+      stdin.write(bytes, off, Math.min(CHUNK, length - off));
+      stdin.flush();
+      unanswered.add(client.getConnection().sendGlobalRequest("keepalive@openssh.com", true, new byte[0]));
+      while ((long) unanswered.size() * CHUNK > AHEAD) {
+        awaitAnswer(unanswered.poll());
+      }
+    }
+  }
+
+  /** Waits for the host's answer to a keepalive request, at most the timeout: else the link is silent. */
+  private void awaitAnswer(Promise<SSHPacket, ConnectionException> answer) throws ConnectionException, Silence {
+    try {
+      if (answer.tryRetrieve(timeout.toMillis(), TimeUnit.MILLISECONDS) == null) {
+        throw new Silence();
+      }
+    } catch (ConnectionException e) {
+      // OpenSSH answers keepalive@openssh.com with "request failed": that is the answer we wait for
+      if (!client.getTransport().isRunning()) {
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Waits for the command to end, at most {@code bound}, asking the host to answer a keepalive every
+   * timeout / 5 meanwhile: one left unanswered for the timeout means the link is silent (noticed at most
+   * timeout / 5 late).
+   */
+  private void awaitEnd(Session.Command cmd, Duration bound) throws ConnectionException, TransportException, Silence {
+    long deadline = System.nanoTime() + bound.toNanos();
+    long every = Math.max(200, timeout.toMillis() / 5);
+    Promise<SSHPacket, ConnectionException> asked = null;
+    long askedAt = 0;
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      try {
+        cmd.join(Math.min(every, TimeUnit.NANOSECONDS.toMillis(left) + 1), TimeUnit.MILLISECONDS);
+        return;
+      } catch (ConnectionException e) {
+        if (describe(e).startsWith("Timeout expired") && client.getTransport().isRunning()) {
+          // still running: is the host still there?
+        } else {
+          throw e;
+        }
+      }
+      if (asked != null && asked.isFulfilled()) {
+        asked = null;
+      }
+      if (asked == null) {
+        asked = client.getConnection().sendGlobalRequest("keepalive@openssh.com", true, new byte[0]);
+        askedAt = System.nanoTime();
+      } else if (System.nanoTime() - askedAt > timeout.toNanos()) {
+        throw new Silence();
+      }
+    }
+  }
+
+  /** Nothing came back from the host for the SSH timeout. */
+  private static final class Silence extends Exception {
+    Silence() {
+      super("the link went silent", null, false, false);
+    }
+  }
+
+  /** sshj's keepalive runner gave up (it counts unanswered requests): the same silence. */
+  private static boolean silent(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof net.schmizz.sshj.common.SSHException ssh
+          && ssh.getDisconnectReason() == net.schmizz.sshj.common.DisconnectReason.CONNECTION_LOST
+          && String.valueOf(ssh.getMessage()).contains("keep-alive")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

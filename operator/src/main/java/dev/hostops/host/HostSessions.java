@@ -21,8 +21,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class HostSessions implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HostSessions.class);
-  /** Queued work waits at most this many timeouts for the host's lock (many applies ahead of it). */
-  private static final int QUEUE_TIMEOUTS = 10;
+  /**
+   * Queued work waits at most this many timeouts for the host's lock (many applies ahead of it, or one
+   * long apply over a slow link: a command may take {@link HostConnection#commandBound} while the link
+   * is alive, and a host busy with it is not unreachable).
+   */
+  private static final int QUEUE_TIMEOUTS = 30;
 
   /** Work done over a connection. */
   public interface Work<T> {

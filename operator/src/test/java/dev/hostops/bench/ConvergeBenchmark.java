@@ -9,6 +9,7 @@ import dev.hostops.host.ServiceSync;
 import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceRenderer;
+import dev.hostops.testhosts.NetworkLink;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -25,12 +26,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Converging 10 runbook-shaped services on one real host: hostops' probe/apply against Ansible
  * (the tool a user would pick), each on a fresh host, same unit files. Prints numbers; asserts none.
  * Not part of `mvn verify` (see the surefire excludes): run with bin/bench.
+ *
+ * <p>With {@code -Dbench.profile=wan} (or {@code slow}; {@code bin/bench --profile wan}) both tools reach
+ * their hosts through a Toxiproxy proxy with that network profile ({@code testhosts proxy}), the same for
+ * both; the link's round trip is measured as an SSH request the host answers without running anything.
  */
 class ConvergeBenchmark {
   @RegisterExtension static final TestHosts HOSTS = new TestHosts();
   private static final int SERVICES = 10;
   private static final int NOOP_RUNS = 5;
   private static final int RUNS = 3;
+  private static final NetworkLink.Profile PROFILE = NetworkLink.Profile.valueOf(
+      System.getProperty("bench.profile", "direct").toUpperCase(java.util.Locale.ROOT));
 
   static List<RenderedService> services(TestHost host) {
     List<RenderedService> out = new ArrayList<>();
@@ -95,8 +102,14 @@ class ConvergeBenchmark {
     long tripsPerPass;
     long[] hostPass = new long[NOOP_RUNS * 4];
     long hostTripsPerPass;
+    // direct: no proxy at all, loopback as before profiles existed
+    NetworkLink hostopsLink = PROFILE == NetworkLink.Profile.DIRECT ? null : forHostops.behind(PROFILE);
+    NetworkLink ansibleLink = PROFILE == NetworkLink.Profile.DIRECT ? null : forAnsible.behind(PROFILE);
+    int hostopsPort = hostopsLink == null ? forHostops.port() : hostopsLink.port();
+    int ansiblePort = ansibleLink == null ? forAnsible.port() : ansibleLink.port();
+    long rtt = roundTrip(forHostops, hostopsPort);
     long t0 = System.nanoTime();
-    try (HostConnection c = HostConnection.open(forHostops.root(), Duration.ofSeconds(30))) {
+    try (HostConnection c = HostConnection.open(forHostops.through(hostopsPort, "root"), Duration.ofSeconds(30))) {
       connect = System.nanoTime() - t0;
       ServiceSync sync = null;
       for (int i = 0; i < RUNS; i++) {
@@ -143,8 +156,8 @@ class ConvergeBenchmark {
     Path key = dir.resolve("id");
     Files.writeString(key, forAnsible.privateKey());
     Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    Files.writeString(dir.resolve("known_hosts"), forAnsible.knownHosts() + "\n");
-    Files.writeString(dir.resolve("inventory"), "h ansible_host=127.0.0.1 ansible_port=" + forAnsible.port()
+    Files.writeString(dir.resolve("known_hosts"), forAnsible.through(ansiblePort, "root").knownHosts() + "\n");
+    Files.writeString(dir.resolve("inventory"), "h ansible_host=127.0.0.1 ansible_port=" + ansiblePort
         + " ansible_user=root ansible_ssh_private_key_file=" + key + " ansible_python_interpreter=/usr/bin/python3\n");
     Files.writeString(dir.resolve("ansible.cfg"), "[defaults]\nhost_key_checking = True\n[ssh_connection]\npipelining = True\n"
         + "ssh_args = -o UserKnownHostsFile=" + dir.resolve("known_hosts") + " -o ControlMaster=auto -o ControlPersist=60s\n");
@@ -209,8 +222,43 @@ class ConvergeBenchmark {
     System.out.printf("  Ansible run                    %6d ms (median of %d)%n", ms(median(noop)), NOOP_RUNS);
     System.out.printf("hostops' connect + auth %d ms, once per host (the operator keeps the connection); Ansible: pipelining,%n"
         + "ControlPersist, its connection opened before each timed run%n%n", ms(connect));
-    System.out.printf("summary: first_converge_ratio=%.1f noop_host_ms=%d by_hand_ratio=%.1f%n",
-        ansibleFirst / (double) hostopsFirst, ms(median(hostPass)), ansibleFirst / (double) hand);
+    System.out.printf("Network: %s, SSH round trip %d ms (median of 20 keepalive requests on an open connection)%n",
+        PROFILE.name().toLowerCase(java.util.Locale.ROOT), ms(rtt));
+    System.out.printf("summary: profile=%s rtt_ms=%d first_converge_ratio=%.1f noop_host_ms=%d by_hand_ratio=%.1f%n",
+        PROFILE.name().toLowerCase(java.util.Locale.ROOT), ms(rtt), ansibleFirst / (double) hostopsFirst,
+        ms(median(hostPass)), ansibleFirst / (double) hand);
+    if (hostopsLink != null) {
+      hostopsLink.close();
+      ansibleLink.close();
+    }
+  }
+
+  /**
+   * The link's SSH round trip: a {@code keepalive@openssh.com} request, which sshd answers at once without
+   * running anything (median of 20 on an open connection).
+   */
+  private static long roundTrip(TestHost host, int port) throws Exception {
+    var target = host.through(port, "root");
+    try (net.schmizz.sshj.SSHClient ssh = new net.schmizz.sshj.SSHClient()) {
+      Path knownHosts = Files.createTempFile("bench-known", "");
+      Files.writeString(knownHosts, target.knownHosts() + "\n");
+      ssh.addHostKeyVerifier(new net.schmizz.sshj.transport.verification.OpenSSHKnownHosts(knownHosts.toFile()));
+      Files.delete(knownHosts);
+      ssh.connect(target.address(), target.port());
+      ssh.authPublickey("root", ssh.loadKeys(target.privateKey(), null, null));
+      long[] trips = new long[20];
+      for (int i = 0; i < trips.length; i++) {
+        long a = System.nanoTime();
+        try {
+          ssh.getConnection().sendGlobalRequest("keepalive@openssh.com", true, new byte[0])
+              .tryRetrieve(10, TimeUnit.SECONDS);
+        } catch (net.schmizz.sshj.connection.ConnectionException e) {
+          // "request failed" is sshd's answer to a request it has no use for: the round trip is done
+        }
+        trips[i] = System.nanoTime() - a;
+      }
+      return median(trips);
+    }
   }
 
   /** From nothing: no units, no hostops records, no containers, no images. */

@@ -10,7 +10,7 @@ import dev.hostops.api.ServiceFile;
 import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceRenderer;
-import dev.hostops.testhosts.CutProxy;
+import dev.hostops.testhosts.NetworkLink;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -27,7 +27,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The link to a real host cut part-way through an apply that carries a 240 KB file, at many points
- * from the SSH handshake to the last byte (a proxy forwards N bytes, then closes both sides). After
+ * from the SSH handshake to the last byte (Toxiproxy's {@code limit_data}: N bytes forwarded, then both
+ * sides closed). After
  * each cut every managed file is wholly old or wholly new, a cut before the script has wholly
  * arrived changes nothing, no temp file survives the next probe, and over a whole link the
  * service converges.
@@ -38,13 +39,13 @@ class CutConnectionTest {
   private static final Duration CUT_TIMEOUT = Duration.ofSeconds(20);
   private static final String NAME = "bigfile";
   private static TestHost host;
-  private static CutProxy proxy;
+  private static NetworkLink proxy;
   private static HostConnection direct;
 
   @BeforeAll
   static void boot() throws Exception {
     host = HOSTS.boot("cut");
-    proxy = new CutProxy(host.address(), host.port());
+    proxy = host.behind(NetworkLink.Profile.DIRECT);
     direct = HostConnection.open(host.ubuntu(), TIMEOUT);
     host.shOk("docker pull -q " + host.image("hostops/busybox:latest"));
   }
@@ -125,17 +126,28 @@ class CutConnectionTest {
     assertTrue(resets.sync(direct, old).seen().container().isRunning());
     assertEquals(expected(old), onHost(old));
 
-    // calibration over a whole link: where the handshake, the probe and the apply end
-    proxy.whole();
+    // calibration over a whole link: where the handshake, the probe and the apply end (Toxiproxy counts a
+    // connection's bytes when it ends: each is cut right there, before the client's goodbye)
     long handshake;
     long probed;
     long applied;
+    proxy.whole();
     try (HostConnection c = HostConnection.open(host.through(proxy.port(), "ubuntu"), TIMEOUT)) {
+      proxy.cutNow();
       handshake = proxy.forwarded();
+    }
+    proxy.whole();
+    try (HostConnection c = HostConnection.open(host.through(proxy.port(), "ubuntu"), TIMEOUT)) {
+      new ServiceSync(TIMEOUT).probe(c, next);
+      proxy.cutNow();
+      probed = proxy.forwarded();
+    }
+    proxy.whole();
+    try (HostConnection c = HostConnection.open(host.through(proxy.port(), "ubuntu"), TIMEOUT)) {
       ServiceSync sync = new ServiceSync(TIMEOUT);
       ServiceObservation seen = sync.probe(c, next);
-      probed = proxy.forwarded();
       sync.apply(c, next, ApplyPlanner.plan(next, seen));
+      proxy.cutNow();
       applied = proxy.forwarded();
     }
     assertEquals(expected(next), onHost(next));
@@ -161,7 +173,6 @@ class CutConnectionTest {
       } catch (HostException e) {
         outcome = e.getMessage();
       }
-      long reached = proxy.forwarded();
       assertTrue(!outcome.contains("refused"), "a cut link is not a refusal: " + outcome);
       awaitNoScriptRunning();
       Map<String, String> seen = onHost(old);
@@ -178,7 +189,7 @@ class CutConnectionTest {
       }
       resets.probe(direct, next);
       assertEquals("", tempFiles(), "no temp file after the next probe (cut after " + n + " bytes)");
-      report.append(String.format("  cut after %7d bytes (%7d sent): %-9s %s%n", n, reached, allOld ? "old" : allNew ? "new" : "mixed",
+      report.append(String.format("  cut after %7d bytes: %-9s %s%n", n, allOld ? "old" : allNew ? "new" : "mixed",
           outcome.length() > 90 ? outcome.substring(0, 90) : outcome));
     }
     // cut while the script runs: it arrived whole and was checked, so it runs to its end on the host
@@ -204,7 +215,7 @@ class CutConnectionTest {
     assertEquals(expected(next), onHost(next), "a script that arrived whole runs to its end: " + outcome);
     resets.probe(direct, next);
     assertEquals("", tempFiles());
-    report.append(String.format("  cut while it ran:                     new       %s%n", outcome));
+    report.append(String.format("  cut while it ran:       new       %s%n", outcome));
 
     System.out.printf("%nhandshake %d, probe to %d, apply to %d bytes; %d cuts in %d s%n%s", handshake, probed,
         applied, cuts.size(), (System.nanoTime() - started) / 1_000_000_000, report);

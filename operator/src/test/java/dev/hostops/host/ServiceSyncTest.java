@@ -122,16 +122,16 @@ class ServiceSyncTest {
   @Test
   void anUpdateWhoseDownloadOutlastsTheApplyIsRestartedByTheHostOnceTheImageIsThere() throws Exception {
     String name = "slowpull";
-    host.slowRegistry(0);
-    RenderedService v1 = ServiceRenderer.render(service(name, "localhost:5999/hostops/demo:v1", null, null));
+    String reg = host.registryLink(0);
+    RenderedService v1 = ServiceRenderer.render(service(name, reg + "/hostops/demo:v1", null, null));
     assertTrue(sync.sync(conn, v1).seen().container().isRunning());
     String oldStart = host.shOk("docker inspect -f '{{.State.StartedAt}}' " + name);
     String v1Id = host.shOk("docker inspect -f '{{.Image}}' " + name);
     try {
-      // the new image crawls in at a few hundred bytes a second: longer than the apply waits for it
-      host.sh("docker rmi -f localhost:5999/hostops/demo:v2");
-      host.slowRegistry(300);
-      RenderedService v2 = ServiceRenderer.render(service(name, "localhost:5999/hostops/demo:v2", null, null));
+      // the new image crawls in at 1 KB/s, each chunk 1.5 s late: longer than the apply waits for it
+      host.sh("docker rmi -f " + reg + "/hostops/demo:v2");
+      host.registryLink(1);
+      RenderedService v2 = ServiceRenderer.render(service(name, reg + "/hostops/demo:v2", null, null));
       String since = host.shOk("date +%s.%N");
       long t0 = System.nanoTime();
       ServiceSync.Result updated = sync.sync(conn, v2);
@@ -147,13 +147,13 @@ class ServiceSyncTest {
 
       // the host restarts the unit once the image is there, and keeps the old one for a rollback
       awaitRestarted(v2, oldStart);
-      assertEquals(host.shOk("docker image inspect -f '{{.Id}}' localhost:5999/hostops/demo:v2"),
+      assertEquals(host.shOk("docker image inspect -f '{{.Id}}' " + reg + "/hostops/demo:v2"),
           host.shOk("docker inspect -f '{{.Image}}' " + name));
       assertEquals(v1Id, host.shOk("docker image inspect -f '{{.Id}}' " + ApplyPlan.previousTag(name)),
           "the image it ran before is kept");
       List<String> events = host.shOk("docker events --since " + since + " --until \"$(date +%s.%N)\" --format "
           + "'{{.Time}} {{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}'").lines().toList();
-      long pulled = events.stream().filter(e -> e.contains(" image pull localhost:5999/hostops/demo:v2"))
+      long pulled = events.stream().filter(e -> e.contains(" image pull " + reg + "/hostops/demo:v2"))
           .mapToLong(e -> Long.parseLong(e.split(" ")[0])).min().orElse(-1);
       long died = events.stream().filter(e -> e.contains(" container die ") && e.endsWith(" " + name))
           .mapToLong(e -> Long.parseLong(e.split(" ")[0])).min().orElse(-1);
@@ -165,8 +165,8 @@ class ServiceSyncTest {
           + "after the apply began%n", applySeconds, pulled - start, died - start);
 
       // a restart left to the host whose process is killed before it restarted: the next sync does it
-      host.sh("docker rmi -f localhost:5999/hostops/demo:latest");
-      RenderedService latest = ServiceRenderer.render(service(name, "localhost:5999/hostops/demo:latest", null, null));
+      host.sh("docker rmi -f " + reg + "/hostops/demo:latest");
+      RenderedService latest = ServiceRenderer.render(service(name, reg + "/hostops/demo:latest", null, null));
       assertEquals(ServiceObservation.Restart.PULLING, sync.sync(conn, latest).seen().restart());
       String before = host.shOk("docker inspect -f '{{.State.StartedAt}}' " + name);
       host.shOk("kill $(cut -d' ' -f1 /var/lib/hostops/services/" + name + "/restart)");
@@ -175,23 +175,23 @@ class ServiceSyncTest {
       ServiceSync.Result redone = sync.sync(conn, latest);
       assertEquals(List.of(name + ".service"), redone.plan().restart(), redone.plan().describe());
       awaitRestarted(latest, before);
-      assertEquals(host.shOk("docker image inspect -f '{{.Id}}' localhost:5999/hostops/demo:latest"),
+      assertEquals(host.shOk("docker image inspect -f '{{.Id}}' " + reg + "/hostops/demo:latest"),
           host.shOk("docker inspect -f '{{.Image}}' " + name));
 
       // removed while a restart waits for its download: the waiting process ends, and nothing comes back
-      host.sh("docker rmi -f localhost:5999/hostops/demo:broken");
-      RenderedService next = ServiceRenderer.render(service(name, "localhost:5999/hostops/demo:broken", null, null));
+      host.sh("docker rmi -f " + reg + "/hostops/demo:broken");
+      RenderedService next = ServiceRenderer.render(service(name, reg + "/hostops/demo:broken", null, null));
       assertEquals(ServiceObservation.Restart.PULLING, sync.sync(conn, next).seen().restart());
       String waiting = host.shOk("cut -d' ' -f1 /var/lib/hostops/services/" + name + "/restart");
       assertTrue(sync.remove(conn, name, v1.owner()));
       host.shOk("timeout 5 sh -c 'while kill -0 " + waiting + " 2>/dev/null; do sleep 0.1; done'");
-      host.shOk("timeout 60 sh -c 'until docker image inspect localhost:5999/hostops/demo:broken >/dev/null 2>&1; "
+      host.shOk("timeout 60 sh -c 'until docker image inspect " + reg + "/hostops/demo:broken >/dev/null 2>&1; "
           + "do sleep 0.5; done'");
       Thread.sleep(2000);
       assertFalse(host.sh("docker inspect " + name).ok(), "no container came back after the download");
       assertEquals("", host.shOk("ls /etc/systemd/system/" + name + ".service 2>/dev/null; true"));
     } finally {
-      host.slowRegistry(-1);
+      host.registryLink(0);
       sync.remove(conn, name, v1.owner());
     }
     assertEquals("", host.shOk("ls /var/lib/hostops/services/" + name + " 2>/dev/null; true"));

@@ -33,7 +33,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * services on each, one operator process against a real API server; cold convergence, an idle resync
  * (wall time, SSH round trips, operator CPU per host, heap, API requests) and a fleet-wide image change
  * with maxUnavailable, then Ansible on the same hosts (forks = hosts) converging the same units and
- * making the same change. Prints numbers; asserts none. Run with {@code bin/bench fleet}.
+ * making the same change. Prints numbers; asserts none. Run with {@code bin/bench fleet}; with
+ * {@code --profile wan} (-Dbench.profile) every host's SSH port is behind a Toxiproxy proxy with that
+ * profile, used by both tools.
  */
 class FleetBenchmark {
   @RegisterExtension static final TestHosts HOSTS = new TestHosts();
@@ -41,16 +43,25 @@ class FleetBenchmark {
   private static final int SERVICES = 10;
   private static final int MAX_UNAVAILABLE = 5;
   private static final Duration RESYNC = Duration.ofSeconds(30);
+  private static final dev.hostops.testhosts.NetworkLink.Profile PROFILE = dev.hostops.testhosts.NetworkLink.Profile
+      .valueOf(System.getProperty("bench.profile", "direct").toUpperCase(java.util.Locale.ROOT));
 
   @Test
   void fleet() throws Exception {
     long boot0 = System.nanoTime();
     List<TestHost> fleet = HOSTS.boot(IntStream.range(0, HOSTS_N).mapToObj(i -> "f" + i).toArray(String[]::new));
-    System.out.printf("%n%d test hosts booted in %.0f s%n", HOSTS_N, secs(boot0));
+    System.out.printf("%n%d test hosts booted in %.0f s; network: %s%n", HOSTS_N, secs(boot0),
+        PROFILE.name().toLowerCase(java.util.Locale.ROOT));
+    // the SSH port each tool uses: the host's own, or its proxy's with the profile
+    int[] ports = new int[HOSTS_N];
+    for (int i = 0; i < HOSTS_N; i++) {
+      ports[i] = PROFILE == dev.hostops.testhosts.NetworkLink.Profile.DIRECT ? fleet.get(i).port()
+          : fleet.get(i).behind(PROFILE).port();
+    }
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     try (OperatorHarness k8s = new OperatorHarness(RESYNC, Duration.ofSeconds(30), 0)) {
       for (int i = 0; i < HOSTS_N; i++) {
-        k8s.addHost(fleet.get(i), "h" + i, "root", Map.of("fleet", "bench"));
+        k8s.addHost(fleet.get(i), "h" + i, "root", Map.of("fleet", "bench"), ports[i]);
       }
       String v1 = fleet.get(0).image("hostops/demo:v1");
       long t0 = System.nanoTime();
@@ -110,10 +121,10 @@ class FleetBenchmark {
     StringBuilder known = new StringBuilder();
     for (int i = 0; i < HOSTS_N; i++) {
       TestHost h = fleet.get(i);
-      inventory.append("h").append(i).append(" ansible_host=127.0.0.1 ansible_port=").append(h.port())
+      inventory.append("h").append(i).append(" ansible_host=127.0.0.1 ansible_port=").append(ports[i])
           .append(" ansible_user=root ansible_ssh_private_key_file=").append(key)
           .append(" ansible_python_interpreter=/usr/bin/python3\n");
-      known.append(h.knownHosts()).append('\n');
+      known.append(h.through(ports[i], "root").knownHosts()).append('\n');
     }
     Files.writeString(dir.resolve("inventory"), inventory);
     Files.writeString(dir.resolve("known_hosts"), known);

@@ -17,7 +17,7 @@ import dev.hostops.api.RestartSpec;
 import dev.hostops.api.ServiceFile;
 import dev.hostops.api.ServiceOnHost;
 import dev.hostops.api.ValueSource;
-import dev.hostops.testhosts.CutProxy;
+import dev.hostops.testhosts.NetworkLink;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +58,7 @@ class HostFaultsTest {
   private static TestHost healthy;
   private static TestHost faulty;
   /** The faulty host is reached through a proxy on a fixed port: a rebooted test host publishes SSH anew. */
-  private static CutProxy faultyLink;
+  private static NetworkLink faultyLink;
 
   @BeforeAll
   static void start() throws Exception {
@@ -67,7 +67,7 @@ class HostFaultsTest {
     healthy = booted.get(1);
     faulty = booted.get(2);
     booted.parallelStream().forEach(h -> h.shOk("docker pull -q " + h.image("hostops/busybox:latest")));
-    faultyLink = new CutProxy(faulty.address(), faulty.port());
+    faultyLink = faulty.behind(NetworkLink.Profile.DIRECT);
     k8s = new OperatorHarness(RESYNC, SSH_TIMEOUT);
     k8s.addHost(frozen, "frozen", "root", Map.of());
     k8s.addHost(healthy, "healthy", "root", Map.of());
@@ -326,9 +326,7 @@ class HostFaultsTest {
     long t0 = System.nanoTime();
     assertTrue(TestHosts.exec(List.of("docker", "restart", faulty.name())).ok());
     double rebooted = seconds(t0);
-    String port = TestHosts.exec(List.of("docker", "port", faulty.name(), "22/tcp")).stdout().lines().findFirst()
-        .orElseThrow();
-    faultyLink.retarget(Integer.parseInt(port.substring(port.lastIndexOf(':') + 1)));
+    faultyLink.reset(NetworkLink.Profile.DIRECT); // the same port, to the one the host publishes now
     long up = System.nanoTime();
     Await.until(WAIT, () -> Boolean.TRUE.equals(k8s.host("faulty").getStatus().reachable)
         && ready(k8s.get(name)) && !startedBefore.equals(entry(name, "faulty").startedAt), () -> describe(k8s.get(name)));
@@ -505,7 +503,6 @@ class HostFaultsTest {
 
       // the other host goes silent meanwhile: one Warning for each problem, not one per resync
       int hostWarnings = k8s.events("faulty", "Unreachable").size();
-      faultyLink.cutAfter(0);
       faultyLink.cutNow();
       Await.until(WAIT, () -> "Unreachable".equals(entry(name, "faulty").state), () -> describe(k8s.get(name)));
       Thread.sleep(RESYNC.toMillis() * 3 + SSH_TIMEOUT.toMillis() * 2);
@@ -533,29 +530,29 @@ class HostFaultsTest {
   @Test
   void anUpdateOverASlowLinkShowsAsStartingWhileTheOldContainerServes() throws Exception {
     String name = "slow-svc";
-    healthy.slowRegistry(0);
+    String reg = healthy.registryLink(0);
     try {
-      k8s.create(k8s.service(name, "localhost:5999/hostops/demo:v1", "healthy"));
+      k8s.create(k8s.service(name, reg + "/hostops/demo:v1", "healthy"));
       k8s.awaitReady(name, WAIT);
       String started = healthy.shOk("docker inspect -f '{{.State.StartedAt}}' " + name);
-      healthy.sh("docker rmi -f localhost:5999/hostops/demo:v2");
-      healthy.slowRegistry(300);
-      k8s.edit(name, e -> e.getSpec().image = "localhost:5999/hostops/demo:v2");
+      healthy.sh("docker rmi -f " + reg + "/hostops/demo:v2");
+      healthy.registryLink(1);
+      k8s.edit(name, e -> e.getSpec().image = reg + "/hostops/demo:v2");
       Await.until(WAIT, () -> "Starting".equals(entry(name, "healthy").state), () -> describe(k8s.get(name)));
       HostService pulling = k8s.get(name);
       String message = entry(name, "healthy").message;
-      assertTrue(message.contains("the restart waits for the download of localhost:5999/hostops/demo:v2"), message);
+      assertTrue(message.contains("the restart waits for the download of " + reg + "/hostops/demo:v2"), message);
       assertEquals("True", condition(pulling, "Progressing"), describe(pulling));
       assertEquals("False", condition(pulling, "Ready"), describe(pulling));
       assertEquals(started, healthy.shOk("docker inspect -f '{{.State.StartedAt}}' " + name), "the old container serves");
       assertTrue(k8s.events(name, "Applied").stream().anyMatch(m -> m.contains("waits for the download")),
           String.join("\n", k8s.events(name, "Applied")));
       k8s.awaitReady(name, WAIT);
-      assertEquals(healthy.shOk("docker image inspect -f '{{.Id}}' localhost:5999/hostops/demo:v2"),
+      assertEquals(healthy.shOk("docker image inspect -f '{{.Id}}' " + reg + "/hostops/demo:v2"),
           healthy.shOk("docker inspect -f '{{.Image}}' " + name));
       assertNotEquals(started, healthy.shOk("docker inspect -f '{{.State.StartedAt}}' " + name));
     } finally {
-      healthy.slowRegistry(-1);
+      healthy.registryLink(0);
     }
     k8s.delete(name);
     awaitGone(name);

@@ -114,52 +114,27 @@ public final class TestHost {
     TestHosts.exec(List.of("docker", "unpause", name));
   }
 
+  /** Puts this host's SSH port behind a Toxiproxy proxy with {@code profile}; connect through its port. */
+  public NetworkLink behind(NetworkLink.Profile profile) {
+    return NetworkLink.ssh(name, profile, 17);
+  }
+
+  /** Like {@link #behind(NetworkLink.Profile)}, with the seed of the {@code flaky} profile's schedule. */
+  public NetworkLink behind(NetworkLink.Profile profile, long seed) {
+    return NetworkLink.ssh(name, profile, seed);
+  }
+
   /**
-   * A registry the host reaches at 127.0.0.1:5999 through a proxy that sends at most {@code bytesPerSecond}
-   * (0: as fast as it can; -1: stop it) back to the host: a slow download, with real Docker pulling through it.
-   * Docker pulls from a registry on 127.0.0.1 over plain HTTP without being told to.
+   * The local registry as this host's Docker reaches it through a proxy that sends at most {@code kbPerSecond}
+   * KB/s to the host, each chunk 1.5 s late (0: as fast as it can): a slow download, with real Docker pulling
+   * through it. Returns the registry's host:port (the same for every call on this host).
    */
-  public void slowRegistry(int bytesPerSecond) {
-    sh("systemctl stop slowreg 2>/dev/null; systemctl reset-failed slowreg 2>/dev/null");
-    if (bytesPerSecond < 0) {
-      return;
+  public String registryLink(int kbPerSecond) {
+    ExecResult r = TestHosts.exec(List.of(TestHosts.script(), "registry-link", name, Integer.toString(kbPerSecond)));
+    if (!r.ok()) {
+      throw new IllegalStateException("testhosts registry-link " + name + " failed: " + r.stderr());
     }
-    shOk("cat > /root/slowreg.py <<'PY'\n"
-        + "import socket, sys, threading, time\n"
-        + "port, up_host, up_port, rate = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])\n"
-        + "def pipe(src, dst, rate):\n"
-        + "    try:\n"
-        + "        while True:\n"
-        + "            b = src.recv(max(1, rate // 10) if rate else 65536)\n"
-        + "            if not b:\n"
-        + "                break\n"
-        + "            dst.sendall(b)\n"
-        + "            if rate:\n"
-        + "                time.sleep(len(b) / rate)\n"
-        + "    except OSError:\n"
-        + "        pass\n"
-        + "    for s in (src, dst):\n"
-        + "        try:\n"
-        + "            s.shutdown(socket.SHUT_RDWR)\n"
-        + "        except OSError:\n"
-        + "            pass\n"
-        + "def serve(c):\n"
-        + "    u = socket.create_connection((up_host, up_port))\n"
-        + "    threading.Thread(target=pipe, args=(c, u, 0), daemon=True).start()\n"
-        + "    pipe(u, c, rate)\n"
-        + "srv = socket.socket()\n"
-        + "srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-        + "srv.bind(('127.0.0.1', port))\n"
-        + "srv.listen(16)\n"
-        + "while True:\n"
-        + "    c, _ = srv.accept()\n"
-        + "    threading.Thread(target=serve, args=(c,), daemon=True).start()\n"
-        + "PY");
-    String[] upstream = registry.split(":");
-    shOk("systemd-run --quiet --unit slowreg python3 /root/slowreg.py 5999 " + upstream[0] + " " + upstream[1]
-        + " " + bytesPerSecond);
-    shOk("for i in $(seq 50); do python3 -c \"import socket; socket.create_connection(('127.0.0.1', 5999))\" "
-        + "2>/dev/null && exit 0; sleep 0.1; done; exit 1");
+    return r.stdout().strip();
   }
 
   @Override
