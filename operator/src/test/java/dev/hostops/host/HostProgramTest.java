@@ -55,13 +55,7 @@ class HostProgramTest {
         }
         each_record "$1" store
         """;
-    Path out = Files.createDirectory(dir.resolve("out"));
-    ProcessBuilder pb = new ProcessBuilder("sh", "-c", program, "hostops", manifest.toString()).redirectErrorStream(true);
-    pb.environment().put("OUT", out.toString());
-    Process p = pb.start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), output);
+    Path out = run(program, manifest);
     assertFalse(Files.exists(marker), "a value was run as code");
     int i = 0;
     for (String v : values) {
@@ -115,13 +109,7 @@ class HostProgramTest {
         }
         each_record "$1" store
         """;
-    Path out = Files.createDirectory(dir.resolve("out"));
-    ProcessBuilder pb = new ProcessBuilder("sh", "-c", program, "hostops", manifest.toString()).redirectErrorStream(true);
-    pb.environment().put("OUT", out.toString());
-    Process p = pb.start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), output);
+    Path out = run(program, manifest);
     assertArrayEquals(big, Files.readAllBytes(out.resolve("1")));
     assertArrayEquals(new byte[0], Files.readAllBytes(out.resolve("2")));
     assertEquals("line\n", Files.readString(out.resolve("3")));
@@ -161,6 +149,18 @@ class HostProgramTest {
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(120, TimeUnit.SECONDS));
     assertEquals(0, p.exitValue(), output);
+  }
+
+  /** Runs {@code program} by the machine's sh on the manifest, with $OUT a fresh folder; returns it once sh ended well. */
+  private Path run(String program, Path manifest) throws Exception {
+    Path out = Files.createDirectory(dir.resolve("out"));
+    ProcessBuilder pb = new ProcessBuilder("sh", "-c", program, "hostops", manifest.toString()).redirectErrorStream(true);
+    pb.environment().put("OUT", out.toString());
+    Process p = pb.start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), output);
+    return out;
   }
 
   private Path write(String name, String text) throws IOException {

@@ -66,23 +66,12 @@ class SlowLinkTest {
     return ServiceRenderer.render(s);
   }
 
-  /** path → sha256 of each managed file on the host, read on its console. */
   private static Map<String, String> onHost(RenderedService r) {
-    StringBuilder paths = new StringBuilder();
-    r.files().forEach(f -> paths.append(' ').append(f.path()));
-    List<String> sums = host.shOk("for p in" + paths + "; do { sha256sum < $p 2>/dev/null || echo absent; } | cut -c1-64;"
-        + " done").lines().toList();
-    Map<String, String> out = new LinkedHashMap<>();
-    for (int i = 0; i < r.files().size(); i++) {
-      out.put(r.files().get(i).path(), sums.get(i));
-    }
-    return out;
+    return host.fileHashes(r);
   }
 
   private static Map<String, String> expected(RenderedService r) {
-    Map<String, String> out = new LinkedHashMap<>();
-    r.files().forEach(f -> out.put(f.path(), f.sha256()));
-    return out;
+    return TestHost.renderedHashes(r);
   }
 
   @Test

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A running test host: a Debian container booted with systemd, sshd and its own Docker engine.
@@ -160,5 +162,25 @@ public final class TestHost {
     host.getSpec().sshKeySecretRef = new dev.hostops.api.SecretKeyRef(name + "-key", "ssh-privatekey");
     host.getSpec().knownHosts = knownHosts();
     return admin.resource(host).create();
+  }
+
+  /** path → sha256 of each of the service's files on the host, read on its console (one docker exec); "absent" when missing. */
+  public Map<String, String> fileHashes(dev.hostops.render.RenderedService r) {
+    StringBuilder paths = new StringBuilder();
+    r.files().forEach(f -> paths.append(' ').append(f.path()));
+    List<String> sums = shOk("for p in" + paths + "; do { sha256sum < $p 2>/dev/null || echo absent; } | cut -c1-64;"
+        + " done").lines().toList();
+    Map<String, String> out = new LinkedHashMap<>();
+    for (int i = 0; i < r.files().size(); i++) {
+      out.put(r.files().get(i).path(), sums.get(i));
+    }
+    return out;
+  }
+
+  /** path → sha256 of each file as rendered: what {@link #fileHashes} reads once the service is applied. */
+  public static Map<String, String> renderedHashes(dev.hostops.render.RenderedService r) {
+    Map<String, String> out = new LinkedHashMap<>();
+    r.files().forEach(f -> out.put(f.path(), f.sha256()));
+    return out;
   }
 }
