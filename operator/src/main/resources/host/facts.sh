@@ -10,8 +10,8 @@ print_facts() {
   printf 'docker\t%s\n' "$(docker version -f '{{.Server.Version}}' 2>/dev/null)"
   printf 'services\t%s\n' "$(find /var/lib/hostops/services -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)"
   printf 'hostname\t%s\n' "$(hostname)"
-  printf 'promtail\t%s\n' "$(sha256sum </root/promtail/promtail.yaml 2>/dev/null | cut -c1-16)"
-  printf 'alloy\t%s\n' "$(sha256sum </root/alloy/config.alloy 2>/dev/null | cut -c1-16)"
+  printf 'promtail\t%s\n' "$(sha256sum 2>/dev/null </root/promtail/promtail.yaml | cut -c1-16)"
+  printf 'alloy\t%s\n' "$(sha256sum 2>/dev/null </root/alloy/config.alloy | cut -c1-16)"
   if [ -f /var/lib/hostops/logagent ]; then printf 'logowned\tyes\n'; fi
   if docker compose version >/dev/null 2>&1; then printf 'compose\tdocker compose\n'
   elif command -v docker-compose >/dev/null 2>&1; then printf 'compose\tdocker-compose\n'; fi

@@ -2,8 +2,8 @@
 # The entry: sh PROGRAM JOB MANIFEST runs one job on a manifest file and prints what it saw (what
 # hostops parses); by hand on a host, e.g.:
 #   printf 'facts\nall\n' >/tmp/m && sh /var/lib/hostops/program/*.sh probe /tmp/m
-# sh PROGRAM run LENGTH SHA256 JOB is how hostops runs it (bootstrap.sh, runner.sh): the manifest
-# arrives on stdin.
+# sh PROGRAM run LENGTH SHA256 JOB is how hostops runs one job (bootstrap.sh, runner.sh): the manifest
+# arrives on stdin. sh PROGRAM serve runs jobs one after another on one SSH session (serve_jobs).
 
 # run_verified LENGTH SHA256 JOB: stores the manifest from stdin in a private temp file (/run/hostops,
 # root only, gone at reboot), checks its length and SHA-256, and only then runs the job on it: a
@@ -33,8 +33,69 @@ run_verified() {
   exit "$r"
 }
 
+# serve_jobs: runs jobs one after another, as long as stdin stays open: the session hostops keeps open
+# to a host it manages, so that a job costs one network round trip, not the three of a new command
+# (open a channel, start the command, send and wait). Each request is a line "LENGTH SHA256 JOB" and
+# the LENGTH bytes of a manifest, stored and checked as run_verified does; each reply is a line
+# "hostops-reply STATUS OUT_LENGTH ERR_LENGTH" and then the job's output and error output. A job runs
+# with its output in files, so one whose link drops meanwhile runs to its end (the reply then finds
+# no reader and the session ends). The session starts with the line "hostops-serving". A request
+# that is malformed, incomplete or cannot be stored, or finds the program changed, is not run: its
+# reply is "hostops-reply-end ..." and the session ends, for what follows it on stdin cannot be
+# trusted to be a request.
+serve_jobs() {
+  umask 077
+  d=/run/hostops
+  # shellcheck disable=SC2174 # /run exists: only /run/hostops is made, and -m applies to it
+  [ -d $d ] || mkdir -p -m 700 $d
+  me=${0##*/}
+  me=${me%.sh}
+  echo hostops-serving
+  while read -r len sha job; do
+    # the program file is read anew by each job: like bootstrap.sh, run it only while it is this version
+    case $(sha256sum "$0" 2>/dev/null) in
+      "$me "*) ;;
+      *) reply_end 96 "hostops: program $me is not installed" ;;
+    esac
+    case $len:$job in
+      *[!0-9]*:* | :* | *:) reply_end 2 "hostops: malformed request" ;;
+    esac
+    case $job in
+      facts | probe | apply | remove | logagent | inspect) ;;
+      *) reply_end 2 "hostops: unknown job" ;;
+    esac
+    f=$(mktemp $d/manifest.XXXXXX) || reply_end 98 "hostops: cannot store the script in /run/hostops"
+    o="$f.out"
+    # head's complaint (a full /run, say) is kept to be told; head stops at the end of input without one
+    if ! why=$(head -c "$len" 2>&1 >"$f") || ! { : >"$o" && : >"$o.err"; } 2>/dev/null; then
+      rm -f "$f" "$o" "$o.err"
+      reply_end 98 "${why:+$why
+}hostops: cannot store the script in /run/hostops"
+    fi
+    case $(sha256sum "$f") in
+      "$sha "*) ;;
+      *) n=$(wc -c <"$f"); rm -f "$f" "$o" "$o.err"; reply_end 97 "hostops: script arrived incomplete: $n of $len bytes" ;;
+    esac
+    sh "$0" "$job" "$f" </dev/null >>"$o" 2>>"$o.err"
+    r=$?
+    rm -f "$f"
+    # shellcheck disable=SC2046 # two sizes, digits only
+    set -- $(stat -c %s "$o" "$o.err")
+    printf 'hostops-reply %s %s %s\n' "$r" "$1" "$2"
+    cat "$o" "$o.err"
+    rm -f "$o" "$o.err"
+  done
+}
+
+# reply_end STATUS MESSAGE: the reply to a request that was not run, and the end of the session
+reply_end() {
+  printf 'hostops-reply-end %s 0 %s\n%s\n' "$1" "$(printf '%s\n' "$2" | wc -c)" "$2"
+  exit "$1"
+}
+
 case ${1:-} in
   run) shift; run_verified "$@" ;;
+  serve) serve_jobs ;;
   facts) job_facts ;;
   probe) job_probe "$2" ;;
   apply) job_apply "$2" ;;

@@ -76,7 +76,7 @@ probe_installed() {
     probe_service "$n" "$c"
     if [ -f "$d/files" ]; then while IFS= read -r p; do probe_file "$n" "$p"; done <"$d/files"; fi
   done
-  if read -r la </var/lib/hostops/logagent 2>/dev/null; then clean_tmp "$la"; fi
+  if read -r la 2>/dev/null </var/lib/hostops/logagent; then clean_tmp "$la"; fi
 }
 
 # probe_hashes: modes and hashes of every regular file found, in two processes for the whole probe

@@ -345,18 +345,263 @@ public final class HostConnection implements AutoCloseable {
   ExecResult run(HostProgram.Job job, Manifest manifest, int sendAtMost, Duration timeout)
       throws HostUnreachableException {
     byte[] data = manifest.bytes();
-    ExecResult r = exec(command(BOOTSTRAP, HostProgram.sha256(), String.valueOf(data.length), HostProgram.sha256(data),
-        job.word()), data, sendAtMost, timeout);
+    if (jobSessionLock.tryLock()) {
+      try {
+        ExecResult served = serve(job, data, sendAtMost, timeout);
+        if (served != null) {
+          return served;
+        }
+      } finally {
+        jobSessionLock.unlock();
+      }
+    }
+    ExecResult r = exec(command(BOOTSTRAP, HostProgram.sha256(), "run", String.valueOf(data.length),
+        HostProgram.sha256(data), job.word()), data, sendAtMost, timeout);
     if (r.exitCode() != PROGRAM_MISSING || !r.stderr().startsWith(PROGRAM_MISSING_MARK)) {
+      startJobSession();
       return r;
     }
     byte[] program = HostProgram.bytes();
     byte[] both = new byte[program.length + data.length];
     System.arraycopy(program, 0, both, 0, program.length);
     System.arraycopy(data, 0, both, program.length, data.length);
-    return exec(command(RUNNER, String.valueOf(both.length), HostProgram.sha256(both), String.valueOf(program.length),
+    r = exec(command(RUNNER, String.valueOf(both.length), HostProgram.sha256(both), String.valueOf(program.length),
         HostProgram.sha256(), job.word()), both, sendAtMost, timeout);
+    startJobSession();
+    return r;
   }
+
+  // --- one round trip per job (issue 17) ---
+  /*
+   * The session of many jobs (host/main.sh serve_jobs), kept open beside the connection once the program is
+   * on the host: a job then costs one network round trip (its request out, its reply back), not the three of
+   * a new command (open a channel; start the command and wait for sshd's answer, which must come before any
+   * input, or sshd drops the input; send the input and wait for the end). It is started in the background
+   * after the first job that ran as a command, so starting it costs no job anything. A job that finds it busy
+   * (another job of this connection is on it), not started yet or ended runs as a command, as before. Its
+   * promises are the command's: the manifest is stored and checked before the job runs; a job runs to its
+   * end on the host when the link drops; silence, not duration, ends the wait.
+   */
+  private final java.util.concurrent.locks.ReentrantLock jobSessionLock = new java.util.concurrent.locks.ReentrantLock();
+  private volatile JobSession jobSession;
+  private final java.util.concurrent.atomic.AtomicBoolean jobSessionStarting = new java.util.concurrent.atomic.AtomicBoolean();
+  /** Starts that failed (a host whose sudo refuses, say): after {@link #JOB_SESSION_TRIES}, jobs stay commands. */
+  private final java.util.concurrent.atomic.AtomicInteger jobSessionFailures = new java.util.concurrent.atomic.AtomicInteger();
+  static final int JOB_SESSION_TRIES = 3;
+  private static final String SERVING = "hostops-serving";
+  private static final String REPLY = "hostops-reply ";
+  private static final String REPLY_END = "hostops-reply-end ";
+
+  private record JobSession(Session session, Session.Command cmd) {
+    boolean open() {
+      return cmd.isOpen() && !cmd.isEOF();
+    }
+
+    void close() {
+      try {
+        session.close();
+      } catch (IOException | RuntimeException e) {
+        // already gone
+      }
+    }
+  }
+
+  /** Whether jobs on this connection currently go over its session of many jobs (for tests). */
+  boolean serving() {
+    JobSession s = jobSession;
+    return s != null && s.open();
+  }
+
+  /** Starts the session of many jobs in the background, unless one runs, is starting, or starts keep failing. */
+  private void startJobSession() {
+    JobSession s = jobSession;
+    if ((s != null && s.open()) || jobSessionFailures.get() >= JOB_SESSION_TRIES || !isAlive()
+        || !jobSessionStarting.compareAndSet(false, true)) {
+      return;
+    }
+    CompletableFuture.runAsync(() -> {
+      Session session = null;
+      try {
+        session = client.startSession();
+        Session.Command cmd = session.exec(command(BOOTSTRAP, HostProgram.sha256(), "serve"));
+        // the program says it is there and serving before any job is given to it
+        CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> line(cmd.getInputStream()));
+        if (!SERVING.equals(ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS))) {
+          throw new IOException("the host did not start the session of jobs");
+        }
+        JobSession old = jobSession;
+        jobSession = new JobSession(session, cmd);
+        if (old != null) {
+          old.close();
+        }
+        jobSessionFailures.set(0);
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        jobSessionFailures.incrementAndGet();
+        if (session != null) {
+          try {
+            session.close();
+          } catch (IOException | RuntimeException ignored) {
+            // already gone
+          }
+        }
+      } finally {
+        jobSessionStarting.set(false);
+      }
+    });
+  }
+
+  /**
+   * Runs a job over the session of many jobs, or returns null when it is not there (not started, ended) and
+   * nothing was sent: the job then runs as a command.
+   */
+  private ExecResult serve(HostProgram.Job job, byte[] data, int sendAtMost, Duration timeout)
+      throws HostUnreachableException {
+    JobSession s = jobSession;
+    if (s == null) {
+      return null;
+    }
+    if (!s.open()) {
+      jobSession = null;
+      s.close();
+      return null;
+    }
+    byte[] head = (data.length + " " + HostProgram.sha256(data) + " " + job.word() + "\n")
+        .getBytes(StandardCharsets.US_ASCII);
+    byte[] request = new byte[head.length + data.length];
+    System.arraycopy(head, 0, request, 0, head.length);
+    System.arraycopy(data, 0, request, head.length, data.length);
+    int sending = (int) Math.min(request.length, (long) head.length + Math.min(data.length, sendAtMost));
+    ROUND_TRIPS.increment();
+    BYTES_SENT.add(sending);
+    long start = System.nanoTime();
+    boolean sent = false;
+    ExecResult result;
+    java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+    CompletableFuture<ExecResult> reply = CompletableFuture.supplyAsync(() -> reply(s.cmd().getInputStream(), ended));
+    try {
+      OutputStream in = s.cmd().getOutputStream();
+      send(in, request, sending);
+      in.flush();
+      sent = sending >= request.length;
+      if (!sent) {
+        // a link cut part-way, for tests: the host finds the manifest short, runs nothing and says so
+        in.close();
+      }
+      Duration bound = commandBound(timeout);
+      if (!awaitEnd(ms -> {
+        try {
+          reply.get(ms, TimeUnit.MILLISECONDS);
+          return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+          return false;
+        }
+      }, bound)) {
+        jobSession = null;
+        s.close();
+        throw new ScriptInterruptedException("remote command on " + target.display() + " did not finish within "
+            + bound.toSeconds() + " s (the most one command is given: 30 SSH timeouts), although the link was alive;"
+            + " it runs to its end on the host, and the next probe shows what it did");
+      }
+      result = reply.get();
+      roundTripListener.accept(System.nanoTime() - start);
+    } catch (HostUnreachableException e) {
+      throw e;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      jobSession = null;
+      s.close();
+      if (client.getTransport().isRunning() && !(e instanceof Silence)) {
+        // the link is there, only the session of jobs ended (its shell was killed, say)
+        if (!sent) {
+          // nothing whole arrived, so nothing ran: the job runs as a command
+          return null;
+        }
+        throw new ScriptInterruptedException("the session of jobs on " + target.display() + " ended after the job"
+            + " was sent (" + describe(e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e)
+            + "); it may have run, and the next probe shows what it did");
+      }
+      throw lost(e, sent);
+    }
+    if (ended.get()) {
+      // the program ran nothing and ended the session: what followed on its input could not be trusted
+      jobSession = null;
+      s.close();
+      startJobSession();
+      if (result.exitCode() == PROGRAM_MISSING && result.stderr().startsWith(PROGRAM_MISSING_MARK)) {
+        return null; // the program file changed or went: the command sends it again
+      }
+    }
+    return checked(result);
+  }
+
+  /**
+   * One reply of the session of jobs: a line "hostops-reply STATUS OUT_LENGTH ERR_LENGTH", then both outputs;
+   * "hostops-reply-end" instead says the job was not run and the session ended ({@code ended} is set).
+   */
+  private static ExecResult reply(InputStream in, java.util.concurrent.atomic.AtomicBoolean ended) {
+    try {
+      String head = line(in);
+      if (head != null && head.startsWith(REPLY_END)) {
+        ended.set(true);
+        head = REPLY + head.substring(REPLY_END.length());
+      }
+      if (head == null || !head.startsWith(REPLY)) {
+        throw new IOException(head == null ? "the session of jobs ended" : "not a reply: " + head);
+      }
+      String[] f = head.substring(REPLY.length()).split(" ");
+      if (f.length != 3) {
+        throw new IOException("not a reply: " + head);
+      }
+      byte[] out = exactly(in, Integer.parseInt(f[1]));
+      byte[] err = exactly(in, Integer.parseInt(f[2]));
+      if (out.length != Integer.parseInt(f[1]) || err.length != Integer.parseInt(f[2])) {
+        throw new IOException("the session of jobs ended within a reply");
+      }
+      return new ExecResult(Integer.parseInt(f[0]), new String(out, StandardCharsets.UTF_8),
+          new String(err, StandardCharsets.UTF_8));
+    } catch (IOException | NumberFormatException e) {
+      throw new java.util.concurrent.CompletionException(e);
+    }
+  }
+
+  /**
+   * The next {@code n} bytes, or fewer at the end of the stream. Not {@code InputStream.readNBytes}: it ends
+   * with a read of 0 bytes, and sshj's channel stream waits for data even then (a reply hung on it).
+   */
+  private static byte[] exactly(InputStream in, int n) throws IOException {
+    byte[] b = new byte[n];
+    int got = 0;
+    while (got < n) {
+      int r = in.read(b, got, n - got);
+      if (r < 0) {
+        return java.util.Arrays.copyOf(b, got);
+      }
+      got += r;
+    }
+    return b;
+  }
+
+  /** A line of ASCII (at most 200 bytes), or null at the end of the stream. */
+  private static String line(InputStream in) {
+    StringBuilder b = new StringBuilder();
+    try {
+      for (int c = in.read(); c != '\n'; c = in.read()) {
+        if (c < 0 || b.length() > 200) {
+          return c < 0 && b.length() == 0 ? null : b.toString();
+        }
+        b.append((char) c);
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    return b.toString();
+  }
+  // --- end one round trip per job ---
 
   private ExecResult exec(String command, byte[] bytes, int sendAtMost, Duration timeout)
       throws HostUnreachableException {
@@ -376,7 +621,17 @@ public final class HostConnection implements AutoCloseable {
         sent = sendAtMost >= bytes.length;
         stdin.close();
         Duration bound = commandBound(timeout);
-        awaitEnd(cmd, bound);
+        awaitEnd(ms -> {
+          try {
+            cmd.join(ms, TimeUnit.MILLISECONDS);
+            return true;
+          } catch (ConnectionException e) {
+            if (describe(e).startsWith("Timeout expired") && client.getTransport().isRunning()) {
+              return false; // still running
+            }
+            throw e;
+          }
+        }, bound);
         Integer exit = cmd.getExitStatus();
         if (exit == null) {
           throw new ScriptInterruptedException("remote command on " + target.display() + " did not finish within "
@@ -399,22 +654,35 @@ public final class HostConnection implements AutoCloseable {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      if (e instanceof Silence || silent(e)) {
-        // the connection's own timeout is the socket's: that is the silence that ended it
-        String silence = "no answer from " + target.display() + " for " + this.timeout.toSeconds()
-            + " s, the SSH timeout (the link went silent)";
-        if (sent) {
-          throw new ScriptInterruptedException(silence + " after the script was sent; it runs to its end on the host,"
-              + " and the next probe shows what it did");
-        }
-        throw new HostUnreachableException(silence + " before the script had arrived; nothing of it was run", null);
-      }
-      if (sent) {
-        throw new ScriptInterruptedException("connection to " + target.display() + " lost after the script was sent ("
-            + describe(e) + "); it runs to its end on the host, and the next probe shows what it did");
-      }
-      throw new HostUnreachableException("ssh session to " + target.display() + " failed: " + describe(e), null);
+      throw lost(e, sent);
     }
+    return checked(result);
+  }
+
+  /** What a command, or a job, that broke off says: whether it may have run depends on whether all of it was sent. */
+  private HostUnreachableException lost(Exception e, boolean sent) {
+    if (e instanceof Silence || silent(e)) {
+      // the connection's own timeout is the socket's: that is the silence that ended it
+      closeQuietly(client);
+      String silence = "no answer from " + target.display() + " for " + this.timeout.toSeconds()
+          + " s, the SSH timeout (the link went silent)";
+      if (sent) {
+        return new ScriptInterruptedException(silence + " after the script was sent; it runs to its end on the host,"
+            + " and the next probe shows what it did");
+      }
+      return new HostUnreachableException(silence + " before the script had arrived; nothing of it was run", null);
+    }
+    closeQuietly(client);
+    Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+    if (sent) {
+      return new ScriptInterruptedException("connection to " + target.display() + " lost after the script was sent ("
+          + describe(cause) + "); it runs to its end on the host, and the next probe shows what it did");
+    }
+    return new HostUnreachableException("ssh session to " + target.display() + " failed: " + describe(cause), null);
+  }
+
+  /** The runner's and the program's own refusals (nothing was run) as the exceptions they are. */
+  private ExecResult checked(ExecResult result) throws HostUnreachableException {
     if (result.exitCode() == INCOMPLETE && result.stderr().startsWith(INCOMPLETE_MARK)) {
       throw new HostUnreachableException("script sent to " + target.display() + " arrived incomplete: "
           + result.stderr().substring(INCOMPLETE_MARK.length()).strip() + "; nothing of it was run", null);
@@ -460,12 +728,17 @@ public final class HostConnection implements AutoCloseable {
     }
   }
 
+  /** Waits up to the given milliseconds for something to end: true when it did, false when it still runs. */
+  private interface Wait {
+    boolean upTo(long millis) throws Exception;
+  }
+
   /**
-   * Waits for the command to end, at most {@code bound}, asking the host to answer a keepalive every
+   * Waits for a command (or a job) to end, at most {@code bound}, asking the host to answer a keepalive every
    * timeout / 5 meanwhile: one left unanswered for the timeout means the link is silent (noticed at most
-   * timeout / 5 late).
+   * timeout / 5 late). Returns whether it ended.
    */
-  private void awaitEnd(Session.Command cmd, Duration bound) throws ConnectionException, TransportException, Silence {
+  private boolean awaitEnd(Wait end, Duration bound) throws Exception {
     long deadline = System.nanoTime() + bound.toNanos();
     long every = Math.max(200, timeout.toMillis() / 5);
     Promise<SSHPacket, ConnectionException> asked = null;
@@ -473,18 +746,12 @@ public final class HostConnection implements AutoCloseable {
     while (true) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        return;
+        return false;
       }
-      try {
-        cmd.join(Math.min(every, TimeUnit.NANOSECONDS.toMillis(left) + 1), TimeUnit.MILLISECONDS);
-        return;
-      } catch (ConnectionException e) {
-        if (describe(e).startsWith("Timeout expired") && client.getTransport().isRunning()) {
-          // still running: is the host still there?
-        } else {
-          throw e;
-        }
+      if (end.upTo(Math.min(every, TimeUnit.NANOSECONDS.toMillis(left) + 1))) {
+        return true;
       }
+      // still running: is the host still there?
       if (asked != null && asked.isFulfilled()) {
         asked = null;
       }
