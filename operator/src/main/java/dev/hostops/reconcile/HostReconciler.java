@@ -117,7 +117,7 @@ public final class HostReconciler implements Reconciler<Host> {
     } catch (HostKeyMismatchException e) {
       probes.invalidate(key);
       status.hostKeyFingerprint = e.presentedFingerprint();
-      unreachable(host, status, conditions, "HostKeyMismatch", e.getMessage(), previous);
+      unreachable(host, status, conditions, e.reason(), e.getMessage(), previous);
     } catch (HostException e) {
       probes.invalidate(key);
       unreachable(host, status, conditions, "Unreachable", e.getMessage(), previous);
