@@ -84,6 +84,11 @@ public final class HostTargets {
     if (value == null || value.isBlank()) {
       throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " has no key '" + key + "'");
     }
+    String problem = dev.hostops.host.LoginKey.problem(value);
+    if (problem != null) {
+      throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " key '" + key + "' " + problem
+          + "; nothing is sent to the host until it holds one");
+    }
     return value;
   }
 
