@@ -96,6 +96,33 @@ public final class HostSessions implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs work on the host's open connection as it is, logged in with whatever key it was opened with (a login
+   * key rotated in place in its Secret: the old key is only in this connection); fails when there is none.
+   */
+  public <T> T withOpen(String hostKey, Work<T> work) throws HostException {
+    Slot slot = slots.get(hostKey);
+    if (slot == null) {
+      throw new HostUnreachableException("no open connection to " + hostKey, null);
+    }
+    try {
+      if (!slot.lock.tryLock(timeout.toNanos() * QUEUE_TIMEOUTS, TimeUnit.NANOSECONDS)) {
+        throw new HostUnreachableException("host " + hostKey + " is busy", null);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HostUnreachableException("interrupted while waiting for host " + hostKey, null);
+    }
+    try {
+      if (slot.connection == null || !slot.connection.isAlive()) {
+        throw new HostUnreachableException("no open connection to " + hostKey, null);
+      }
+      return work.run(slot.connection);
+    } finally {
+      slot.lock.unlock();
+    }
+  }
+
   /** Runs the work; a failure that took half the timeout or more means the host does not answer. */
   private <T> T attempt(String hostKey, Slot slot, SshTarget target, Work<T> work) throws HostException {
     long started = System.nanoTime();
