@@ -42,6 +42,8 @@ public final class HostSessions implements AutoCloseable {
     HostConnection connection;
     /** The bastion whose shared connection {@link #connection} runs through, or null. */
     SshTarget bastion;
+    /** A connection kept after its key was replaced by one sshd refused: a login key rotated in place needs it. */
+    HostConnection stale;
     volatile Down down;
   }
 
@@ -114,10 +116,12 @@ public final class HostSessions implements AutoCloseable {
       throw new HostUnreachableException("interrupted while waiting for host " + hostKey, null);
     }
     try {
-      if (slot.connection == null || !slot.connection.isAlive()) {
+      HostConnection open = slot.connection != null && slot.connection.isAlive() ? slot.connection
+          : slot.stale != null && slot.stale.isAlive() ? slot.stale : null;
+      if (open == null) {
         throw new HostUnreachableException("no open connection to " + hostKey, null);
       }
-      return work.run(slot.connection);
+      return work.run(open);
     } finally {
       slot.lock.unlock();
     }
@@ -198,6 +202,19 @@ public final class HostSessions implements AutoCloseable {
       }
       slot.target = target;
       slot.connection.onRoundTrip(nanos -> roundTrips.accept(hostKey, nanos));
+      if (slot.stale != null) {
+        slot.stale.close();
+        slot.stale = null;
+      }
+    } catch (HostUnreachableException e) {
+      if (old != null && old.isAlive() && LoginKeyRotation.refused(e) && oldBastion == null) {
+        if (slot.stale != null) {
+          slot.stale.close();
+        }
+        slot.stale = old; // logged in with the key before, until the rotation used it
+        old = null;
+      }
+      throw e;
     } finally {
       if (old != null) {
         old.close();
@@ -230,6 +247,10 @@ public final class HostSessions implements AutoCloseable {
       s.lock.lock();
       try {
         reset(s);
+        if (s.stale != null) {
+          s.stale.close();
+          s.stale = null;
+        }
       } finally {
         s.lock.unlock();
       }

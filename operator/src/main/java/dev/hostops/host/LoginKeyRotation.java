@@ -42,7 +42,8 @@ public final class LoginKeyRotation {
                                Duration timeout) throws HostException {
     String newKey = LoginKey.authorizedKey(desired.privateKey());
     String newPrint = LoginKey.fingerprint(desired.privateKey());
-    String oldPrint = old != null ? LoginKey.fingerprint(old.privateKey()) : null;
+    String oldPrint = old != null ? LoginKey.fingerprint(old.privateKey())
+        : oldPublicKey != null && PUBLIC_KEY.matcher(oldPublicKey).matches() ? publicFingerprint(oldPublicKey) : null;
     if (!LOGIN.matcher(desired.user()).matches() || !PUBLIC_KEY.matcher(newKey).matches()
         || oldPublicKey != null && !PUBLIC_KEY.matcher(oldPublicKey).matches()) {
       throw new HostUnreachableException("login key rotation: a user or public key hostops cannot pass on", null);
@@ -71,7 +72,8 @@ public final class LoginKeyRotation {
       }
       if (!added) {
         throw new KeyNotAuthorizedException("neither the login key " + newPrint + " (spec.sshKeySecretRef) nor the one"
-            + " before it" + (oldPrint != null ? " " + oldPrint : oldPublicKey != null ? " (its Secret no longer holds it)" : "")
+            + " before it" + (oldPrint != null ? " " + oldPrint : "") + (old == null ? " (no Secret holds it any more, and"
+            + " no connection made with it is open)" : "")
             + " logs in as " + desired.user() + " on " + desired.endpoint()
             + "; add the new public key to that user's authorized_keys by hand", newPrint);
       }
@@ -94,6 +96,17 @@ public final class LoginKeyRotation {
     return new Outcome(newPrint, newKey, "login key rotated on " + desired.endpoint() + " for " + desired.user() + ": "
         + (oldPrint != null ? oldPrint : "the previous key") + " → " + newPrint + " (the old public key removed from"
         + " authorized_keys after a login with the new one)");
+  }
+
+  /** SHA256:… of a public key given as type and base64. */
+  static String publicFingerprint(String publicKey) {
+    try {
+      byte[] blob = java.util.Base64.getDecoder().decode(publicKey.substring(publicKey.indexOf(' ') + 1));
+      return "SHA256:" + java.util.Base64.getEncoder().withoutPadding()
+          .encodeToString(java.security.MessageDigest.getInstance("SHA-256").digest(blob));
+    } catch (Exception e) {
+      return null;
+    }
   }
 
   /** A fresh connection with this target's key, or null when sshd refuses the key. */

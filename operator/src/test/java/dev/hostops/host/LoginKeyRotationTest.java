@@ -8,10 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,10 +46,8 @@ class LoginKeyRotationTest {
     LoginKeyRotation.afterStep = step -> { };
   }
 
-  static String generateKey() throws Exception {
-    Path dir = Files.createTempDirectory("hostops-login");
-    TestHosts.exec(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "new", "-f", dir.resolve("k").toString()));
-    return Files.readString(dir.resolve("k"));
+  static String generateKey() {
+    return dev.hostops.testhosts.SshKeys.generate();
   }
 
   private static String file(String user) {
