@@ -40,6 +40,12 @@ public final class LoginKeyRotation {
    */
   public static Outcome rotate(SshTarget desired, SshTarget old, String oldPublicKey, LiveConnection live,
                                Duration timeout) throws HostException {
+    return rotate(desired.endpoint(), desired, old, oldPublicKey, live, timeout);
+  }
+
+  /** The same, for the Host {@code resource} (namespace/name), as the audit log on the host names it. */
+  public static Outcome rotate(String resource, SshTarget desired, SshTarget old, String oldPublicKey, LiveConnection live,
+                               Duration timeout) throws HostException {
     String newKey = LoginKey.authorizedKey(desired.privateKey());
     String newPrint = LoginKey.fingerprint(desired.privateKey());
     String oldPrint = old != null ? LoginKey.fingerprint(old.privateKey())
@@ -51,7 +57,8 @@ public final class LoginKeyRotation {
     HostConnection proven = tryLogin(desired, timeout);
     if (proven == null) {
       // step 1: add the new public key, logged in with the old one
-      String add = addScript(desired.user(), newKey);
+      String add = addScript(desired.user(), newKey) + audit(resource, "added " + newPrint + " to " + desired.user()
+          + "'s authorized_keys" + (oldPrint == null ? "" : " (logged in with " + oldPrint + ")"));
       boolean added = false;
       if (old != null) {
         HostConnection c = tryLogin(old, timeout);
@@ -89,7 +96,9 @@ public final class LoginKeyRotation {
     // step 3: the old public key goes, logged in with the new one
     try (HostConnection c = proven) {
       if (oldPublicKey != null && !oldPublicKey.equals(newKey)) {
-        check(c.run(removeScript(desired.user(), oldPublicKey), timeout), "removing the old public key");
+        check(c.run(removeScript(desired.user(), oldPublicKey) + audit(resource, "removed "
+            + publicFingerprint(oldPublicKey) + " from " + desired.user() + "'s authorized_keys after a login with "
+            + newPrint), timeout), "removing the old public key");
       }
     }
     afterStep.accept(3);
@@ -145,6 +154,11 @@ public final class LoginKeyRotation {
         + "has() { [ -f \"$f\" ] && awk -v k=\"$b\" '{for (i = 1; i <= NF; i++) if ($i == k) f = 1} END {exit !f}' \"$f\"; }\n"
         + "keep() { if [ -f \"$f\" ]; then chown --reference=\"$f\" \"$t\"; chmod --reference=\"$f\" \"$t\";"
         + " else chown \"$u:$(id -gn \"$u\")\" \"$t\"; chmod 600 \"$t\"; fi; sync \"$t\"; mv -f \"$t\" \"$f\"; }\n";
+  }
+
+  /** Appends the audit line (host/audit.sh) once the script's change is made; only names and fingerprints. */
+  private static String audit(String resource, String what) {
+    return HostProgram.read("audit.sh") + "audit_append " + ShellQuoting.quote(Audit.loginKey(resource, what)) + "\n";
   }
 
   static String addScript(String user, String publicKey) {

@@ -249,7 +249,7 @@ public final class HostReconciler implements Reconciler<Host> {
       return now;
     }
     SshTarget old = targets.withKey(host, target, was.secretRef, was.fingerprint);
-    LoginKeyRotation.Outcome outcome = LoginKeyRotation.rotate(target, old, was.publicKey, new LoginKeyRotation.LiveConnection() {
+    LoginKeyRotation.Outcome outcome = LoginKeyRotation.rotate(key, target, old, was.publicKey, new LoginKeyRotation.LiveConnection() {
       @Override
       public <T> T with(dev.hostops.host.HostSessions.Work<T> work) throws HostException {
         return sessions.withOpen(key, work);
