@@ -91,6 +91,11 @@ class LoginKeyRotationOperatorTest {
     assertTrue(authorized().contains(LoginKey.authorizedKey(second).split(" ")[1]));
     Await.until(WAIT, () -> k8s.events("vm", "LoginKeyRotated").stream().anyMatch(m -> m.contains(first + " → "
         + LoginKey.fingerprint(second))), () -> k8s.events("vm", "LoginKeyRotated").toString());
+    String audit = vm.shOk("cat /var/log/hostops/audit.log");
+    assertTrue(audit.contains("Host team/vm login key by ") && audit.contains(": added " + LoginKey.fingerprint(second)
+        + " to ubuntu's authorized_keys (logged in with " + first + ")"), audit);
+    assertTrue(audit.contains(": removed " + first + " from ubuntu's authorized_keys after a login with "
+        + LoginKey.fingerprint(second)), audit);
     k8s.edit("rotsvc", s -> s.getSpec().env = List.of(new EnvVar("MESSAGE", "after the rotation")));
     k8s.awaitReady("rotsvc", WAIT);
 
