@@ -18,8 +18,26 @@ public final class LoginKeyRotation {
   private static final Pattern PUBLIC_KEY = Pattern.compile("[a-z0-9@.-]{1,64} [A-Za-z0-9+/]{1,2000}={0,2}");
   private static final Pattern LOGIN = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
 
-  /** Where a rotation is, for tests that stop it after a step (as a kill would). */
-  public static volatile IntConsumer afterStep = step -> { };
+  /**
+   * Where a rotation is, for tests that stop it after a step. A fault test of a whole operator process sets
+   * {@code -Dhostops.faults.pauseRotationAfterStep=N}: the rotation then waits after step N (saying so on
+   * stdout) until the test kills the process; unset, nothing waits.
+   */
+  public static volatile IntConsumer afterStep = pauseAfter(Integer.getInteger("hostops.faults.pauseRotationAfterStep", 0));
+
+  private static IntConsumer pauseAfter(int pause) {
+    return step -> {
+      if (pause != 0 && step == pause) {
+        System.out.println("hostops: login key rotation paused after step " + step);
+        System.out.flush();
+        try {
+          Thread.sleep(Long.MAX_VALUE);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+  }
 
   /** The connection to use when no Secret holds the old key any more: the live one, if any. */
   public interface LiveConnection {
