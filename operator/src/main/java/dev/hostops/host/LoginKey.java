@@ -32,6 +32,11 @@ public final class LoginKey {
       publicKey(text);
       return null;
     } catch (Exception e) {
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c.getClass().getSimpleName().startsWith("KeyDecryptionFailed")) {
+          return "is protected by a passphrase; hostops needs a key without one";
+        }
+      }
       return "is not a private key hostops can read (" + e.getClass().getSimpleName() + ")";
     }
   }

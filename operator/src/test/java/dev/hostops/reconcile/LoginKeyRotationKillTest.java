@@ -116,9 +116,12 @@ class LoginKeyRotationKillTest {
       assertEquals(LoginKey.fingerprint(old), host(k).getStatus().loginKey.fingerprint,
           "status still names the old key: the rotation was not finished");
 
+      long restarted = System.nanoTime();
       Process again = operator("rk-" + step + "-after", Map.of());
       Await.until(WAIT, () -> LoginKey.fingerprint(next).equals(host(k).getStatus().loginKey.fingerprint)
           && secretName.equals(host(k).getStatus().loginKey.secretRef.name), () -> OperatorHarness.describe(host(k)));
+      System.out.printf("login key rotation killed after step %d: a new operator process finished it in %.1f s%n", step,
+          (System.nanoTime() - restarted) / 1e9);
       assertFalse(logsIn(vm, old), "the old key is removed");
       assertTrue(logsIn(vm, next));
       again.destroyForcibly().waitFor();
