@@ -61,7 +61,30 @@ public final class LoginKey {
     }
   }
 
+  /**
+   * Public halves of the keys read lately, by the SHA-256 of the key text (never the text): every reconcile
+   * checks its Host's key, and reading one costs an SSH client.
+   */
+  private static final java.util.Map<String, PublicKey> READ = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, PublicKey> eldest) {
+          return size() > 256;
+        }
+      });
+
   private static PublicKey publicKey(String text) throws Exception {
+    String id = HostProgram.sha256(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    PublicKey known = READ.get(id);
+    if (known != null) {
+      return known;
+    }
+    PublicKey read = read(text);
+    READ.put(id, read);
+    return read;
+  }
+
+  private static PublicKey read(String text) throws Exception {
     try (SSHClient client = new SSHClient()) {
       KeyProvider key = client.loadKeys(text, null, null);
       key.getPrivate();
