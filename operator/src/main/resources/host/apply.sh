@@ -249,6 +249,7 @@ apply_record() {
       settle "$@" $upd_settle ;;
     keep) keep_image "$1" "$2" "$3" ;;
     keep-updated) case " $upd_names " in *" $1 "*) keep_image "$1" "$2" "$3" ;; esac ;;
+    audit) audit_append "$1" ;;
     facts | all | known | run | service | file) probe_record "$kind" "$@" ;;
     *) unknown_record "$kind" ;;
   esac

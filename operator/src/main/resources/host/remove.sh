@@ -25,12 +25,14 @@ remove_service() {
   rm -rf "${S:?}/$n"
   systemctl daemon-reload
   systemctl reset-failed "$n.service" "$n.timer" 2>/dev/null
+  rm_done=1
   echo removed
 }
 
 remove_record() {
   case $1 in
     remove) remove_service "$2" "$3" ;;
+    audit) if [ "${rm_done:-}" = 1 ]; then audit_append "$2"; fi ;;
     *) unknown_record "$1" ;;
   esac
 }

@@ -37,6 +37,10 @@ public class HostStatus {
   @JsonPropertyDescription("How many hostops services are installed on the host.")
   public Integer services;
 
+  @JsonPropertyDescription("hostops' login key on the host: fingerprint in use, since when, the Secret holding it."
+      + " A new key in spec.sshKeySecretRef is rotated in: added to authorized_keys, proven, then the old one removed.")
+  public LoginKeyStatus loginKey;
+
   @JsonPropertyDescription("The log agent config hostops wrote from LogScrapes, when any selects the host.")
   public LogConfigStatus logConfig;
 

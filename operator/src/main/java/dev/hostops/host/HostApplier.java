@@ -122,6 +122,7 @@ public final class HostApplier {
       m.add("restart", restart);
     }
     reloads.forEach(u -> m.add("reload", u));
+    plans.stream().filter(p -> !p.isNoop() && p.refusal() == null).forEach(p -> m.add("audit", Audit.applied(p)));
     m.add("tolerate-errors");
     if (!settling.isEmpty() || !updates.isEmpty()) {
       m.add("settle", settling);
@@ -138,6 +139,6 @@ public final class HostApplier {
 
   /** Stops, disables and removes a service (host/remove.sh): only when the host's record says this owner wrote it. */
   public static Manifest removal(String name, String owner) {
-    return new Manifest().add("remove", name, owner);
+    return new Manifest().add("remove", name, owner).add("audit", Audit.removed(name, owner));
   }
 }

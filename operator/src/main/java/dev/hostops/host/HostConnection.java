@@ -143,8 +143,9 @@ public final class HostConnection implements AutoCloseable {
     try {
       return connect(bastion, null, timeout);
     } catch (HostKeyMismatchException e) {
-      throw new BastionUnreachableException("bastion " + bastion.endpoint() + ": host key " + e.presentedFingerprint()
-          + " is not among the pinned proxyJump.knownHosts; refusing to connect", e.presentedFingerprint());
+      throw new BastionUnreachableException("bastion " + bastion.endpoint() + ": " + ("HostKeyMismatch".equals(e.reason())
+          ? "host key " + e.presentedFingerprint() + " is not among the pinned proxyJump.knownHosts; refusing to connect"
+          : e.getMessage().replace("knownHosts", "proxyJump.knownHosts")), e.presentedFingerprint());
     } catch (HostUnreachableException e) {
       throw new BastionUnreachableException("bastion " + bastion.endpoint() + ": "
           + e.getMessage().replace("knownHosts", "proxyJump.knownHosts"), null);
@@ -187,28 +188,17 @@ public final class HostConnection implements AutoCloseable {
 
   private static HostConnection connect(SshTarget target, DirectConnection tunnel, Duration timeout)
       throws HostUnreachableException {
-    OpenSSHKnownHosts pinned;
+    HostKeyCheck pinned;
     try {
-      pinned = KnownHosts.verifier(target.knownHosts());
-    } catch (IOException e) {
+      pinned = new HostKeyCheck(target.knownHosts(), KnownHosts.verifier(target.knownHosts()));
+    } catch (IOException | IllegalArgumentException e) {
       throw new HostUnreachableException(e.getMessage(), null);
     }
-    AtomicReference<String> presented = new AtomicReference<>();
-    HostKeyVerifier recording = new HostKeyVerifier() {
-      @Override
-      public boolean verify(String hostname, int port, PublicKey key) {
-        presented.set(fingerprint(key));
-        return pinned.verify(hostname, port, key);
-      }
-
-      @Override
-      public List<String> findExistingAlgorithms(String hostname, int port) {
-        return pinned.findExistingAlgorithms(hostname, port);
-      }
-    };
     DefaultConfig config = new DefaultConfig();
     // keepalive@openssh.com with a reply: a live but idle (or busy running a script) link is never silent
     config.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
+    // HostKeyCheck checks a host certificate whole (sshj's own check misses some of it) and says why in words
+    config.setVerifyHostKeyCertificates(false);
     SSHClient client = new SSHClient(config);
     client.setSocketFactory(new NoDelaySocketFactory());
     client.setConnectTimeout((int) timeout.toMillis());
@@ -222,7 +212,7 @@ public final class HostConnection implements AutoCloseable {
     // frozen host held every piece of work queued for it (and the threads running them) that long.
     client.getTransport().setTimeoutMs((int) timeout.toMillis());
     client.getConnection().setTimeoutMs((int) timeout.toMillis());
-    client.addHostKeyVerifier(recording);
+    client.addHostKeyVerifier(pinned);
     try {
       if (tunnel == null) {
         client.connect(target.address(), target.port());
@@ -231,11 +221,9 @@ public final class HostConnection implements AutoCloseable {
       }
     } catch (TransportException e) {
       closeQuietly(client);
-      if (presented.get() != null && e.getDisconnectReason() != null
+      if (pinned.refusal() != null && e.getDisconnectReason() != null
           && e.getDisconnectReason().name().equals("HOST_KEY_NOT_VERIFIABLE")) {
-        throw new HostKeyMismatchException("host key " + presented.get()
-            + " presented by " + target.address() + ":" + target.port()
-            + " is not among the pinned knownHosts; refusing to connect", presented.get(), null);
+        throw new HostKeyMismatchException(pinned.refusal(), pinned.presented(), pinned.reason());
       }
       throw new HostUnreachableException("ssh handshake with " + target.address() + ":" + target.port()
           + " failed: " + e.getMessage(), null);
@@ -266,7 +254,7 @@ public final class HostConnection implements AutoCloseable {
       throw new HostUnreachableException("cannot use the SSH private key for " + target.display()
           + " (" + e.getClass().getSimpleName() + ")", null);
     }
-    HostConnection c = new HostConnection(target, client, presented.get(), timeout);
+    HostConnection c = new HostConnection(target, client, pinned.presented(), timeout);
     c.tunnel = tunnel;
     return c;
   }

@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
 public final class HostProgram {
   /** The parts, joined in this order: the library, one file per job, the entry. */
   static final List<String> PARTS = List.of("lib.sh", "facts.sh", "probe.sh", "apply.sh", "remove.sh",
-      "logagent.sh", "inspect.sh", "main.sh");
+      "logagent.sh", "inspect.sh", "audit.sh", "main.sh");
   private static final byte[] PROGRAM = join();
   private static final String SHA256 = sha256(PROGRAM);
 

@@ -42,6 +42,8 @@ public final class HostSessions implements AutoCloseable {
     HostConnection connection;
     /** The bastion whose shared connection {@link #connection} runs through, or null. */
     SshTarget bastion;
+    /** A connection kept after its key was replaced by one sshd refused: a login key rotated in place needs it. */
+    HostConnection stale;
     volatile Down down;
   }
 
@@ -91,6 +93,35 @@ public final class HostSessions implements AutoCloseable {
         throw new HostUnreachableException(meanwhile.reason(), null);
       }
       return attempt(hostKey, slot, target, work);
+    } finally {
+      slot.lock.unlock();
+    }
+  }
+
+  /**
+   * Runs work on the host's open connection as it is, logged in with whatever key it was opened with (a login
+   * key rotated in place in its Secret: the old key is only in this connection); fails when there is none.
+   */
+  public <T> T withOpen(String hostKey, Work<T> work) throws HostException {
+    Slot slot = slots.get(hostKey);
+    if (slot == null) {
+      throw new HostUnreachableException("no open connection to " + hostKey, null);
+    }
+    try {
+      if (!slot.lock.tryLock(timeout.toNanos() * QUEUE_TIMEOUTS, TimeUnit.NANOSECONDS)) {
+        throw new HostUnreachableException("host " + hostKey + " is busy", null);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HostUnreachableException("interrupted while waiting for host " + hostKey, null);
+    }
+    try {
+      HostConnection open = slot.connection != null && slot.connection.isAlive() ? slot.connection
+          : slot.stale != null && slot.stale.isAlive() ? slot.stale : null;
+      if (open == null) {
+        throw new HostUnreachableException("no open connection to " + hostKey, null);
+      }
+      return work.run(open);
     } finally {
       slot.lock.unlock();
     }
@@ -171,6 +202,19 @@ public final class HostSessions implements AutoCloseable {
       }
       slot.target = target;
       slot.connection.onRoundTrip(nanos -> roundTrips.accept(hostKey, nanos));
+      if (slot.stale != null) {
+        slot.stale.close();
+        slot.stale = null;
+      }
+    } catch (HostUnreachableException e) {
+      if (old != null && old.isAlive() && LoginKeyRotation.refused(e) && oldBastion == null) {
+        if (slot.stale != null) {
+          slot.stale.close();
+        }
+        slot.stale = old; // logged in with the key before, until the rotation used it
+        old = null;
+      }
+      throw e;
     } finally {
       if (old != null) {
         old.close();
@@ -203,6 +247,10 @@ public final class HostSessions implements AutoCloseable {
       s.lock.lock();
       try {
         reset(s);
+        if (s.stale != null) {
+          s.stale.close();
+          s.stale = null;
+        }
       } finally {
         s.lock.unlock();
       }

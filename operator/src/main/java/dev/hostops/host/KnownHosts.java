@@ -58,7 +58,7 @@ public final class KnownHosts {
         continue;
       }
       if (parts.length < first + 3) {
-        problems.add(at + "expected 'HOSTS KEYTYPE BASE64KEY'");
+        problems.add(at + "expected '" + (first == 1 ? parts[0] + " " : "") + "HOSTS KEYTYPE BASE64KEY'");
         continue;
       }
       String hostProblem = hosts(parts[first]);
@@ -67,7 +67,17 @@ public final class KnownHosts {
         continue;
       }
       String type = parts[first + 1];
-      if (!KEY_TYPES.contains(type)) {
+      boolean revoked = first == 1 && parts[0].equals("@revoked");
+      // a certificate may be revoked (compared with the one presented), never trusted by its own line
+      boolean revokedCertificate = revoked && type.endsWith("-cert-v01@openssh.com")
+          && KEY_TYPES.contains(type.replace("-cert-v01@openssh.com", ""));
+      if (type.endsWith("-cert-v01@openssh.com") && !revokedCertificate) {
+        problems.add(at + "a certificate, not a key: pin the public key of the CA that signed it on an"
+            + " @cert-authority line (@cert-authority PATTERNS " + printable(type.replace("-cert-v01@openssh.com", ""))
+            + " AAAA…)");
+        continue;
+      }
+      if (!KEY_TYPES.contains(type) && !revokedCertificate) {
         problems.add(at + "unsupported key type " + printable(type));
         continue;
       }

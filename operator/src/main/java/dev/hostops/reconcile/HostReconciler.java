@@ -19,6 +19,10 @@ import dev.hostops.host.HostConnection;
 import dev.hostops.host.HostFacts;
 import dev.hostops.host.HostKeyMismatchException;
 import dev.hostops.host.HostSessions;
+import dev.hostops.host.LoginKey;
+import dev.hostops.host.LoginKeyRotation;
+import dev.hostops.api.LoginKeyStatus;
+import dev.hostops.api.SecretKeyRef;
 import dev.hostops.host.HostException;
 import dev.hostops.host.SshTarget;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -81,8 +85,11 @@ public final class HostReconciler implements Reconciler<Host> {
     HostStatus status = new HostStatus();
     status.observedGeneration = host.getMetadata().getGeneration();
     Conditions conditions = new Conditions(previous.conditions, host.getMetadata().getGeneration());
+    String loginKey = null;
     try {
       SshTarget target = targets.resolve(host);
+      loginKey = LoginKey.fingerprint(target.privateKey());
+      status.loginKey = rotateLoginKey(host, key, target, previous);
       HostConnection[] used = new HostConnection[1];
       // facts and every service's state in one round trip: the per-host drift check
       long started = System.nanoTime();
@@ -93,6 +100,9 @@ public final class HostReconciler implements Reconciler<Host> {
       probes.putAll(key, probe.services(), started);
       HostFacts facts = HostFacts.parse(probe.output());
       status.reachable = true;
+      if (status.loginKey.since == null) {
+        status.loginKey.since = Instant.now().toString();
+      }
       status.hostKeyFingerprint = used[0].hostKeyFingerprint();
       status.os = facts.os();
       status.kernel = facts.kernel();
@@ -117,7 +127,17 @@ public final class HostReconciler implements Reconciler<Host> {
     } catch (HostKeyMismatchException e) {
       probes.invalidate(key);
       status.hostKeyFingerprint = e.presentedFingerprint();
-      unreachable(host, status, conditions, "HostKeyMismatch", e.getMessage(), previous);
+      unreachable(host, status, conditions, e.reason(), e.getMessage(), previous);
+    } catch (dev.hostops.host.KeyNotAuthorizedException e) {
+      probes.invalidate(key);
+      unreachable(host, status, conditions, "KeyNotAuthorized", e.getMessage(), previous);
+    } catch (dev.hostops.host.HostUnreachableException e) {
+      probes.invalidate(key);
+      if (LoginKeyRotation.refused(e)) {
+        unreachable(host, status, conditions, "KeyNotAuthorized", e.getMessage() + " (login key " + loginKey + ")", previous);
+      } else {
+        unreachable(host, status, conditions, "Unreachable", e.getMessage(), previous);
+      }
     } catch (HostException e) {
       probes.invalidate(key);
       unreachable(host, status, conditions, "Unreachable", e.getMessage(), previous);
@@ -207,10 +227,47 @@ public final class HostReconciler implements Reconciler<Host> {
     return ls;
   }
 
+  /**
+   * The login key in use on the host. A key in spec.sshKeySecretRef other than the one in use is rotated in
+   * first ({@link LoginKeyRotation}); the old key comes from the Secret status names, or, when the Secret's
+   * content was replaced, from the connection still open with it. A first key is recorded without a date
+   * until a connection with it succeeded (then {@code since} is set).
+   */
+  private LoginKeyStatus rotateLoginKey(Host host, String key, SshTarget target, HostStatus previous) throws HostException {
+    String fingerprint = LoginKey.fingerprint(target.privateKey());
+    LoginKeyStatus was = previous.loginKey;
+    SecretKeyRef ref = host.getSpec().sshKeySecretRef;
+    LoginKeyStatus now = new LoginKeyStatus();
+    now.fingerprint = fingerprint;
+    now.publicKey = LoginKey.authorizedKey(target.privateKey());
+    now.secretRef = new SecretKeyRef(ref.name, ref.key == null ? "ssh-privatekey" : ref.key);
+    if (was == null || was.fingerprint == null || was.since == null) {
+      return now; // since: set once a connection with it succeeded
+    }
+    if (fingerprint.equals(was.fingerprint)) {
+      now.since = was.since;
+      return now;
+    }
+    SshTarget old = targets.withKey(host, target, was.secretRef, was.fingerprint);
+    LoginKeyRotation.Outcome outcome = LoginKeyRotation.rotate(key, target, old, was.publicKey, new LoginKeyRotation.LiveConnection() {
+      @Override
+      public <T> T with(dev.hostops.host.HostSessions.Work<T> work) throws HostException {
+        return sessions.withOpen(key, work);
+      }
+    }, timeout);
+    LOG.info("host={} {}", key, outcome.message());
+    events.normal(host, "LoginKeyRotated", outcome.message());
+    now.since = Instant.now().toString();
+    return now;
+  }
+
   private void unreachable(Host host, HostStatus status, Conditions conditions, String reason, String message,
                            HostStatus previous) {
     status.reachable = false;
     status.message = message;
+    if (status.loginKey == null || status.loginKey.since == null) {
+      status.loginKey = previous.loginKey;
+    }
     // Keep what was last known about the machine; it is still useful while it is away.
     status.os = previous.os;
     status.kernel = previous.kernel;

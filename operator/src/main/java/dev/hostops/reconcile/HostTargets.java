@@ -50,6 +50,27 @@ public final class HostTargets {
   }
 
   /**
+   * The Host's target with the private key {@code ref} names instead (the login key before a rotation), or
+   * null when that Secret or key is gone or no longer holds the key of {@code fingerprint}.
+   */
+  public SshTarget withKey(Host host, SshTarget target, SecretKeyRef ref, String fingerprint) {
+    if (ref == null || ref.name == null) {
+      return null;
+    }
+    String ns = host.getMetadata().getNamespace();
+    try {
+      String value = privateKey(host, "status.loginKey.secretRef", ref, name -> cache.apply(ns, name)
+          .orElseGet(() -> client.secrets().inNamespace(ns).withName(name).get()));
+      if (!dev.hostops.host.LoginKey.fingerprint(value).equals(fingerprint)) {
+        return null;
+      }
+      return new SshTarget(target.address(), target.port(), target.user(), value, target.knownHosts(), target.proxyJump());
+    } catch (InvalidHostException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
    * The same from a Host and its key Secrets at hand (read from manifests, say): {@code secrets} gives the
    * Secret of that name in the Host's namespace, or null; a missing Secret is refused.
    */
@@ -83,6 +104,11 @@ public final class HostTargets {
     String value = bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
     if (value == null || value.isBlank()) {
       throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " has no key '" + key + "'");
+    }
+    String problem = dev.hostops.host.LoginKey.problem(value);
+    if (problem != null) {
+      throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " key '" + key + "' " + problem
+          + "; nothing is sent to the host until it holds one");
     }
     return value;
   }

@@ -89,6 +89,8 @@ final class ServiceActuator {
     try {
       ServiceObservation after = t.seen();
       if (!plan.isNoop()) {
+        dev.hostops.host.Audit.resource(ServiceRenderer.owner(service), service.getMetadata().getGeneration(),
+            service.getSpec().image, service.getSpec().adopt);
         after = applies.apply(HostTargets.key(t.host()), t.ssh(), t.desired(), plan);
         // stamped when the apply ended, not when it began: the Host's drift check may have probed while the
         // script ran (before its restart), and that older sight must not replace the apply's closing probe

@@ -145,6 +145,21 @@ class HostValidationTest {
         refused("spec.knownHosts: no line is for 203.0.113.10", knownHosts("@revoked 203.0.113.10 ssh-ed25519 " + ED25519
             + "\n203.0.113.11 ssh-ed25519 " + ED25519)),
         refused("spec.knownHosts: no host key given", knownHosts("@revoked 203.0.113.10 ssh-ed25519 " + ED25519)),
+        // host CAs (issue 19): a malformed @cert-authority line, a certificate where a key belongs
+        refused("spec.knownHosts: line 1: expected '@cert-authority HOSTS KEYTYPE BASE64KEY'",
+            knownHosts("@cert-authority ssh-ed25519 " + ED25519)),
+        refused("spec.knownHosts: line 1: host pattern '*.example.com;id' is not",
+            knownHosts("@cert-authority *.example.com;id ssh-ed25519 " + ED25519)),
+        refused("spec.knownHosts: line 1: the key is not a ssh-ed25519 key",
+            knownHosts("@cert-authority * ssh-ed25519 AAAA")),
+        refused("spec.knownHosts: line 1: unknown marker @cert-authorities",
+            knownHosts("@cert-authorities * ssh-ed25519 " + ED25519)),
+        refused("spec.knownHosts: line 1: a certificate, not a key: pin the public key of the CA that signed it on an"
+            + " @cert-authority line", knownHosts("@cert-authority * ssh-ed25519-cert-v01@openssh.com " + ED25519)),
+        refused("spec.knownHosts: line 1: a certificate, not a key", knownHosts("203.0.113.10 ssh-ed25519-cert-v01@openssh.com "
+            + ED25519)),
+        refused("spec.knownHosts: line 2: the key is not a ssh-ed25519-cert-v01@openssh.com key", knownHosts("* ssh-ed25519 "
+            + ED25519 + "\n@revoked * ssh-ed25519-cert-v01@openssh.com " + ED25519)),
         refused("spec.knownHosts: no line is for 203.0.113.10", knownHosts(hashed("203.0.113.11") + " ssh-ed25519 " + ED25519)),
         // the bastion's fields: the same checks, named under spec.proxyJump
         refused("spec.proxyJump.address: required", jump(j -> j.address = null)),

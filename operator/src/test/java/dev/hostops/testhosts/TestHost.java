@@ -107,6 +107,36 @@ public final class TestHost {
     shOk("rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && systemctl restart ssh && (pkill -f '^sshd: [a-z]' || true)");
   }
 
+  /** The host's ed25519 key as sshd has it, "ssh-ed25519 AAAA…". */
+  public String hostPublicKey() {
+    return shOk("cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub");
+  }
+
+  /**
+   * sshd presents {@code certificate} (a KEY-cert.pub line, public data) as its host certificate from now on:
+   * written beside the host key, named by {@code HostCertificate} in a drop-in, sshd reloaded. Null: no
+   * certificate any more.
+   */
+  public void presentHostCertificate(String certificate) {
+    if (certificate == null) {
+      shOk("rm -f /etc/ssh/sshd_config.d/hostops-cert.conf /etc/ssh/ssh_host_ed25519_key-cert.pub && systemctl reload ssh"
+          + " && " + keyscanUntil("ssh-keyscan -t ed25519 127.0.0.1 2>/dev/null | grep -q ssh-ed25519"
+          + " && ! ssh-keyscan -c -t ed25519 127.0.0.1 2>/dev/null | grep -q cert-v01"));
+      return;
+    }
+    String b64 = java.util.Base64.getEncoder().encodeToString(certificate.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    shOk("echo " + b64 + " | base64 -d > /etc/ssh/ssh_host_ed25519_key-cert.pub"
+        + " && echo 'HostCertificate /etc/ssh/ssh_host_ed25519_key-cert.pub' > /etc/ssh/sshd_config.d/hostops-cert.conf"
+        + " && sshd -t && systemctl reload ssh && " + keyscanUntil("ssh-keyscan -c -t ed25519 127.0.0.1 2>/dev/null | grep -qF "
+        + certificate.split(" ")[1]));
+  }
+
+  /** Waits (10 s at most) until what the listening sshd offers passes {@code test} (a reload re-executes sshd). */
+  private static String keyscanUntil(String test) {
+    return "for i in $(seq 100); do " + test + " && exit 0; sleep 0.1; done;"
+        + " echo 'sshd did not take the certificate change' >&2; exit 1";
+  }
+
   /** The machine stops answering (frozen, like a hung VM): TCP connects time out at SSH level. */
   public void freeze() {
     TestHosts.exec(List.of("docker", "pause", name));
