@@ -31,9 +31,10 @@ final class LogsCommand {
       unit=$1 file=$2 since=$3 lines=$4 follow=$5
       set -- -u "$unit" -o short-iso --no-pager --no-hostname -q
       [ -z "$since" ] || set -- "$@" "--since=$since"
-      [ -z "$lines" ] || set -- "$@" "--lines=$lines"
       [ -f "$file" ] || file=
       if [ "$follow" = 1 ]; then
+        # with --since, journalctl's --lines counts from the start: --since alone, then every new line
+        [ -n "$since" ] || [ -z "$lines" ] || set -- "$@" "--lines=$lines"
         journalctl "$@" -f </dev/null & j=$!
         t=
         if [ -n "$file" ]; then tail -n "${lines:-10}" -F "$file" </dev/null 2>/dev/null & t=$!; fi
@@ -41,7 +42,7 @@ final class LogsCommand {
         kill $j $t 2>/dev/null
         exit 0
       fi
-      journalctl "$@"
+      if [ -z "$lines" ]; then journalctl "$@"; else journalctl "$@" | tail -n "$lines"; fi
       if [ -n "$file" ]; then tail -n "${lines:-+1}" "$file"; fi
       """;
 
