@@ -34,6 +34,8 @@ public final class KubectlHostops {
   public static void main(String[] args) {
     // the client's own logging (fabric8 warnings) stays out of a person's terminal
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+    // a person waits at the terminal: an API server that does not answer is said at once, not after retries
+    System.setProperty("kubernetes.request.retry.backoffLimit", "0");
     int exit = execute(List.of(args), System.in, System.out, System.err);
     System.out.flush();
     System.exit(exit);
@@ -84,7 +86,7 @@ public final class KubectlHostops {
     if (e.getCode() == 403) {
       return "forbidden: " + message;
     }
-    if (e.getCode() == 0) {
+    if (e.getCode() <= 0) {
       Throwable root = e;
       while (root.getCause() != null) {
         root = root.getCause();
