@@ -49,7 +49,7 @@ final class StatusCommand {
       }
       for (ServiceOnHost h : hosts) {
         rows.add(new String[] {s.getMetadata().getName(), h.host, or(h.state), or(h.unit), or(h.container), or(h.health),
-            image(h.imageDigest), since(h.startedAt, now), h.message == null ? "" : h.message.lines().findFirst().orElse("")});
+            image(h.imageDigest), since(h.startedAt, now), message(h.message)});
       }
     }
     int[] widths = new int[rows.get(0).length];
@@ -67,6 +67,12 @@ final class StatusCommand {
       b.append(line.toString().stripTrailing()).append('\n');
     }
     return b.toString();
+  }
+
+  /** The first line of the host's message, cut to keep one line per host on a screen. */
+  static String message(String message) {
+    String first = message == null ? "" : message.lines().findFirst().orElse("");
+    return first.length() <= 70 ? first : first.substring(0, 69) + "…";
   }
 
   private static String or(String value) {

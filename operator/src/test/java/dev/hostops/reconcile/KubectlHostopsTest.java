@@ -111,7 +111,8 @@ class KubectlHostopsTest {
     return run(kubeconfig, args);
   }
 
-  private static Run run(Path config, String... args) throws Exception {
+  /** The plugin as its own process with the rights in {@code config} (BastionTest runs it too). */
+  static Run run(Path config, String... args) throws Exception {
     Process p = plugin(config, List.of(args)).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .start();
     Run r = finish(p, Duration.ofSeconds(60));
@@ -255,6 +256,25 @@ class KubectlHostopsTest {
     in.flush();
     Await.until(Duration.ofSeconds(30), () -> out.toString(StandardCharsets.UTF_8).contains("is-a-42-tty"), out::toString);
     Await.until(Duration.ofSeconds(10), () -> out.toString(StandardCharsets.UTF_8).contains("33 91"), out::toString);
+    // Ctrl-C reaches the command in the container, not the plugin: the sleep ends, the shell goes on
+    in.write("sleep 60\n".getBytes(StandardCharsets.UTF_8));
+    in.flush();
+    Thread.sleep(1500);
+    in.write(3);
+    in.flush();
+    in.write("echo after-$((1+1))\n".getBytes(StandardCharsets.UTF_8));
+    in.flush();
+    Await.until(Duration.ofSeconds(15), () -> out.toString(StandardCharsets.UTF_8).contains("after-2"), out::toString);
+    assertTrue(p.isAlive());
+    // the window is resized (the terminal's size changes, the kernel sends SIGWINCH): the container's terminal follows
+    ProcessHandle java = p.descendants().filter(h -> h.info().command().orElse("").endsWith("/java")).findFirst()
+        .orElseThrow();
+    String pts = Files.readSymbolicLink(Path.of("/proc", String.valueOf(java.pid()), "fd", "0")).toString();
+    assertEquals(0, new ProcessBuilder("stty", "-F", pts, "cols", "120", "rows", "50").start().waitFor());
+    Thread.sleep(1000);
+    in.write("stty size\n".getBytes(StandardCharsets.UTF_8));
+    in.flush();
+    Await.until(Duration.ofSeconds(10), () -> out.toString(StandardCharsets.UTF_8).contains("50 120"), out::toString);
     in.write("exit 3\n".getBytes(StandardCharsets.UTF_8));
     in.flush();
     assertTrue(p.waitFor(30, TimeUnit.SECONDS), out.toString(StandardCharsets.UTF_8));
