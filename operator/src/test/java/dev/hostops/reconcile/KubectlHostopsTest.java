@@ -58,7 +58,13 @@ class KubectlHostopsTest {
     HostService idle = OperatorHarness.service("idle", vm1.image("hostops/demo:v1"), "vm1");
     idle.getSpec().suspend = true;
     k8s.create(idle);
+    HostService filed = OperatorHarness.service("filed", vm1.image("hostops/demo:v1"), "vm1");
+    filed.getSpec().env = List.of(new EnvVar("MESSAGE", "into the file"));
+    filed.getSpec().logs = new dev.hostops.api.LogSpec();
+    filed.getSpec().logs.stdoutToFile = true;
+    k8s.create(filed);
     k8s.awaitReady("web", Duration.ofSeconds(120));
+    k8s.awaitReady("filed", Duration.ofSeconds(120));
     Await.until(Duration.ofSeconds(60), () -> k8s.get("idle").getStatus() != null
         && !k8s.get("idle").getStatus().hosts.isEmpty() && k8s.get("idle").getStatus().hosts.get(0).container != null,
         () -> OperatorHarness.describe(k8s.get("idle")));
@@ -171,6 +177,18 @@ class KubectlHostopsTest {
     Run one = run("logs", "web", "--host", "vm2", "--tail", "2");
     assertEquals(0, one.exit(), one.err());
     assertTrue(one.out().lines().allMatch(l -> l.startsWith("vm2 ")) && one.out().lines().count() == 2, one.out());
+  }
+
+  @Test
+  void logsOfAServiceWritingToItsLogFileReadThatFile() throws Exception {
+    Await.until(Duration.ofSeconds(30), () -> vm1.sh("grep -c 'into the file' /root/var/logs/filed.log").stdout().strip()
+        .matches("[3-9]|\\d\\d+"), () -> vm1.sh("ls -la /root/var/logs").stdout());
+    Run r = run("logs", "filed", "--tail", "2");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().lines().allMatch(l -> l.startsWith("vm1 ")), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("vm1 \\S+Z into the file ?")), r.out());
+    assertFalse(vm1.sh("journalctl -u filed.service -q --no-pager").stdout().contains("into the file"),
+        "the container's output goes to the file, not the journal");
   }
 
   @Test
