@@ -76,7 +76,8 @@ public final class LocalCommand {
     System.out.println("""
 
         hostops is running. Edit or add files under the given paths and watch it apply them; change things on a
-        host by hand (bin/demo ssh vm1) and watch it put them back. Stop with Ctrl-C; bin/demo down removes the hosts.
+        host by hand (bin/demo ssh vm1) and watch it put them back. Stop with Ctrl-C (under bin/demo, that stops the hosts
+        and the control plane too; bin/demo down does the same from another terminal).
         """);
     while (true) {
       Thread.sleep(2000);

@@ -834,6 +834,82 @@ public final class HostConnection implements AutoCloseable {
     }
   }
 
+  // --- streaming commands, for the kubectl plugin (logs -f, exec) ---
+
+  /**
+   * A command whose output is read as it comes (the command line's {@code logs -f}, {@code exec}): the
+   * fixed text {@code fixed} run by {@code sh -c} with {@code args} as its positional parameters, each word
+   * quoted for the login shell that splits the line, so no argument is ever parsed as shell code. Unlike
+   * {@link #run}, nothing is stored first: the command is fixed text, not a script that could arrive cut.
+   *
+   * @param pty a terminal of this size (columns, rows) for an interactive command, or null for none
+   */
+  public Streamed stream(String fixed, List<String> args, int[] pty) throws HostUnreachableException {
+    ROUND_TRIPS.increment();
+    try {
+      Session session = client.startSession();
+      try {
+        if (pty != null) {
+          session.allocatePTY(System.getenv().getOrDefault("TERM", "xterm"), pty[0], pty[1], 0, 0, java.util.Map.of());
+        }
+        return new Streamed(session, session.exec(command(fixed, args.toArray(String[]::new))));
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(session);
+        throw e;
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new HostUnreachableException("ssh session to " + target.display() + " failed: " + describe(e), null);
+    }
+  }
+
+  private static void closeQuietly(Session session) {
+    try {
+      session.close();
+    } catch (IOException | RuntimeException e) {
+      // already gone
+    }
+  }
+
+  /** A running streamed command: its streams, its exit status once it ended, and closing its channel. */
+  public static final class Streamed implements AutoCloseable {
+    private final Session session;
+    private final Session.Command command;
+
+    Streamed(Session session, Session.Command command) {
+      this.session = session;
+      this.command = command;
+    }
+
+    public InputStream stdout() {
+      return command.getInputStream();
+    }
+
+    public InputStream stderr() {
+      return command.getErrorStream();
+    }
+
+    public OutputStream stdin() {
+      return command.getOutputStream();
+    }
+
+    /** Waits for the command to end; its exit status, or null when the channel closed without one. */
+    public Integer await() throws IOException {
+      command.join();
+      return command.getExitStatus();
+    }
+
+    /** Tells the terminal the window's new size. */
+    public void resize(int columns, int rows) throws IOException {
+      ((net.schmizz.sshj.connection.channel.direct.SessionChannel) command).changeWindowDimensions(columns, rows, 0, 0);
+    }
+
+    /** Closes the channel: the host's end sees its input end (the commands the plugin runs stop on that). */
+    @Override
+    public void close() {
+      closeQuietly(session);
+    }
+  }
+
   /** Without TCP_NODELAY every round trip waits ~40 ms for a delayed ACK (measured, DESIGN.md). */
   private static final class NoDelaySocketFactory extends SocketFactory {
     private final SocketFactory plain = SocketFactory.getDefault();

@@ -25,7 +25,7 @@ import java.util.function.Function;
 public final class ServiceReferences {
   private ServiceReferences() {}
 
-  static Set<String> secretNames(HostService service) {
+  public static Set<String> secretNames(HostService service) {
     Set<String> names = new LinkedHashSet<>();
     HostServiceSpec spec = service.getSpec();
     if (spec == null) {
@@ -54,7 +54,7 @@ public final class ServiceReferences {
     return names;
   }
 
-  static Set<String> configMapNames(HostService service) {
+  public static Set<String> configMapNames(HostService service) {
     Set<String> names = new LinkedHashSet<>();
     HostServiceSpec spec = service.getSpec();
     if (spec == null) {

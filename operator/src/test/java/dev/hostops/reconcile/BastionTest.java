@@ -125,7 +125,7 @@ class BastionTest {
 
   @Test
   @Order(1)
-  void servicesConvergeThroughTheBastionOnBothHostsOverOneConnection() {
+  void servicesConvergeThroughTheBastionOnBothHostsOverOneConnection() throws Exception {
     // this machine cannot reach the hosts: their names resolve only on the bastion's network
     HostUnreachableException direct = assertThrows(HostUnreachableException.class,
         () -> HostConnection.open(one.root(), SSH_TIMEOUT).close());
@@ -157,6 +157,17 @@ class BastionTest {
     int[] seen = bastionConnections();
     assertEquals(1, seen[0], "SSH connections into the bastion");
     assertEquals(2, seen[1], "connections from the bastion to the hosts behind it");
+
+    // kubectl hostops reaches them the same way, with its own connection to the bastion, closed after
+    KubectlHostopsTest.Run exec = KubectlHostopsTest.run(k8s.api.kubeconfig(), "exec", "web", "-n", NS, "--host", "two",
+        "--", "sh", "-c", "echo \"$MESSAGE\"; exit 4");
+    assertEquals(4, exec.exit(), exec.err());
+    assertEquals("through the bastion", exec.out().strip());
+    KubectlHostopsTest.Run logs = KubectlHostopsTest.run(k8s.api.kubeconfig(), "logs", "web", "-n", NS, "--tail", "1");
+    assertEquals(0, logs.exit(), logs.err());
+    assertTrue(logs.out().lines().anyMatch(l -> l.startsWith("one ")) && logs.out().lines().anyMatch(l -> l.startsWith("two ")),
+        logs.out());
+    Await.until(WAIT, () -> bastionConnections()[0] == 1, () -> "connections into the bastion: " + bastionConnections()[0]);
   }
 
   @Test
