@@ -165,6 +165,38 @@ class JobSessionTest {
   }
 
   @Test
+  void aLinkCutWhileTheManifestTravelsOverTheSessionRunsNothing() throws Exception {
+    String dir = "/root/cut-jobs";
+    Manifest m = new Manifest().add("dir", dir, "0700").add("owner", "cutjobs", "team/cutjobs")
+        .addWithContent("write", List.of(dir + "/big", "0600", "100000", "177", "replace"), new byte[100_000]);
+    int total = m.bytes().length;
+    try (dev.hostops.testhosts.NetworkLink link = host.behind(dev.hostops.testhosts.NetworkLink.Profile.DIRECT)) {
+      for (int cut : List.of(40, total / 2, total - 2_000)) {
+        link.whole();
+        try (HostConnection c = HostConnection.open(host.through(link.port(), "ubuntu"), Duration.ofSeconds(5))) {
+          c.run(HostProgram.Job.FACTS, new Manifest(), TIMEOUT);
+          awaitServing(c);
+          link.cutAfter(cut);
+          assertThrows(HostUnreachableException.class, () -> c.run(HostProgram.Job.APPLY, m, TIMEOUT),
+              "cut after " + cut + " of " + total + " bytes");
+        }
+        Thread.sleep(300);
+        assertFalse(host.sh("test -e " + dir).ok(), "cut after " + cut + " bytes: nothing of the job ran");
+        assertFalse(host.sh("test -e /var/lib/hostops/services/cutjobs").ok(), "cut after " + cut + " bytes");
+      }
+      link.whole();
+      try (HostConnection c = HostConnection.open(host.through(link.port(), "ubuntu"), TIMEOUT)) {
+        c.run(HostProgram.Job.FACTS, new Manifest(), TIMEOUT);
+        awaitServing(c);
+        assertEquals(0, c.run(HostProgram.Job.APPLY, m, TIMEOUT).exitCode(), "whole, it runs over the session");
+      }
+      assertEquals("600 100000", host.shOk("stat -c '%a %s' " + dir + "/big"));
+      host.shOk("rm -rf " + dir + " /var/lib/hostops/services/cutjobs");
+    }
+    assertEquals("", host.shOk("ls -A /run/hostops"), "temp files removed");
+  }
+
+  @Test
   void twoJobsAtOnceOnOneConnectionBothRun() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try (HostConnection c = HostConnection.open(host.ubuntu(), TIMEOUT)) {
