@@ -2,10 +2,11 @@
 # The entry: sh PROGRAM JOB MANIFEST runs one job on a manifest file and prints what it saw (what
 # hostops parses); by hand on a host, e.g.:
 #   printf 'facts\nall\n' >/tmp/m && sh /var/lib/hostops/program/*.sh probe /tmp/m
-# sh PROGRAM run LENGTH SHA256 JOB is how hostops runs one job (bootstrap.sh, runner.sh): the manifest
-# arrives on stdin. sh PROGRAM serve runs jobs one after another on one SSH session (serve_jobs).
+# sh PROGRAM run LENGTH SHA256 JOB [WHO] is how hostops runs one job (bootstrap.sh, runner.sh): the
+# manifest arrives on stdin. sh PROGRAM serve [WHO] runs jobs one after another on one SSH session
+# (serve_jobs). Jobs run one at a time on a host, whoever sends them (locked_job).
 
-# run_verified LENGTH SHA256 JOB: stores the manifest from stdin in a private temp file (/run/hostops,
+# run_verified LENGTH SHA256 JOB [WHO]: stores the manifest from stdin in a private temp file (/run/hostops,
 # root only, gone at reboot), checks its length and SHA-256, and only then runs the job on it: a
 # connection cut part-way runs nothing, rather than the part that arrived. The job's output is kept
 # in files beside it and sent when the job has ended, so a job that arrived whole runs to its end even
@@ -25,7 +26,7 @@ run_verified() {
     *) n=$(wc -c <"$f"); rm -f "$f"; echo "hostops: script arrived incomplete: $n of $1 bytes" >&2; exit 97 ;;
   esac
   { : >"$o" && : >"$o.err"; } 2>/dev/null || { rm -f "$f" "$o"; echo "hostops: cannot store the script in /run/hostops" >&2; exit 98; }
-  sh "$0" "$3" "$f" </dev/null >>"$o" 2>>"$o.err"
+  locked_job "$3" "$f" "${4:-}" </dev/null >>"$o" 2>>"$o.err"
   r=$?
   rm -f "$f"
   cat "$o"; cat "$o.err" >&2
@@ -33,7 +34,28 @@ run_verified() {
   exit "$r"
 }
 
-# serve_jobs: runs jobs one after another, as long as stdin stays open: the session hostops keeps open
+# locked_job JOB MANIFEST WHO: runs the job holding the host's lock (flock on /run/hostops/lock), so
+# that two hostops processes (two shards configured by mistake, an old leader still finishing, import
+# --from-host beside the operator) never interleave their jobs on a host. It waits at most 10 s for
+# another holder; then it runs nothing and says who holds the lock and since when (exit 95). The kernel
+# releases the lock of a holder that died, whatever it was doing; no timer guesses. WHO (host name and
+# process id of the hostops process) and the time are kept in /run/hostops/lock.holder for that message.
+# The job itself does not get the lock's descriptor, so nothing it leaves running holds the lock.
+locked_job() {
+  (
+    exec 9>>/run/hostops/lock || exit 98
+    if ! flock -w 10 9; then
+      echo "hostops: host busy: $(cat /run/hostops/lock.holder 2>/dev/null || echo 'another process')" \
+        "has held it since $(date -u -r /run/hostops/lock.holder '+%Y-%m-%d %H:%M:%S UTC' 2>/dev/null || echo '?')" \
+        "(waited 10 s; nothing was run)" >&2
+      exit 95
+    fi
+    printf '%s\n' "${3:-hostops}" >/run/hostops/lock.holder
+    sh "$0" "$1" "$2" 9>&-
+  )
+}
+
+# serve_jobs [WHO]: runs jobs one after another, as long as stdin stays open: the session hostops keeps open
 # to a host it manages, so that a job costs one network round trip, not the three of a new command
 # (open a channel, start the command, send and wait). Each request is a line "LENGTH SHA256 JOB" and
 # the LENGTH bytes of a manifest, stored and checked as run_verified does; each reply is a line
@@ -50,6 +72,7 @@ serve_jobs() {
   [ -d $d ] || mkdir -p -m 700 $d
   me=${0##*/}
   me=${me%.sh}
+  who=${1:-}
   echo hostops-serving
   while read -r len sha job; do
     # the program file is read anew by each job: like bootstrap.sh, run it only while it is this version
@@ -76,7 +99,7 @@ serve_jobs() {
       "$sha "*) ;;
       *) n=$(wc -c <"$f"); rm -f "$f" "$o" "$o.err"; reply_end 97 "hostops: script arrived incomplete: $n of $len bytes" ;;
     esac
-    sh "$0" "$job" "$f" </dev/null >>"$o" 2>>"$o.err"
+    locked_job "$job" "$f" "$who" </dev/null >>"$o" 2>>"$o.err"
     r=$?
     rm -f "$f"
     # shellcheck disable=SC2046 # two sizes, digits only
@@ -95,7 +118,7 @@ reply_end() {
 
 case ${1:-} in
   run) shift; run_verified "$@" ;;
-  serve) serve_jobs ;;
+  serve) serve_jobs "${2:-}" ;;
   facts) job_facts ;;
   probe) job_probe "$2" ;;
   apply) job_apply "$2" ;;

@@ -1,11 +1,11 @@
 # shellcheck shell=sh
 # The fixed runner, sent as the command: sh -c RUNNER hostops LENGTH SHA256 [PROGRAM_LENGTH
-# PROGRAM_SHA256 JOB], with LENGTH bytes on stdin. It stores them in a private temp file (/run/hostops,
+# PROGRAM_SHA256 JOB [WHO]], with LENGTH bytes on stdin. It stores them in a private temp file (/run/hostops,
 # root only, on tmpfs), checks their length and SHA-256, and only then acts: a connection cut
 # part-way runs nothing, rather than the part that arrived.
 #   - two arguments: the bytes are a script; it runs, its output kept in files and sent when it ended
 #     (a dropped link cannot kill it with SIGPIPE)
-#   - five: the bytes are the host program followed by a manifest; the program is installed as
+#   - five or six: the bytes are the host program followed by a manifest; the program is installed as
 #     /var/lib/hostops/program/PROGRAM_SHA256.sh (checked again, renamed into place) and runs JOB on
 #     the manifest. The two installed last are kept.
 # wc runs only on failure, to keep the round trip short.
@@ -35,7 +35,7 @@ if [ $# -ge 5 ]; then
   # shellcheck disable=SC2012 # names of the form SHA256.sh, made here
   ls -1t "$p"/*.sh | tail -n +3 | while read -r x; do rm -f "$x"; done
   m=$(sha256sum "$f.m")
-  sh "$p/$4.sh" run "$(($1 - $3))" "${m%% *}" "$5" <"$f.m"
+  sh "$p/$4.sh" run "$(($1 - $3))" "${m%% *}" "$5" "${6:-}" <"$f.m"
   r=$?
   rm -f "$f.m"
   exit "$r"

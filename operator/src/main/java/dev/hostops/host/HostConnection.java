@@ -59,6 +59,24 @@ public final class HostConnection implements AutoCloseable {
   static final int PROGRAM_MISSING = 96;
   private static final String PROGRAM_MISSING_MARK = "hostops: program ";
 
+  /** Exit status of a job that found the host's lock held by another process for 10 s; nothing was run. */
+  static final int BUSY = 95;
+  private static final String BUSY_MARK = "hostops: host busy: ";
+  /**
+   * Who holds a host's lock while this process runs a job there (host/main.sh locked_job): the machine's (or
+   * pod's) name and this process's id, as a word of letters, digits and {@code .-_:}.
+   */
+  static final String WHO = (System.getenv().getOrDefault("HOSTNAME", hostName()) + ":"
+      + ProcessHandle.current().pid()).replaceAll("[^A-Za-z0-9._:-]", "_");
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "hostops";
+    }
+  }
+
   /** The fixed runner (host/runner.sh): stores, checks and runs a script, or installs the program. */
   static final String RUNNER = HostProgram.command("runner.sh");
   /** The command of a job once the program is installed (host/bootstrap.sh). */
@@ -344,7 +362,7 @@ public final class HostConnection implements AutoCloseable {
       }
     }
     ExecResult r = exec(command(BOOTSTRAP, HostProgram.sha256(), "run", String.valueOf(data.length),
-        HostProgram.sha256(data), job.word()), data, sendAtMost, timeout);
+        HostProgram.sha256(data), job.word(), WHO), data, sendAtMost, timeout);
     if (r.exitCode() != PROGRAM_MISSING || !r.stderr().startsWith(PROGRAM_MISSING_MARK)) {
       startJobSession();
       return r;
@@ -354,7 +372,7 @@ public final class HostConnection implements AutoCloseable {
     System.arraycopy(program, 0, both, 0, program.length);
     System.arraycopy(data, 0, both, program.length, data.length);
     r = exec(command(RUNNER, String.valueOf(both.length), HostProgram.sha256(both), String.valueOf(program.length),
-        HostProgram.sha256(), job.word()), both, sendAtMost, timeout);
+        HostProgram.sha256(), job.word(), WHO), both, sendAtMost, timeout);
     startJobSession();
     return r;
   }
@@ -411,7 +429,7 @@ public final class HostConnection implements AutoCloseable {
       Session session = null;
       try {
         session = client.startSession();
-        Session.Command cmd = session.exec(command(BOOTSTRAP, HostProgram.sha256(), "serve"));
+        Session.Command cmd = session.exec(command(BOOTSTRAP, HostProgram.sha256(), "serve", WHO));
         // the program says it is there and serving before any job is given to it
         CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> line(cmd.getInputStream()));
         if (!SERVING.equals(ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS))) {
@@ -604,10 +622,19 @@ public final class HostConnection implements AutoCloseable {
         CompletableFuture<byte[]> out = drain(cmd.getInputStream());
         CompletableFuture<byte[]> err = drain(cmd.getErrorStream());
         OutputStream stdin = cmd.getOutputStream();
-        send(stdin, bytes, Math.min(bytes.length, sendAtMost));
-        // every byte is on its way: the host may run it from here on, whatever happens to the link
-        sent = sendAtMost >= bytes.length;
-        stdin.close();
+        try {
+          send(stdin, bytes, Math.min(bytes.length, sendAtMost));
+          // every byte is on its way: the host may run it from here on, whatever happens to the link
+          sent = sendAtMost >= bytes.length;
+          stdin.close();
+        } catch (IOException e) {
+          // a command that ended without reading its input (the bootstrap finding no program: exit 96)
+          // closes the channel under the writer: its exit status is the answer, not the closed stream
+          cmd.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          if (cmd.getExitStatus() == null || !client.isConnected()) {
+            throw e;
+          }
+        }
         Duration bound = commandBound(timeout);
         awaitEnd(ms -> {
           try {
@@ -671,6 +698,10 @@ public final class HostConnection implements AutoCloseable {
 
   /** The runner's and the program's own refusals (nothing was run) as the exceptions they are. */
   private ExecResult checked(ExecResult result) throws HostUnreachableException {
+    if (result.exitCode() == BUSY && result.stderr().startsWith(BUSY_MARK)) {
+      throw new HostBusyException(target.display() + " is busy: " + result.stderr().substring(BUSY_MARK.length()).strip()
+          .replace("(waited", "(another hostops process acts there; waited"));
+    }
     if (result.exitCode() == INCOMPLETE && result.stderr().startsWith(INCOMPLETE_MARK)) {
       throw new HostUnreachableException("script sent to " + target.display() + " arrived incomplete: "
           + result.stderr().substring(INCOMPLETE_MARK.length()).strip() + "; nothing of it was run", null);

@@ -134,7 +134,7 @@ public final class HostSessions implements AutoCloseable {
       T result = connectAndRun(hostKey, slot, target, work, started);
       slot.down = null;
       return result;
-    } catch (HostKeyMismatchException e) {
+    } catch (HostKeyMismatchException | HostBusyException e) {
       throw e;
     } catch (HostUnreachableException e) {
       if (slow(started)) {
@@ -159,6 +159,8 @@ public final class HostSessions implements AutoCloseable {
     }
     try {
       return work.run(slot.connection);
+    } catch (HostBusyException e) {
+      throw e; // the host answered: another process holds it, and the connection is fine
     } catch (HostUnreachableException e) {
       if (slot.bastion != null && slow(started)) {
         // a host that does not answer may be a bastion that does not: then say so, naming the bastion

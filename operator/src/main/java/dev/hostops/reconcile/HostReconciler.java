@@ -131,6 +131,9 @@ public final class HostReconciler implements Reconciler<Host> {
     } catch (dev.hostops.host.KeyNotAuthorizedException e) {
       probes.invalidate(key);
       unreachable(host, status, conditions, "KeyNotAuthorized", e.getMessage(), previous);
+    } catch (dev.hostops.host.HostBusyException e) {
+      probes.invalidate(key);
+      unreachable(host, status, conditions, "HostBusy", e.getMessage(), previous);
     } catch (dev.hostops.host.HostUnreachableException e) {
       probes.invalidate(key);
       if (LoginKeyRotation.refused(e)) {
