@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * One job at a time on a host, whoever sends it: the host program's lock (flock on /run/hostops/lock) on a
  * real host. Another process holding it makes a job wait, at most 10 s, and then fail naming the holder
  * and since when, with nothing run; a holder killed with SIGKILL frees the host at once (the kernel drops
- * its lock); nothing a job leaves running keeps the lock.
+ * its lock); jobs of two connections at once all run.
  */
 class HostLockTest {
   @RegisterExtension static final TestHosts HOSTS = new TestHosts();
