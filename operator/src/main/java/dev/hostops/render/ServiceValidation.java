@@ -296,6 +296,9 @@ public final class ServiceValidation {
         problems.add("spec.replaces: " + spec.replaces + " cannot be replaced (it is this service's own unit or a system unit)");
       } else if (!spec.adopt) {
         problems.add("spec.replaces: set spec.adopt too (replacing a hand-written unit takes it over)");
+      } else if (spec.compose != null || spec.schedule != null) {
+        problems.add("spec.replaces: only for a service that runs one container continuously (not with spec.compose "
+            + "or spec.schedule)");
       }
     }
     List<PreStartStep> steps = spec.orEmpty(spec.preStart);
