@@ -213,6 +213,38 @@ class AdoptImportedUnitTest {
     assertEquals("not-found", host.shOk("systemctl show -p LoadState --value museum.nginx.service"));
   }
 
+  /** ExecReload=docker exec -w DIR …, imported as reload + reloadWorkdir: the reload runs in DIR on a real host. */
+  @Test
+  void aReloadWithAWorkingDirectoryIsImportedAndRunsThere(@TempDir Path dir) throws Exception {
+    handWritten("proxy", """
+        [Unit]
+        Requires=docker.service
+        After=docker.service
+
+        [Service]
+        ExecStartPre=-docker stop proxy
+        ExecStartPre=-docker rm proxy
+        ExecStart=docker run --name proxy -e LOG_NAME=proxy -v /root/var/logs:/var/logs %s
+        ExecReload=docker exec -w /var/logs proxy sh -c "pwd > reloaded-in"
+        Restart=on-failure
+        RestartSec=5
+
+        [Install]
+        WantedBy=multi-user.target
+        """.formatted(IMAGE));
+    String started = startedAt("proxy");
+    List<HasMetadata> imported = importFromHost(dir, "proxy");
+    HostService service = (HostService) imported.stream().filter(HostService.class::isInstance).findFirst().orElseThrow();
+    assertEquals(List.of("sh", "-c", "pwd > reloaded-in"), service.getSpec().reload);
+    assertEquals("/var/logs", service.getSpec().reloadWorkdir);
+    apply(imported);
+    k8s.awaitReady("proxy", WAIT);
+    assertTrue(host.shOk("cat /etc/systemd/system/proxy.service").contains("Managed by hostops"));
+    assertEquals(started, startedAt("proxy"), "the same container: adopted in place");
+    host.shOk("rm -f /root/var/logs/reloaded-in && systemctl reload proxy");
+    assertEquals("/var/logs", host.shOk("cat /root/var/logs/reloaded-in"));
+  }
+
   private static void handWritten(String name, String unit) {
     host.shOk("cat > /etc/systemd/system/" + name + ".service <<'UNIT'\n" + unit + "UNIT\n"
         + "systemctl daemon-reload && systemctl enable --now " + name);
