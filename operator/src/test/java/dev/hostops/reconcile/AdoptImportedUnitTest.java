@@ -243,6 +243,21 @@ class AdoptImportedUnitTest {
     assertEquals(started, startedAt("proxy"), "the same container: adopted in place");
     host.shOk("rm -f /root/var/logs/reloaded-in && systemctl reload proxy");
     assertEquals("/var/logs", host.shOk("cat /root/var/logs/reloaded-in"));
+
+    // a working directory full of what systemd and a shell would expand reaches docker exec as written
+    String hostile = "/var/logs/w 100% $HOME ${X} %H $(touch /tmp/hostops-pwned) ;x";
+    host.shOk("mkdir -p '/root" + hostile + "'");
+    k8s.client.resources(HostService.class).inNamespace(NS).withName("proxy").edit(h -> {
+      h.getSpec().reloadWorkdir = hostile;
+      return h;
+    });
+    Await.until(WAIT, () -> host.sh("cat /etc/systemd/system/proxy.service").stdout().contains("w 100%% $$HOME"),
+        () -> host.sh("cat /etc/systemd/system/proxy.service").stdout());
+    k8s.awaitReady("proxy", WAIT);
+    Await.until(WAIT, () -> host.sh("systemctl reload proxy").ok(), () -> host.sh("systemctl status proxy").stdout());
+    assertEquals(hostile, host.shOk("cat '/root" + hostile + "/reloaded-in'"));
+    assertTrue(!host.sh("test -e /tmp/hostops-pwned").ok() && !host.sh("docker exec proxy test -e /tmp/hostops-pwned").ok(),
+        "nothing in the value was run");
   }
 
   private static void handWritten(String name, String unit) {
