@@ -18,6 +18,7 @@
 #   update NAME IMAGE_ID PREVIOUS_TAG KEY... (a running container's update: restarted with the others
 #   when its pulls are done, else left to the host) | tolerate-errors
 #   settle NAME CHECK_CONTAINER... | keep NAME IMAGE_ID TAG | keep-updated NAME IMAGE_ID TAG
+#   retire UNIT NAME CONTAINER (a hand-written unit NAME replaces, once NAME runs)
 #   and the probe records (probe.sh).
 
 # fail_write PATH ERROR TEMP SIZE: reports a write that failed, with the free space there, and ends
@@ -206,6 +207,31 @@ update_service() {
   fi
 }
 
+# retire UNIT NAME CONTAINER: the hand-written unit that service NAME replaces (spec.replaces; the apply
+# stopped it before starting NAME), once NAME's unit is active and its container runs: disabled and
+# stopped, its file removed, its container (CONTAINER, when not NAME's own) removed, and dropped from
+# NAME's files. Until then it is left as it is, and the next apply tries again.
+retire_unit() {
+  service_name "$2"
+  case $1 in
+    '' | -* | */* | *[!A-Za-z0-9_.:-]*) echo "hostops: '$1' is not a unit to replace" >&2; exit 2 ;;
+    *.service) ;;
+    *) echo "hostops: '$1' is not a unit to replace" >&2; exit 2 ;;
+  esac
+  [ "$(systemctl show -p ActiveState --value "$2.service")" = active ] || return 0
+  [ "$(docker inspect -f '{{.State.Running}}' "$2" 2>/dev/null)" = true ] || return 0
+  systemctl disable --now --quiet "$1" 2>/dev/null
+  rm -f "/etc/systemd/system/$1"
+  systemctl daemon-reload
+  systemctl reset-failed "$1" 2>/dev/null
+  if [ -n "$3" ] && [ "$3" != "$2" ]; then docker rm -f "$3" >/dev/null 2>&1; fi
+  if [ -f "$S/$2/files" ]; then
+    grep -vxF "/etc/systemd/system/$1" "$S/$2/files" >"$S/$2/files.new"
+    mv -f "$S/$2/files.new" "$S/$2/files"
+  fi
+  return 0
+}
+
 # apply_record KIND VALUE...: one record of the apply
 apply_record() {
   kind=$1; shift
@@ -250,6 +276,7 @@ apply_record() {
     keep) keep_image "$1" "$2" "$3" ;;
     keep-updated) case " $upd_names " in *" $1 "*) keep_image "$1" "$2" "$3" ;; esac ;;
     audit) audit_append "$1" ;;
+    retire) retire_unit "$1" "$2" "$3" ;;
     facts | all | known | run | service | file) probe_record "$kind" "$@" ;;
     *) unknown_record "$kind" ;;
   esac

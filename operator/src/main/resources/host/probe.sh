@@ -51,14 +51,21 @@ probe_service() {
 }
 
 # probe_file NAME PATH: whether PATH is a regular file (its mode and hash come in one batch at the end),
-# something else, or absent; a unit file of a service hostops does not own yet is sent whole (base64)
+# something else, or absent; a unit file of a service hostops does not own yet is sent whole (base64), and
+# so is a hand-written unit the service replaces (a unit file not named after it), while it is there
 probe_file() {
   clean_tmp "$2"
   if [ -f "$2" ] && [ ! -L "$2" ]; then
     printf 'file\t%s\t%s\treg\t-\n' "$1" "$2"
     reg="$reg$2
 "
-    case "$foreign$2" in 1/etc/systemd/system/*) printf 'foreign\t%s\t%s\t%s\n' "$1" "$2" "$(base64 -w0 <"$2")" ;; esac
+    case "$foreign$2" in
+      1/etc/systemd/system/*) send=1 ;;
+      /etc/systemd/system/"$1".service | /etc/systemd/system/"$1".timer) send="" ;;
+      /etc/systemd/system/*) send=1 ;;
+      *) send="" ;;
+    esac
+    if [ -n "$send" ]; then printf 'foreign\t%s\t%s\t%s\n' "$1" "$2" "$(base64 -w0 <"$2")"; fi
   elif [ -e "$2" ] || [ -L "$2" ]; then
     printf 'file\t%s\t%s\tother\t-\n' "$1" "$2"
   else

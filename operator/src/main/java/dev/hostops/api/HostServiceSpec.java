@@ -104,6 +104,11 @@ public class HostServiceSpec {
       + "[nginx, -s, reload]. Without it, a change restarts the service.")
   public List<String> reload;
 
+  @Pattern("^/[^\\x00\\n\\r]*$")
+  @JsonPropertyDescription("Working directory inside the container for the reload command (docker exec --workdir), "
+      + "e.g. /etc/caddy for `caddy reload`. An absolute path; needs spec.reload.")
+  public String reloadWorkdir;
+
   @JsonPropertyDescription("One-off containers run before each start, e.g. a migration.")
   public List<PreStartStep> preStart;
 
@@ -122,6 +127,12 @@ public class HostServiceSpec {
   @JsonPropertyDescription("Take over a unit file of the same name written by hand. Without it hostops refuses to "
       + "overwrite files it did not write.")
   public boolean adopt;
+
+  @Pattern("^[A-Za-z0-9_:][A-Za-z0-9_.:-]{0,240}[.]service$")
+  @JsonPropertyDescription("A hand-written unit this service replaces, e.g. museum.nginx.service (a unit whose name "
+      + "cannot name a HostService; `hostops import` sets it). It is stopped before this service's unit starts (never "
+      + "two containers), and disabled and removed, with its container, once this service runs. Needs spec.adopt.")
+  public String replaces;
 
   public List<String> hostsOrEmpty() {
     return hosts == null ? List.of() : hosts;

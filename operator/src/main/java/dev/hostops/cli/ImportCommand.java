@@ -115,10 +115,15 @@ public final class ImportCommand {
 
   private static int fromHost(Path manifest, List<String> names, PrintStream out, PrintStream err)
       throws UsageException {
-    for (String n : names) {
-      if (!n.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
-        throw new UsageException("'" + n + "' is not a service name (the unit's name without .service)");
+    List<String> given = names;
+    names = new ArrayList<>();
+    for (String n : given) {
+      String unit = n.replaceFirst("[.]service$", "");
+      // a unit's name (museum.nginx too: import proposes a HostService name for it), never a path
+      if (!unit.matches("[A-Za-z0-9_:][A-Za-z0-9_.:-]{0,240}") || unit.contains("..")) {
+        throw new UsageException("'" + n + "' is not a unit name (the unit's name, with or without .service)");
       }
+      names.add(unit);
     }
     List<HasMetadata> resources = Manifests.read(List.of(manifest), "default");
     List<Host> hostList = resources.stream().filter(Host.class::isInstance).map(Host.class::cast).toList();
@@ -235,8 +240,9 @@ public final class ImportCommand {
     StringBuilder b = new StringBuilder();
     for (UnitImporter.Imported i : imported) {
       String name = i.service().getMetadata().getName();
-      b.append("---\n# Imported by `hostops import` from ").append(name).append(".service")
-          .append(i.service().getSpec().schedule != null ? " and " + name + ".timer" : "")
+      String unit = i.renamedFrom() != null ? i.renamedFrom() : name;
+      b.append("---\n# Imported by `hostops import` from ").append(unit).append(".service")
+          .append(i.service().getSpec().schedule != null ? " and " + unit + ".timer" : "")
           .append(". adopt: true takes the unit over; the container keeps running when the rendered unit runs the same\n"
               + "# container (review with `hostops render -f`).\n");
       if (placeholderHost) {
@@ -245,6 +251,14 @@ public final class ImportCommand {
       if (!i.notes().isEmpty()) {
         b.append("# Not expressed by this HostService (check each; where it changes the container, adopting restarts it):\n");
         i.notes().forEach(n -> b.append("#   - ").append(n.replace("\n", " ")).append('\n'));
+      }
+      if (i.renamedFrom() != null) {
+        String from = i.renamedFrom();
+        String line = from + ".service: '" + from + "' cannot name a HostService; imported as " + name
+            + " with spec.replaces: " + from + ".service (applying it stops " + from + ", starts " + name
+            + ", then disables and removes " + from + ".service)";
+        b.append("# ").append(line).append('\n');
+        err.println("hostops import: " + line);
       }
       i.notes().forEach(n -> err.println("hostops import: " + name + ": not expressed: " + n.replace("\n", " ")));
       b.append(body(YAML.asYaml(i.service())));

@@ -29,11 +29,23 @@ import java.util.List;
  *                     host for a rollback; or null
  * @param pulls        the pulls the service's start runs, as words, when this apply starts or restarts it:
  *                     the apply begins them as soon as the service's files are written
+ * @param retire       the hand-written unit this service replaces and that unit's container ("" when unknown):
+ *                     disabled and stopped, its file and container removed, after the apply once the service
+ *                     runs (the apply stops it before it starts the service); or null
  */
 public record ApplyPlan(String name, String owner, List<String> managedFiles, List<HostDirectory> directories,
                         List<HostFile> writes, List<String> removals, boolean daemonReload, List<String> stop,
                         List<String> disable, List<String> enable, List<String> start, List<String> restart,
-                        List<String> reload, String refusal, String keepImage, List<List<String>> pulls) {
+                        List<String> reload, String refusal, String keepImage, List<List<String>> pulls,
+                        List<String> retire) {
+
+  public ApplyPlan(String name, String owner, List<String> managedFiles, List<HostDirectory> directories,
+                   List<HostFile> writes, List<String> removals, boolean daemonReload, List<String> stop,
+                   List<String> disable, List<String> enable, List<String> start, List<String> restart,
+                   List<String> reload, String refusal, String keepImage, List<List<String>> pulls) {
+    this(name, owner, managedFiles, directories, writes, removals, daemonReload, stop, disable, enable, start,
+        restart, reload, refusal, keepImage, pulls, null);
+  }
 
   public ApplyPlan(String name, String owner, List<String> managedFiles, List<HostDirectory> directories,
                    List<HostFile> writes, List<String> removals, boolean daemonReload, List<String> stop,
@@ -63,7 +75,8 @@ public record ApplyPlan(String name, String owner, List<String> managedFiles, Li
 
   public boolean isNoop() {
     return refusal == null && writes.isEmpty() && removals.isEmpty() && !daemonReload && stop.isEmpty()
-        && disable.isEmpty() && enable.isEmpty() && start.isEmpty() && restart.isEmpty() && reload.isEmpty();
+        && disable.isEmpty() && enable.isEmpty() && start.isEmpty() && restart.isEmpty() && reload.isEmpty()
+        && retire == null;
   }
 
   /** True when the service's running container is replaced (so a rollout must wait for it). */
@@ -100,6 +113,9 @@ public record ApplyPlan(String name, String owner, List<String> managedFiles, Li
     }
     if (!reload.isEmpty()) {
       parts.add("reloaded " + String.join(", ", reload));
+    }
+    if (retire != null) {
+      parts.add("replacing " + retire.get(0) + " (removed once " + name + " runs)");
     }
     return parts.isEmpty() ? "no change" : String.join("; ", parts);
   }

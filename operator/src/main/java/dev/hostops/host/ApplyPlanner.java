@@ -26,7 +26,12 @@ public final class ApplyPlanner {
         writes.add(f);
       }
     }
-    List<String> removals = seen.managedFiles().stream().filter(p -> !paths.contains(p)).toList();
+    // the hand-written unit this service replaces, while it is there (see retire below)
+    String replaced = desired.replacedPath();
+    String oldUnit = replaced == null || desired.suspended() || desired.scheduled() || desired.compose() ? null
+        : seen.foreignUnits().get(replaced);
+    List<String> removals = seen.managedFiles().stream().filter(p -> !paths.contains(p) && !p.equals(replaced))
+        .toList();
     boolean unitsChanged = writes.stream().anyMatch(f -> isUnitFile(f.path()))
         || removals.stream().anyMatch(ApplyPlanner::isUnitFile);
 
@@ -109,11 +114,27 @@ public final class ApplyPlanner {
       reload.remove(service);
       start.remove(service);
     }
-    return new ApplyPlan(desired.name(), desired.owner(), paths, desired.directories(), writes, removals,
+    List<String> managed = paths;
+    List<String> retire = null;
+    if (oldUnit != null) {
+      // Replacing a hand-written unit (spec.replaces): it is stopped before this service starts, never two
+      // containers at once; the host disables and removes it (and its container) once this service runs. Until
+      // then it stays listed among the service's files, so every probe of the host sees it and the next apply
+      // tries again.
+      if (restart.contains(service) || start.contains(service)) {
+        stop.add(0, desired.replaces());
+      }
+      managed = new ArrayList<>(paths);
+      managed.add(replaced);
+      String container = UnitEquivalence.containerName(desired.replaces(), oldUnit);
+      retire = List.of(desired.replaces(), container == null || !container.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+          ? "" : container);
+    }
+    return new ApplyPlan(desired.name(), desired.owner(), managed, desired.directories(), writes, removals,
         unitsChanged, stop, disable, enable, start, restart, reload, null,
         restart.contains(service) && seen.container().imageId() != null && seen.container().total() <= 1
             ? seen.container().imageId() : null,
-        restart.contains(service) || start.contains(service) ? desired.pulls() : List.of());
+        restart.contains(service) || start.contains(service) ? desired.pulls() : List.of(), retire);
   }
 
   /**
@@ -148,6 +169,11 @@ public final class ApplyPlanner {
   private static String refusal(RenderedService desired, ServiceObservation seen) {
     if (seen.unsafeDir()) {
       return "/root/" + desired.name() + " is not a plain directory (a symlink?); hostops writes nothing there";
+    }
+    String old = desired.replacedPath() == null ? null : seen.foreignUnits().get(desired.replacedPath());
+    if (old != null && old.startsWith("# Managed by hostops")) {
+      return "spec.replaces: " + desired.replaces() + " was written by hostops for another HostService; hostops "
+          + "replaces only units written by hand";
     }
     if (seen.owner() != null && !seen.owner().equals(desired.owner())) {
       return desired.unitName() + " on this host belongs to HostService " + seen.owner();

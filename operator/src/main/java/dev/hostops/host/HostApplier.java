@@ -128,6 +128,9 @@ public final class HostApplier {
       m.add("settle", settling);
     }
     keep.forEach(k -> m.add(k.get(0), k.subList(1, k.size())));
+    // hand-written units these services replace: gone once the service runs (apply.sh checks)
+    plans.stream().filter(p -> p.retire() != null)
+        .forEach(p -> m.add("retire", List.of(p.retire().get(0), p.name(), p.retire().get(1))));
     return HostProbe.records(m, probeAfter);
   }
 

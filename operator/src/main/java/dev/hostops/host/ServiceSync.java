@@ -77,9 +77,10 @@ public final class ServiceSync {
     }
     // adopting a hand-written unit: its env files are compared by content, so one more look (once per adopt)
     List<String> paths = new java.util.ArrayList<>(request(host, desired).paths());
+    int asked = paths.size();
     dev.hostops.importer.UnitEquivalence.envFiles(desired.unitName(), foreign).stream()
         .filter(p -> !paths.contains(p)).forEach(paths::add);
-    if (paths.size() == desired.files().size()) {
+    if (paths.size() == asked) {
       return seen;
     }
     return probe(host, List.of(new HostProbe.Request(desired.name(), paths, desired.compose(), known(host).keySet())))
@@ -135,8 +136,12 @@ public final class ServiceSync {
   }
 
   private HostProbe.Request request(HostConnection host, RenderedService desired) {
-    return new HostProbe.Request(desired.name(), desired.files().stream().map(HostFile::path).toList(),
-        desired.compose(), known(host).keySet());
+    List<String> paths = new java.util.ArrayList<>(desired.files().stream().map(HostFile::path).toList());
+    if (desired.replacedPath() != null) {
+      // the hand-written unit it replaces: whether it is still there, and what it runs
+      paths.add(desired.replacedPath());
+    }
+    return new HostProbe.Request(desired.name(), List.copyOf(paths), desired.compose(), known(host).keySet());
   }
 
   private Map<String, List<String>> known(HostConnection host) {

@@ -77,6 +77,11 @@ public final class UnitEquivalence {
         .orElse(null);
   }
 
+  /** The container a unit's {@code docker run} names (--name), or null. */
+  public static String containerName(String unitName, String unit) {
+    return name(UnitFile.parse(unit), unitName);
+  }
+
   private static String name(UnitFile unit, String unitName) {
     DockerRun run = run(unitName, unit);
     return run == null || run.values("--name").isEmpty() ? null : run.values("--name").get(0);

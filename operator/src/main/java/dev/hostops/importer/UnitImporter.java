@@ -82,20 +82,46 @@ public final class UnitImporter {
    * @param secrets   skeletons for the env and config files it references, values to fill in
    * @param notes     what the resource cannot express, one line each
    */
-  public record Imported(HostService service, List<Secret> secrets, List<String> notes) {}
+  public record Imported(HostService service, List<Secret> secrets, List<String> notes) {
+    /** The unit's own name when it could not name the HostService (spec.replaces names it), else null. */
+    public String renamedFrom() {
+      String r = service.getSpec().replaces;
+      return r == null ? null : r.replaceFirst("[.]service$", "");
+    }
+  }
 
   public static Imported read(String unitFileName, String service, String timer, List<String> hosts, FileFacts facts)
       throws NotImportableException {
-    String name = unitFileName.replaceFirst(".*/", "").replaceFirst("\\.service$", "");
-    if (!NAME.matcher(name).matches()) {
-      throw new NotImportableException(unitFileName + ": '" + name + "' cannot name a HostService (lowercase "
-          + "letters, digits and '-', at most 63): rename the unit first");
+    String unitName = unitFileName.replaceFirst(".*/", "").replaceFirst("\\.service$", "");
+    String name = proposedName(unitName);
+    if (name == null) {
+      throw new NotImportableException(unitFileName + ": '" + unitName + "' cannot name a HostService and has no "
+          + "letters or digits to make one of: rename the unit first");
     }
-    return new Reading(name, UnitFile.parse(service), timer == null ? null : UnitFile.parse(timer), hosts, facts).read();
+    return new Reading(name, unitName, UnitFile.parse(service), timer == null ? null : UnitFile.parse(timer), hosts,
+        facts).read();
+  }
+
+  /**
+   * A HostService name for a unit name: itself when valid, else lowercased, every run of other characters
+   * made one '-', cut to 63 ("museum.nginx" is "museum-nginx"); null when nothing is left.
+   */
+  public static String proposedName(String unitName) {
+    if (NAME.matcher(unitName).matches()) {
+      return unitName;
+    }
+    String n = unitName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+", "");
+    if (n.length() > 63) {
+      n = n.substring(0, 63);
+    }
+    n = n.replaceAll("-+$", "");
+    return n.isEmpty() ? null : n;
   }
 
   private static final class Reading {
     final String name;
+    /** The unit's own name (and its container's, as the runbook names them): differs from name when renamed. */
+    final String unitName;
     final UnitFile unit;
     final UnitFile timer;
     final FileFacts facts;
@@ -105,15 +131,25 @@ public final class UnitImporter {
     final Map<String, String> envFileKeys = new LinkedHashMap<>();
     final Map<String, String> fileKeys = new LinkedHashMap<>();
     final ServiceLayout layout;
+    String containerName;
 
-    Reading(String name, UnitFile unit, UnitFile timer, List<String> hosts, FileFacts facts) {
+    Reading(String name, String unitName, UnitFile unit, UnitFile timer, List<String> hosts, FileFacts facts) {
       this.name = name;
+      this.unitName = unitName;
       this.unit = unit;
       this.timer = timer;
       this.facts = facts;
       this.layout = new ServiceLayout(name);
       spec.hosts = hosts;
       spec.adopt = true;
+      if (!name.equals(unitName)) {
+        spec.replaces = unitName + ".service";
+      }
+    }
+
+    /** The container the unit's own commands (stop, rm, exec) name: the unit's name or the new one. */
+    boolean ownContainer(String word) {
+      return word.equals(name) || word.equals(unitName) || word.equals(containerName);
     }
 
     Imported read() throws NotImportableException {
@@ -138,6 +174,7 @@ public final class UnitImporter {
         throw new NotImportableException(name + ".service: ExecStart= is not a `docker run … IMAGE` command "
             + "(a compose project or another program): write its HostService by hand");
       }
+      containerName = run.values("--name").isEmpty() ? name : run.values("--name").get(0);
       unitSection();
       container(run);
       preStart(run);
@@ -162,7 +199,7 @@ public final class UnitImporter {
     }
 
     private ExecCommand command(String key, String value) {
-      ExecCommand c = ExecCommand.parse(value, name + ".service", environment);
+      ExecCommand c = ExecCommand.parse(value, unitName + ".service", environment);
       c.unresolved().forEach(u -> note(key + "=" + value + ": " + u + " is not resolved by import; check the result"));
       return c;
     }
@@ -229,7 +266,7 @@ public final class UnitImporter {
         String v = o.value();
         switch (o.flag()) {
           case "--name" -> {
-            if (!v.equals(name)) {
+            if (!v.equals(name) && !v.equals(unitName)) {
               note("--name " + v + ": hostops names the container after the unit (" + name + "); adopting it restarts "
                   + "the container under that name");
             }
@@ -374,7 +411,7 @@ public final class UnitImporter {
           pulled |= w.get(2).equals(main.image());
           continue;
         }
-        if ((verb.equals("stop") || verb.equals("kill") || verb.equals("rm")) && w.get(w.size() - 1).equals(name)
+        if ((verb.equals("stop") || verb.equals("kill") || verb.equals("rm")) && ownContainer(w.get(w.size() - 1))
             && c.ignoreFailure()) {
           continue;
         }
@@ -416,8 +453,13 @@ public final class UnitImporter {
       for (String value : unit.values("Service", "ExecReload")) {
         ExecCommand c = command("ExecReload", value);
         List<String> w = c.words();
-        if (c.program().equals("docker") && w.size() > 3 && w.get(1).equals("exec") && w.get(2).equals(name)) {
-          spec.reload = List.copyOf(w.subList(3, w.size()));
+        DockerExec exec = c.program().equals("docker") ? DockerExec.parse(w) : null;
+        if (exec != null && ownContainer(exec.container()) && !exec.command().isEmpty() && exec.other().isEmpty()) {
+          spec.reload = exec.command();
+          spec.reloadWorkdir = exec.workdir();
+        } else if (exec != null && ownContainer(exec.container()) && !exec.other().isEmpty()) {
+          note("ExecReload=" + value + ": hostops' reload takes only --workdir of docker exec's options, not "
+              + String.join(" ", exec.other()));
         } else {
           note("ExecReload=" + value + ": hostops reloads with `docker exec " + name + " COMMAND…` only");
         }
@@ -425,7 +467,7 @@ public final class UnitImporter {
       for (String value : unit.values("Service", "ExecStop")) {
         ExecCommand c = command("ExecStop", value);
         List<String> w = c.words();
-        if (!(c.program().equals("docker") && w.size() == 3 && w.get(1).equals("stop") && w.get(2).equals(name))) {
+        if (!(c.program().equals("docker") && w.size() == 3 && w.get(1).equals("stop") && ownContainer(w.get(2)))) {
           note("ExecStop=" + value + ": hostops stops with `docker stop " + name + "`");
         }
       }

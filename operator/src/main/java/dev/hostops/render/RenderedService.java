@@ -22,10 +22,23 @@ import java.util.List;
  * @param compose      the service is a compose project
  * @param adopt        take over files of the same name that hostops did not write
  * @param pulls        the image pulls each start of the service runs ({@code ExecStartPre}), as words
+ * @param replaces     a hand-written unit (file name) this service replaces (spec.replaces), or null
  */
 public record RenderedService(String name, String owner, List<HostFile> files, List<String> reloadable,
                               List<String> readAtPull, List<HostDirectory> directories, boolean startOnBoot, boolean scheduled, boolean suspended,
-                              boolean compose, boolean adopt, List<List<String>> pulls) {
+                              boolean compose, boolean adopt, List<List<String>> pulls, String replaces) {
+
+  public RenderedService(String name, String owner, List<HostFile> files, List<String> reloadable,
+                         List<String> readAtPull, List<HostDirectory> directories, boolean startOnBoot,
+                         boolean scheduled, boolean suspended, boolean compose, boolean adopt, List<List<String>> pulls) {
+    this(name, owner, files, reloadable, readAtPull, directories, startOnBoot, scheduled, suspended, compose, adopt,
+        pulls, null);
+  }
+
+  /** The path of the unit this service replaces, or null. */
+  public String replacedPath() {
+    return replaces == null ? null : ServiceLayout.UNIT_DIR + "/" + replaces;
+  }
 
   /** What a change of this file (written or removed) asks of the running service. */
   public enum Effect { RESTART, RELOAD, NONE }

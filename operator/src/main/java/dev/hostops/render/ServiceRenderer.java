@@ -152,7 +152,7 @@ public final class ServiceRenderer {
     }
     return new RenderedService(name, owner, files, reloadablePaths, readAtPull, dirs, spec.startOnBoot,
         spec.schedule != null, spec.suspend, spec.compose != null, spec.adopt,
-        UnitRenderer.pulls(name, spec, composeCommand, dockerConfig != null));
+        UnitRenderer.pulls(name, spec, composeCommand, dockerConfig != null), spec.replaces);
   }
 
   /** The service's Docker config with its pull credentials (its own Secrets, then the Host's), or null. */

@@ -104,6 +104,8 @@ public final class ServiceValidation {
   private static final Pattern ADD_HOST = Pattern.compile("[A-Za-z0-9.-]+:([0-9a-fA-F.:]+|host-gateway)");
   private static final Pattern CAPABILITY = Pattern.compile("[A-Z_]+");
   private static final Pattern LOG_OPT = Pattern.compile("[a-z0-9_.-]+=[^\\x00\\n]*");
+  private static final Pattern RELOAD_WORKDIR = Pattern.compile("/[^\\x00\\n\\r]*");
+  private static final Pattern REPLACES = Pattern.compile("[A-Za-z0-9_:][A-Za-z0-9_.:-]{0,240}[.]service");
   private static final Pattern ON_CALENDAR = Pattern.compile("[A-Za-z0-9 *:,./~_+-]{1,128}");
   /** docker run flags allowed in extraArgs: resource limits and runtime details, nothing that widens access. */
   static final Set<String> EXTRA_FLAGS = Set.of("--memory", "--memory-reservation", "--memory-swap", "--cpus",
@@ -134,6 +136,7 @@ public final class ServiceValidation {
     unused.put("capAdd", spec.capAdd != null);
     unused.put("extraArgs", spec.extraArgs != null);
     unused.put("reload", spec.reload != null);
+    unused.put("reloadWorkdir", spec.reloadWorkdir != null);
     unused.put("preStart", spec.preStart != null);
     unused.forEach((field, set) -> {
       if (set) {
@@ -277,6 +280,25 @@ public final class ServiceValidation {
     for (String r : spec.orEmpty(spec.reload)) {
       if (r == null || r.indexOf('\0') >= 0) {
         problems.add("spec.reload: arguments must be strings without NUL characters");
+      }
+    }
+    if (spec.reloadWorkdir != null) {
+      if (!RELOAD_WORKDIR.matcher(spec.reloadWorkdir).matches()) {
+        problems.add("spec.reloadWorkdir: '" + printable(spec.reloadWorkdir) + "' is not an absolute path (no newline)");
+      } else if (spec.orEmpty(spec.reload).isEmpty()) {
+        problems.add("spec.reloadWorkdir: set spec.reload too (the command run in this directory)");
+      }
+    }
+    if (spec.replaces != null) {
+      if (!REPLACES.matcher(spec.replaces).matches()) {
+        problems.add("spec.replaces: '" + printable(spec.replaces) + "' is not a unit file name like museum.nginx.service");
+      } else if (spec.replaces.equals(name + ".service") || RESERVED_NAMES.contains(spec.replaces.replaceFirst("[.]service$", ""))) {
+        problems.add("spec.replaces: " + spec.replaces + " cannot be replaced (it is this service's own unit or a system unit)");
+      } else if (!spec.adopt) {
+        problems.add("spec.replaces: set spec.adopt too (replacing a hand-written unit takes it over)");
+      } else if (spec.compose != null || spec.schedule != null) {
+        problems.add("spec.replaces: only for a service that runs one container continuously (not with spec.compose "
+            + "or spec.schedule)");
       }
     }
     List<PreStartStep> steps = spec.orEmpty(spec.preStart);

@@ -76,7 +76,11 @@ public final class UnitRenderer {
       }
       u.append("ExecStart=").append(SystemdQuoting.commandLine(run)).append('\n');
       if (!spec.orEmpty(spec.reload).isEmpty()) {
-        List<String> reload = new ArrayList<>(List.of(DOCKER, "exec", name));
+        List<String> reload = new ArrayList<>(List.of(DOCKER, "exec"));
+        if (spec.reloadWorkdir != null) {
+          reload.add("--workdir=" + spec.reloadWorkdir);
+        }
+        reload.add(name);
         reload.addAll(spec.reload);
         u.append("ExecReload=").append(SystemdQuoting.commandLine(reload)).append('\n');
       }

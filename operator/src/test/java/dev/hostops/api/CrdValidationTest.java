@@ -126,6 +126,10 @@ class CrdValidationTest {
             List.of("spec.schedule.onCalendar", "should match")),
         Arguments.of("extra flag not a flag", service("image: r/demo:v1\nhosts: [vm1]\nextraArgs: ['; rm -rf /']"),
             List.of("spec.extraArgs[0]", "should match")),
+        Arguments.of("reload working directory not absolute", service("image: r/demo:v1\nhosts: [vm1]\n"
+            + "reload: [caddy, reload]\nreloadWorkdir: etc/caddy"), List.of("spec.reloadWorkdir", "should match")),
+        Arguments.of("replaced unit that is a path", service("image: r/demo:v1\nhosts: [vm1]\nadopt: true\n"
+            + "replaces: ../../usr/lib/systemd/system/ssh.service"), List.of("spec.replaces", "should match")),
         Arguments.of("unknown field", service("image: r/demo:v1\nhosts: [vm1]\nimagePolicy: x"),
             List.of("imagePolicy", "unknown field")),
         Arguments.of("Host without knownHosts", host("address: 203.0.113.10\nsshKeySecretRef: {name: vm1-ssh}"),

@@ -31,7 +31,8 @@ class ImportCommandTest {
         Arguments.of(List.of("import", "--from-host", "missing.yaml", "web"), "hostops import: missing.yaml: no such file"),
         Arguments.of(List.of("import", "--from-host", "src/test/resources/render/hosts.yaml", "web"),
             "hostops import: src/test/resources/render/hosts.yaml: needs exactly one Host (found 3)"),
-        Arguments.of(List.of("import", "--from-host", "x.yaml", "Web_1"), "hostops import: 'Web_1' is not a service name"));
+        Arguments.of(List.of("import", "--from-host", "x.yaml", "../web"), "hostops import: '../web' is not a unit name"),
+        Arguments.of(List.of("import", "--from-host", "x.yaml", "etc/web"), "hostops import: 'etc/web' is not a unit name"));
   }
 
   @ParameterizedTest

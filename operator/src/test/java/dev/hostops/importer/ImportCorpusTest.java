@@ -39,7 +39,9 @@ class ImportCorpusTest {
       // --privileged and --device are not HostService settings; the mkdir pre-step is not a container
       "worker", Set.of("container", "preStart", "restartDelay"),
       // a reload by signal (docker kill --signal=HUP) is not `docker exec NAME …`
-      "promtail", Set.of("reload"));
+      "promtail", Set.of("reload"),
+      // a unit name that cannot name a HostService: imported as museum-nginx, so its container is renamed too
+      "museum.nginx", Set.of("name"));
 
   static Stream<String> units() throws Exception {
     try (Stream<Path> files = Files.list(CORPUS)) {
@@ -92,7 +94,7 @@ class ImportCorpusTest {
     for (String feature : allowed) {
       assertFalse(before.get(feature).equals(after.get(feature)), name + ": " + feature + " was expected to differ");
     }
-    assertEquals(allowed.contains("container"),
+    assertEquals(allowed.contains("container") || allowed.contains("name"),
         UnitEquivalence.difference(name + ".service", original, unit, contentOf::get).isPresent(),
         "adopting restarts the container exactly when import could not carry the container over");
 
@@ -112,8 +114,13 @@ class ImportCorpusTest {
       Files.writeString(golden, yaml);
     }
     assertEquals(Files.readString(golden), yaml);
-    assertEquals(imported.notes().size(), err.toString(StandardCharsets.UTF_8).lines().count(),
-        "each note said once on stderr");
+    String said = err.toString(StandardCharsets.UTF_8);
+    boolean renamed = !service.getMetadata().getName().equals(name);
+    assertEquals(imported.notes().size() + (renamed ? 1 : 0), said.lines().count(),
+        "each note said once on stderr, and a rename in one line");
+    assertEquals(renamed, said.contains("hostops import: " + name + ".service: '" + name + "' cannot name a HostService; "
+        + "imported as " + service.getMetadata().getName()), said);
+    assertEquals(renamed ? name + ".service" : null, service.getSpec().replaces);
   }
 
   /**
@@ -131,7 +138,15 @@ class ImportCorpusTest {
     Map<String, Object> f = new TreeMap<>();
     DockerRun run = DockerRun.parse(ExecCommand.parse(u.last("Service", "ExecStart").orElseThrow(), name + ".service", env)
         .words());
-    f.put("container", run.container(p -> content.apply(p) == null ? "unknown " + p : content.apply(p)));
+    // the container's name apart: a renamed unit's container is renamed with it
+    String container = run.values("--name").isEmpty() ? null : run.values("--name").get(0);
+    Map<String, Object> ctr = new TreeMap<>(run.container(p -> content.apply(p) == null ? "unknown " + p : content.apply(p)));
+    @SuppressWarnings("unchecked")
+    List<String> options = new ArrayList<>((List<String>) ctr.get("options"));
+    options.remove("--name " + container);
+    ctr.put("options", options);
+    f.put("container", ctr);
+    f.put("name", String.valueOf(container));
     List<String> pulls = new ArrayList<>();
     List<Object> pre = new ArrayList<>();
     for (String v : u.values("Service", "ExecStartPre")) {
@@ -149,10 +164,16 @@ class ImportCorpusTest {
     pulls.sort(null);
     f.put("pull", pulls);
     f.put("preStart", pre);
+    // a docker exec as Docker reads it (its own container named as such, -w and --workdir= alike)
     f.put("reload", u.values("Service", "ExecReload").stream()
-        .map(v -> ExecCommand.parse(v, name + ".service", env)).map(c -> {
-          List<String> w = new ArrayList<>(c.words());
-          w.set(0, c.program());
+        .map(v -> ExecCommand.parse(v, name + ".service", env)).map(cmd -> {
+          DockerExec exec = cmd.program().equals("docker") ? DockerExec.parse(cmd.words()) : null;
+          if (exec != null) {
+            return List.<Object>of("exec", exec.container().equals(container) ? "its own container" : exec.container(),
+                String.valueOf(exec.workdir()), exec.other(), exec.command());
+          }
+          List<Object> w = new ArrayList<>(cmd.words());
+          w.set(0, cmd.program());
           return w;
         }).toList());
     String policy = u.last("Service", "Restart").orElse("no");

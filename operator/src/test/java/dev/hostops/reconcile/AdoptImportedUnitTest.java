@@ -133,6 +133,133 @@ class AdoptImportedUnitTest {
     assertTrue(host.shOk("cat /etc/systemd/system/batch.service").contains("Managed by hostops"));
   }
 
+  /**
+   * A unit whose name cannot name a HostService (museum.nginx) is imported as museum-nginx with spec.replaces;
+   * applying it stops the old unit, starts the new one, and once that runs removes the old unit and its
+   * container. A sampler on the host records the running containers of both every 50 ms through the handover:
+   * never two. (The containers publish no port, so nothing but the order of the apply keeps them apart.)
+   */
+  @Test
+  void aUnitWithADottedNameIsReplacedNeverTwoContainersAtOnce(@TempDir Path dir) throws Exception {
+    handWritten("museum.nginx", """
+        [Unit]
+        Description=nginx for museum, a name with a dot
+        Requires=docker.service
+        After=docker.service
+
+        [Service]
+        ExecStartPre=-docker stop museum.nginx
+        ExecStartPre=-docker rm museum.nginx
+        ExecStart=docker run --name museum.nginx -e LOG_NAME=museum-nginx -e MESSAGE=hello %s
+        Restart=on-failure
+        RestartSec=5
+
+        [Install]
+        WantedBy=multi-user.target
+        """.formatted(IMAGE));
+    assertEquals("enabled", host.shOk("systemctl is-enabled museum.nginx.service"));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<HasMetadata> imported = importFromHost(dir, "museum.nginx", err);
+    String said = err.toString(StandardCharsets.UTF_8);
+    assertTrue(said.contains("hostops import: museum.nginx.service: 'museum.nginx' cannot name a HostService; imported "
+        + "as museum-nginx with spec.replaces: museum.nginx.service"), said);
+    HostService service = (HostService) imported.stream().filter(HostService.class::isInstance).findFirst().orElseThrow();
+    assertEquals("museum-nginx", service.getMetadata().getName());
+    assertEquals("museum.nginx.service", service.getSpec().replaces);
+
+    host.shOk("cat > /root/sample-containers <<'SH'\n"
+        + "while [ ! -e /tmp/sampling.stop ]; do\n"
+        + "  n=$(docker ps --filter name=museum --format '{{.Names}}' | sort | tr '\\n' ' ')\n"
+        + "  printf '%s|\\n' \"$n\" >> /tmp/samples\n"
+        + "  sleep 0.05\n"
+        + "done\n"
+        + "SH\n"
+        + "rm -f /tmp/samples /tmp/sampling.stop; nohup sh /root/sample-containers </dev/null >/dev/null 2>&1 &");
+    Await.until(WAIT, () -> host.sh("cat /tmp/samples").stdout().contains("museum.nginx |"),
+        () -> host.sh("cat /tmp/samples").stdout());
+    apply(imported);
+    k8s.awaitReady("museum-nginx", WAIT);
+    Await.until(WAIT, () -> !host.sh("test -e /etc/systemd/system/museum.nginx.service").ok(),
+        () -> host.sh("ls /etc/systemd/system; systemctl status museum.nginx museum-nginx").stdout());
+    Await.until(WAIT, () -> host.sh("cat /tmp/samples").stdout().contains("museum-nginx |"),
+        () -> host.sh("cat /tmp/samples").stdout());
+    host.shOk("touch /tmp/sampling.stop; sleep 0.3");
+    List<String> samples = host.shOk("cat /tmp/samples").lines().toList();
+    for (String s : samples) {
+      assertTrue(s.equals("|") || s.equals("museum.nginx |") || s.equals("museum-nginx |"),
+          "two containers (or another) ran at once: " + s + " in " + samples);
+    }
+    assertTrue(samples.indexOf("museum.nginx |") < samples.indexOf("museum-nginx |"), samples.toString());
+    assertTrue(samples.lastIndexOf("museum.nginx |") < samples.indexOf("museum-nginx |"),
+        "the old container ran again after the new one: " + samples);
+
+    // the old unit: stopped, disabled, removed, its container gone; the new one hostops', enabled and running
+    assertEquals("not-found", host.shOk("systemctl show -p LoadState --value museum.nginx.service"));
+    assertEquals("", host.shOk("ls /etc/systemd/system/*.wants/ | grep -F museum.nginx.service || true"));
+    assertEquals("", host.shOk("docker ps -a --filter name=museum.nginx --format '{{.Names}}' | grep -vx museum-nginx || true"));
+    assertTrue(host.shOk("cat /etc/systemd/system/museum-nginx.service").contains("Managed by hostops"));
+    assertEquals("enabled", host.shOk("systemctl is-enabled museum-nginx"));
+    assertEquals("true", host.shOk("docker inspect -f '{{.State.Running}}' museum-nginx"));
+    assertTrue(!host.shOk("cat /var/lib/hostops/services/museum-nginx/files").contains("museum.nginx.service"),
+        "the old unit is no longer among the service's files");
+    String started = startedAt("museum-nginx");
+    // a later resync finds nothing to do: nothing restarted, the old unit stays gone
+    k8s.client.resources(HostService.class).inNamespace(NS).withName("museum-nginx").edit(h -> {
+      h.getMetadata().setAnnotations(Map.of("touched", "1"));
+      return h;
+    });
+    Thread.sleep(3000);
+    assertEquals(started, startedAt("museum-nginx"));
+    assertEquals("not-found", host.shOk("systemctl show -p LoadState --value museum.nginx.service"));
+  }
+
+  /** ExecReload=docker exec -w DIR …, imported as reload + reloadWorkdir: the reload runs in DIR on a real host. */
+  @Test
+  void aReloadWithAWorkingDirectoryIsImportedAndRunsThere(@TempDir Path dir) throws Exception {
+    handWritten("proxy", """
+        [Unit]
+        Requires=docker.service
+        After=docker.service
+
+        [Service]
+        ExecStartPre=-docker stop proxy
+        ExecStartPre=-docker rm proxy
+        ExecStart=docker run --name proxy -e LOG_NAME=proxy -v /root/var/logs:/var/logs %s
+        ExecReload=docker exec -w /var/logs proxy sh -c "pwd > reloaded-in"
+        Restart=on-failure
+        RestartSec=5
+
+        [Install]
+        WantedBy=multi-user.target
+        """.formatted(IMAGE));
+    String started = startedAt("proxy");
+    List<HasMetadata> imported = importFromHost(dir, "proxy");
+    HostService service = (HostService) imported.stream().filter(HostService.class::isInstance).findFirst().orElseThrow();
+    assertEquals(List.of("sh", "-c", "pwd > reloaded-in"), service.getSpec().reload);
+    assertEquals("/var/logs", service.getSpec().reloadWorkdir);
+    apply(imported);
+    k8s.awaitReady("proxy", WAIT);
+    assertTrue(host.shOk("cat /etc/systemd/system/proxy.service").contains("Managed by hostops"));
+    assertEquals(started, startedAt("proxy"), "the same container: adopted in place");
+    host.shOk("rm -f /root/var/logs/reloaded-in && systemctl reload proxy");
+    assertEquals("/var/logs", host.shOk("cat /root/var/logs/reloaded-in"));
+
+    // a working directory full of what systemd and a shell would expand reaches docker exec as written
+    String hostile = "/var/logs/w 100% $HOME ${X} %H $(touch /tmp/hostops-pwned) ;x";
+    host.shOk("mkdir -p '/root" + hostile + "'");
+    k8s.client.resources(HostService.class).inNamespace(NS).withName("proxy").edit(h -> {
+      h.getSpec().reloadWorkdir = hostile;
+      return h;
+    });
+    Await.until(WAIT, () -> host.sh("cat /etc/systemd/system/proxy.service").stdout().contains("w 100%% $$HOME"),
+        () -> host.sh("cat /etc/systemd/system/proxy.service").stdout());
+    k8s.awaitReady("proxy", WAIT);
+    Await.until(WAIT, () -> host.sh("systemctl reload proxy").ok(), () -> host.sh("systemctl status proxy").stdout());
+    assertEquals(hostile, host.shOk("cat '/root" + hostile + "/reloaded-in'"));
+    assertTrue(!host.sh("test -e /tmp/hostops-pwned").ok() && !host.sh("docker exec proxy test -e /tmp/hostops-pwned").ok(),
+        "nothing in the value was run");
+  }
+
   private static void handWritten(String name, String unit) {
     host.shOk("cat > /etc/systemd/system/" + name + ".service <<'UNIT'\n" + unit + "UNIT\n"
         + "systemctl daemon-reload && systemctl enable --now " + name);

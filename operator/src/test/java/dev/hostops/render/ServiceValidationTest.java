@@ -61,6 +61,34 @@ class ServiceValidationTest {
           v.mountPath = "/data";
           s.getSpec().volumes = List.of(v);
         }, "spec.volumes[0]: set exactly one of hostPath, name"),
+        Arguments.of((Consumer<HostService>) s -> {
+          s.getSpec().reload = List.of("caddy", "reload");
+          s.getSpec().reloadWorkdir = "etc/caddy";
+        }, "spec.reloadWorkdir: 'etc/caddy' is not an absolute path"),
+        Arguments.of((Consumer<HostService>) s -> {
+          s.getSpec().reload = List.of("caddy", "reload");
+          s.getSpec().reloadWorkdir = "/etc/caddy\nExecStartPre=/bin/rm";
+        }, "spec.reloadWorkdir: '/etc/caddy\\x0aExecStartPre=/bin/rm' is not an absolute path"),
+        Arguments.of((Consumer<HostService>) s -> s.getSpec().reloadWorkdir = "/etc/caddy",
+            "spec.reloadWorkdir: set spec.reload too"),
+        Arguments.of((Consumer<HostService>) s -> {
+          s.getSpec().adopt = true;
+          s.getSpec().replaces = "../../bin/sh.service";
+        }, "spec.replaces: '../../bin/sh.service' is not a unit file name"),
+        Arguments.of((Consumer<HostService>) s -> {
+          s.getSpec().adopt = true;
+          s.getSpec().replaces = "-H.service";
+        }, "spec.replaces: '-H.service' is not a unit file name"),
+        Arguments.of((Consumer<HostService>) s -> {
+          s.getSpec().adopt = true;
+          s.getSpec().replaces = "web.service";
+        }, "spec.replaces: web.service cannot be replaced"),
+        Arguments.of((Consumer<HostService>) s -> {
+          s.getSpec().adopt = true;
+          s.getSpec().replaces = "sshd.service";
+        }, "spec.replaces: sshd.service cannot be replaced"),
+        Arguments.of((Consumer<HostService>) s -> s.getSpec().replaces = "web.old.service",
+            "spec.replaces: set spec.adopt too"),
         Arguments.of((Consumer<HostService>) s -> s.getSpec().requires = List.of("web"), "spec.requires[0]: a service cannot require itself"),
         Arguments.of((Consumer<HostService>) s -> {
           s.getSpec().schedule = new ScheduleSpec();

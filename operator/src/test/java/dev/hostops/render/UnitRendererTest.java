@@ -48,7 +48,33 @@ class UnitRendererTest {
     HostService manual = service("pinned", "museum@sha256:" + "a".repeat(64));
     manual.getSpec().pull = "Never";
     manual.getSpec().startOnBoot = false;
-    return Stream.of(Arguments.of("minimal", minimal), Arguments.of("full", full), Arguments.of("no-pull-no-boot", manual));
+    HostService caddy = service("caddy", "caddy:2.8");
+    caddy.getSpec().reload = List.of("caddy", "reload");
+    caddy.getSpec().reloadWorkdir = "/etc/caddy";
+    return Stream.of(Arguments.of("minimal", minimal), Arguments.of("full", full), Arguments.of("no-pull-no-boot", manual),
+        Arguments.of("reload-workdir", caddy));
+  }
+
+  /** A working directory for the reload reaches docker exec as given: systemd expands nothing, no shell runs. */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"/etc/caddy", "/srv/my dir", "/a/100%/$HOME/${X}/`id`/\\x/\"q\"",
+      "/x;reboot", "/%H/%n", "/'single'", "/\ttab"})
+  void theReloadWorkdirReachesDockerExecVerbatim(String workdir) {
+    HostService s = service("caddy", "caddy:2.8");
+    s.getSpec().reload = List.of("caddy", "reload", "--config", workdir + "/Caddyfile");
+    s.getSpec().reloadWorkdir = workdir;
+    assertEquals(List.of(), ServiceValidation.problems(s));
+    String unit = UnitRenderer.service("caddy", "prod/caddy", s.getSpec(), "docker compose");
+    String line = unit.lines().filter(l -> l.startsWith("ExecReload=")).findFirst().orElseThrow();
+    // read back as systemd reads it (specifiers, $ variables, quotes, escapes), then as docker exec reads its options
+    dev.hostops.importer.ExecCommand read = dev.hostops.importer.ExecCommand.parse(line.substring("ExecReload=".length()),
+        "caddy.service", java.util.Map.of("HOME", "/root", "X", "x"));
+    assertEquals(List.of(), read.unresolved(), line);
+    dev.hostops.importer.DockerExec exec = dev.hostops.importer.DockerExec.parse(read.words());
+    assertEquals(workdir, exec.workdir(), line);
+    assertEquals("caddy", exec.container(), line);
+    assertEquals(List.of("caddy", "reload", "--config", workdir + "/Caddyfile"), exec.command(), line);
+    assertEquals(List.of(), exec.other(), line);
   }
 
   @ParameterizedTest(name = "{0}")
