@@ -43,7 +43,7 @@ run_verified() {
 # The job itself does not get the lock's descriptor, so nothing it leaves running holds the lock.
 locked_job() {
   (
-    exec 9>>/run/hostops/lock || exit 98
+    exec 9>>/run/hostops/lock || { echo "hostops: cannot store the script in /run/hostops" >&2; exit 98; }
     if ! flock -w 10 9; then
       echo "hostops: host busy: $(cat /run/hostops/lock.holder 2>/dev/null || echo 'another process')" \
         "has held it since $(date -u -r /run/hostops/lock.holder '+%Y-%m-%d %H:%M:%S UTC' 2>/dev/null || echo '?')" \
