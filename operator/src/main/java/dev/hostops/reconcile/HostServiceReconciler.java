@@ -169,7 +169,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     outcomes.addAll(actuator.leave(service, previous, wanted, hosts));
     if (!elsewhere.isEmpty()) {
       LOG.info("hostservice={}/{} shard={} not applied on {}: their Hosts carry another {}",
-          service.getMetadata().getNamespace(), service.getMetadata().getName(), shard.name(),
+          service.getMetadata().getNamespace(), service.getMetadata().getName(), shard.name() == null ? "default" : shard.name(),
           elsewhere.stream().map(o -> ((HostOutcome.NotProbed) o).target().name()).toList(), Shard.LABEL);
     }
     return recorder.record(service, previous, wanted, outcomes, decision);
