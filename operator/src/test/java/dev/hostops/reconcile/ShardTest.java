@@ -191,4 +191,32 @@ class ShardTest {
     Await.until(WAIT, () -> three.shOk("cat /etc/systemd/system/moving.service").contains("MESSAGE=moved to b"),
         () -> three.shOk("cat /etc/systemd/system/moving.service"));
   }
+
+  @Test
+  void aServiceRelabelledBeforeItsHostWaitsForItAndRestartsNothing() throws Exception {
+    TestHost four = HOSTS.boot("sh4");
+    k8s.addHost(four, "four", "root", Map.of());
+    k8s.create(OperatorHarness.service("early", four.image("hostops/demo:v1"), "four"));
+    k8s.awaitReady("early", WAIT);
+    Await.until(WAIT, () -> "Running".equals(on(k8s.get("early"), "four").state), () -> describe(k8s.get("early")));
+    String started = four.shOk("docker inspect -f '{{.State.StartedAt}}' early");
+    String active = four.shOk("systemctl show early -p ActiveEnterTimestamp -p InvocationID");
+
+    // the service first: shard b takes it and names its Host as the default release's
+    relabel("hostservice", "early", "b");
+    Await.until(WAIT, () -> {
+      ServiceOnHost e = on(k8s.get("early"), "four");
+      return e.message != null && e.message.contains("Host four belongs to the default release");
+    }, () -> describe(k8s.get("early")));
+    relabel("host", "four", "b");
+    Await.until(WAIT, () -> {
+      HostService s = k8s.get("early");
+      ServiceOnHost e = on(s, "four");
+      return ready(s) && "Running".equals(e.state) && (e.message == null || !e.message.contains("belongs to"));
+    }, () -> describe(k8s.get("early")));
+    Thread.sleep(RESYNC.toMillis() * 3);
+    assertEquals(started, four.shOk("docker inspect -f '{{.State.StartedAt}}' early"), "the container restarted");
+    assertEquals(active, four.shOk("systemctl show early -p ActiveEnterTimestamp -p InvocationID"), "the unit restarted");
+    assertTrue(ready(k8s.get("early")), () -> describe(k8s.get("early")));
+  }
 }
