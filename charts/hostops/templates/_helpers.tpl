@@ -49,3 +49,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   resources: ["events"]
   verbs: ["create", "patch"]
 {{- end -}}
+
+{{/* The leader-election Lease: one per shard, named as the operator names it (Shard.leaseName), so two
+     releases of one shard share it and never act at once. */}}
+{{- define "hostops.leaseName" -}}
+{{- if .Values.shard -}}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$" (toString .Values.shard)) -}}
+{{- fail (printf "shard: '%v' is not a shard name: a label value of up to 63 lowercase letters, digits and '-', beginning and ending with a letter or digit" .Values.shard) -}}
+{{- end -}}
+{{- printf "hostops-leader-%s" .Values.shard -}}
+{{- else -}}
+hostops-leader
+{{- end -}}
+{{- end -}}

@@ -37,7 +37,8 @@ public final class HostopsOperator implements AutoCloseable {
           .withMetrics(metrics);
       if (config.leaseNamespace() != null) {
         // two replicas are safe: only the lease holder reconciles; JOSDK exits when it loses the lease
-        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("hostops-leader", config.leaseNamespace()));
+        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(config.shard().leaseName(),
+            config.leaseNamespace()));
       }
     });
     HostTargets targets = new HostTargets(client);
@@ -45,10 +46,10 @@ public final class HostopsOperator implements AutoCloseable {
     dev.hostops.host.ProbeCache probes = new dev.hostops.host.ProbeCache();
     EventRecorder events = new EventRecorder(client);
     operator.register(new HostReconciler(targets, sessions, events, config.resync(), config.sshTimeout(),
-        config.lokiUrl(), metrics, sync, probes), c -> namespaces(c, config));
-    operator.register(new LogScrapeReconciler(config.resync(), events), c -> namespaces(c, config));
+        config.lokiUrl(), metrics, sync, probes, config.shard()), c -> namespaces(c, config));
+    operator.register(new LogScrapeReconciler(config.resync(), events, config.shard()), c -> namespaces(c, config));
     operator.register(new HostServiceReconciler(targets, sessions, sync, events, hostWork, config.resync(), metrics,
-        probes), c -> namespaces(c, config));
+        probes, config.shard()), c -> namespaces(c, config));
   }
 
   private static void namespaces(io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<?> c,
@@ -56,6 +57,8 @@ public final class HostopsOperator implements AutoCloseable {
     if (!config.namespaces().isEmpty()) {
       c.settingNamespaces(config.namespaces());
     }
+    // the API server sends this release only its shard's objects (the secondary informers select the same)
+    c.withLabelSelector(config.shard().selector());
   }
 
   /** Starts the metrics endpoint (when configured) and the operator; returns the metrics port or -1. */

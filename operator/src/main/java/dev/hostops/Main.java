@@ -146,8 +146,8 @@ public final class Main {
       client.close();
       stopped.countDown();
     }));
-    LoggerFactory.getLogger(Main.class).info("hostops starting: api={} resync={}s namespaces={}", client.getMasterUrl(), config.resync().toSeconds(),
-        config.namespaces().isEmpty() ? "all" : config.namespaces());
+    LoggerFactory.getLogger(Main.class).info("hostops starting: api={} resync={}s namespaces={} shard={}", client.getMasterUrl(),
+        config.resync().toSeconds(), config.namespaces().isEmpty() ? "all" : config.namespaces(), config.shard());
     try {
       operator.start();
     } catch (HostopsOperator.MissingPermissionException e) {

@@ -3,6 +3,7 @@ package dev.hostops;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import dev.hostops.reconcile.Shard;
 
 /**
  * Operator settings, from environment variables (the Helm chart sets them).
@@ -16,9 +17,20 @@ import java.util.Set;
  * @param metricsPort  port of /metrics, /healthz, /readyz (HOSTOPS_METRICS_PORT, 8080; -1 for none)
  * @param leaseNamespace namespace of the leader-election Lease, null for no leader election
  *                     (HOSTOPS_LEADER_ELECTION=true takes it from POD_NAMESPACE)
+ * @param shard        the objects this release works on (HOSTOPS_SHARD; unset: those without a shard label)
  */
 public record OperatorConfig(Duration resync, Duration sshTimeout, int hostThreads, Set<String> namespaces,
-                             String lokiUrl, int metricsPort, String leaseNamespace) {
+                             String lokiUrl, int metricsPort, String leaseNamespace, Shard shard) {
+
+  public OperatorConfig(Duration resync, Duration sshTimeout, int hostThreads, Set<String> namespaces,
+                        String lokiUrl, int metricsPort, String leaseNamespace) {
+    this(resync, sshTimeout, hostThreads, namespaces, lokiUrl, metricsPort, leaseNamespace, Shard.DEFAULT);
+  }
+
+  /** The same settings for the release of another shard. */
+  public OperatorConfig withShard(Shard shard) {
+    return new OperatorConfig(resync, sshTimeout, hostThreads, namespaces, lokiUrl, metricsPort, leaseNamespace, shard);
+  }
 
   public OperatorConfig(Duration resync, Duration sshTimeout, int hostThreads, Set<String> namespaces) {
     this(resync, sshTimeout, hostThreads, namespaces, null, -1, null);
@@ -34,6 +46,12 @@ public record OperatorConfig(Duration resync, Duration sshTimeout, int hostThrea
     if (lokiUrl != null && !lokiUrl.isEmpty() && dev.hostops.render.LogScrapeValidation.lokiUrlProblem(lokiUrl) != null) {
       throw new IllegalArgumentException("HOSTOPS_LOKI_URL: " + dev.hostops.render.LogScrapeValidation.lokiUrlProblem(lokiUrl));
     }
+    Shard shard;
+    try {
+      shard = Shard.of(env.get("HOSTOPS_SHARD"));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("HOSTOPS_SHARD: " + e.getMessage());
+    }
     return new OperatorConfig(
         Duration.ofSeconds(number(env, "HOSTOPS_RESYNC_SECONDS", 60, 1)),
         Duration.ofSeconds(number(env, "HOSTOPS_SSH_TIMEOUT_SECONDS", 30, 1)),
@@ -41,7 +59,8 @@ public record OperatorConfig(Duration resync, Duration sshTimeout, int hostThrea
         namespaces(env.getOrDefault("HOSTOPS_NAMESPACES", "")),
         lokiUrl == null || lokiUrl.isEmpty() ? null : lokiUrl,
         (int) number(env, "HOSTOPS_METRICS_PORT", 8080, -1),
-        "true".equals(env.get("HOSTOPS_LEADER_ELECTION")) ? env.getOrDefault("POD_NAMESPACE", "default") : null);
+        "true".equals(env.get("HOSTOPS_LEADER_ELECTION")) ? env.getOrDefault("POD_NAMESPACE", "default") : null,
+        shard);
   }
 
   private static long number(Map<String, String> env, String name, long fallback, long min) {

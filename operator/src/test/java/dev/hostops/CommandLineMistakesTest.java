@@ -169,7 +169,10 @@ class CommandLineMistakesTest {
         Arguments.of(Map.of("HOSTOPS_SSH_TIMEOUT_SECONDS", "-5"), "HOSTOPS_SSH_TIMEOUT_SECONDS: '-5' is not a whole number"),
         Arguments.of(Map.of("HOSTOPS_METRICS_PORT", "80 80"), "HOSTOPS_METRICS_PORT: '80 80' is not a whole number"),
         Arguments.of(Map.of("HOSTOPS_LOKI_URL", "loki:3100"), "HOSTOPS_LOKI_URL: 'loki:3100' is not an http(s) URL"),
-        Arguments.of(Map.of("HOSTOPS_LOKI_URL", "http://loki/push\"\n"), "HOSTOPS_LOKI_URL: 'http://loki/push\"\\x0a' is not"));
+        Arguments.of(Map.of("HOSTOPS_LOKI_URL", "http://loki/push\"\n"), "HOSTOPS_LOKI_URL: 'http://loki/push\"\\x0a' is not"),
+        Arguments.of(Map.of("HOSTOPS_SHARD", "team a"), "HOSTOPS_SHARD: 'team a' is not a shard name"),
+        Arguments.of(Map.of("HOSTOPS_SHARD", "-a"), "HOSTOPS_SHARD: '-a' is not a shard name"),
+        Arguments.of(Map.of("HOSTOPS_SHARD", "x".repeat(64)), "HOSTOPS_SHARD: '" + "x".repeat(64) + "' is not a shard"));
   }
 
   /** The operator's settings are checked before it connects anywhere. */

@@ -49,10 +49,12 @@ public final class HostReconciler implements Reconciler<Host> {
   private final dev.hostops.metrics.OperatorMetrics metrics;
   private final dev.hostops.host.ServiceSync sync;
   private final dev.hostops.host.ProbeCache probes;
+  private final Shard shard;
 
   public HostReconciler(HostTargets targets, HostSessions sessions, EventRecorder events, Duration resync,
                         Duration timeout, String lokiUrl, dev.hostops.metrics.OperatorMetrics metrics,
-                        dev.hostops.host.ServiceSync sync, dev.hostops.host.ProbeCache probes) {
+                        dev.hostops.host.ServiceSync sync, dev.hostops.host.ProbeCache probes, Shard shard) {
+    this.shard = shard;
     this.metrics = metrics;
     this.sync = sync;
     this.probes = probes;
@@ -70,6 +72,7 @@ public final class HostReconciler implements Reconciler<Host> {
     var scrapes = InformerEventSourceConfiguration.from(LogScrape.class, Host.class)
         .withSecondaryToPrimaryMapper(s -> context.getPrimaryCache().list(s.getMetadata().getNamespace())
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withLabelSelector(shard.selector())
         .build();
     return List.of(new InformerEventSource<>(scrapes, context));
   }

@@ -48,6 +48,7 @@ import java.util.stream.Collectors;
  */
 @ControllerConfiguration(name = "hostservice")
 public final class HostServiceReconciler implements Reconciler<HostService>, Cleaner<HostService> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HostServiceReconciler.class);
   private static final Duration CLEANUP_RETRY = Duration.ofSeconds(10);
   private static final long LIST_PAGE = 500;
 
@@ -57,10 +58,15 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
   private final ServiceObserver observer;
   private final ServiceActuator actuator;
   private final ServiceStatusRecorder recorder;
+  private final ShardedHosts shardedHosts;
+  private final Shard shard;
 
   public HostServiceReconciler(HostTargets targets, HostSessions sessions, ServiceSync sync, EventRecorder events,
-                               ExecutorService hostWork, Duration resync, OperatorMetrics metrics, ProbeCache probes) {
+                               ExecutorService hostWork, Duration resync, OperatorMetrics metrics, ProbeCache probes,
+                               Shard shard) {
     this.targets = targets;
+    this.shard = shard;
+    this.shardedHosts = new ShardedHosts(targets.client(), shard);
     this.secrets = new ReferencedObjects<>(targets.client(), Secret.class);
     this.configMaps = new ReferencedObjects<>(targets.client(), ConfigMap.class);
     HostWork work = new HostWork(hostWork);
@@ -81,6 +87,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
             || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
             || !Objects.equals(reachable(now), reachable(before))
             || !Objects.equals(compose(now), compose(before)))
+        .withLabelSelector(shard.selector())
         .build();
     var hostSource = new InformerEventSource<>(hosts, context);
     // A Secret or ConfigMap wakes only the services that refer to it by name, or run on a Host that
@@ -135,19 +142,36 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       return recorder.invalid(service, previous, problems, List.of());
     }
     Map<String, Host> hosts = hostsOf(service, context);
-    List<String> wanted = HostSelection.hostNames(service, hosts.values());
-    References refs = references(service, hosts, wanted);
+    // Hosts of another shard are that release's: named here, never touched (not applied, not left)
+    Map<String, Host> foreign = shardedHosts.elsewhere(service, previous, hosts);
+    List<String> wanted = new ArrayList<>(HostSelection.hostNames(service, hosts.values()));
+    HostSelection.hostNames(service, foreign.values()).stream().filter(n -> !wanted.contains(n)).forEach(wanted::add);
+    List<String> local = wanted.stream().filter(n -> !foreign.containsKey(n)).toList();
+    References refs = references(service, hosts, local);
     RolloutStatus rollout = RolloutPhases.start(previous.rollout, service);
     ServiceObserver.Observation seen = observer.observe(service, refs,
-        targeted(service, wanted, hosts, previous, rollout));
+        targeted(service, local, hosts, previous, rollout));
+    List<HostOutcome> elsewhere = foreign.keySet().stream().filter(wanted::contains)
+        .map(name -> (HostOutcome) new HostOutcome.NotProbed(TargetHost.named(name, null, previous.hosts.stream()
+            .filter(h -> name.equals(h.host)).findFirst().orElse(null), service.getSpec().image, null),
+            ServiceState.Refused, ShardedHosts.message(name, foreign.get(name), shard)))
+        .toList();
     if (!seen.problems().isEmpty()) {
-      return recorder.invalid(service, previous, seen.problems(), seen.notProbed());
+      List<HostOutcome> notProbed = new ArrayList<>(seen.notProbed());
+      notProbed.addAll(elsewhere);
+      return recorder.invalid(service, previous, seen.problems(), notProbed);
     }
     RolloutDecider.Decision decision = RolloutDecider.decide(service, refs, seen, rollout, Instant.now());
     List<HostOutcome> outcomes = new ArrayList<>(seen.notProbed());
+    outcomes.addAll(elsewhere);
     outcomes.addAll(decision.held());
     outcomes.addAll(actuator.apply(service, decision.changing()));
     outcomes.addAll(actuator.leave(service, previous, wanted, hosts));
+    if (!elsewhere.isEmpty()) {
+      LOG.info("hostservice={}/{} shard={} not applied on {}: their Hosts carry another {}",
+          service.getMetadata().getNamespace(), service.getMetadata().getName(), shard.name() == null ? "default" : shard.name(),
+          elsewhere.stream().map(o -> ((HostOutcome.NotProbed) o).target().name()).toList(), Shard.LABEL);
+    }
     return recorder.record(service, previous, wanted, outcomes, decision);
   }
 

@@ -29,7 +29,10 @@ public final class LogScrapeReconciler implements Reconciler<LogScrape> {
   private final Duration resync;
   private final EventRecorder events;
 
-  public LogScrapeReconciler(Duration resync, EventRecorder events) {
+  private final Shard shard;
+
+  public LogScrapeReconciler(Duration resync, EventRecorder events, Shard shard) {
+    this.shard = shard;
     this.resync = resync;
     this.events = events;
   }
@@ -39,6 +42,7 @@ public final class LogScrapeReconciler implements Reconciler<LogScrape> {
     var hosts = InformerEventSourceConfiguration.from(Host.class, LogScrape.class)
         .withSecondaryToPrimaryMapper(h -> context.getPrimaryCache().list(h.getMetadata().getNamespace())
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withLabelSelector(shard.selector())
         .build();
     return List.of(new InformerEventSource<>(hosts, context));
   }

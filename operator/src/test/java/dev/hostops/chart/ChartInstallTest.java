@@ -1,5 +1,7 @@
 package dev.hostops.chart;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -77,5 +79,31 @@ class ChartInstallTest {
     assertNull(k.rbac().roles().inNamespace("team-a").withName(Chart.RELEASE).get(), "Role removed");
     // Helm keeps CRDs (and so every Host and HostService) on uninstall, by design
     assertNotNull(k.apiextensions().v1().customResourceDefinitions().withName("hostservices.hostops.dev").get());
+  }
+
+  @Test
+  void threeReleasesOfDifferentShardsInstallSideBySide() {
+    KubernetesClient k = api.admin();
+    String ns = "hostops-shards";
+    for (String[] release : new String[][] {{"fleet", ""}, {"fleet-a", "a"}, {"fleet-b", "b"}}) {
+      var install = new Helm(Chart.DIR).install().withName(release[0]).withNamespace(ns).createNamespace()
+          .withKubeConfig(api.kubeconfig()).set("leaderElection.enabled", "true");
+      if (!release[1].isEmpty()) {
+        install.set("shard", release[1]);
+      }
+      assertEquals("deployed", install.call().getStatus(), release[0]);
+    }
+    for (String[] release : new String[][] {{"fleet", "", "hostops-leader"}, {"fleet-a", "a", "hostops-leader-a"},
+        {"fleet-b", "b", "hostops-leader-b"}}) {
+      String name = release[0] + "-hostops";
+      Deployment d = k.apps().deployments().inNamespace(ns).withName(name).get();
+      assertNotNull(d, name);
+      // the API server stores an empty value as none
+      assertEquals(release[1], java.util.Objects.toString(d.getSpec().getTemplate().getSpec().getContainers().get(0)
+          .getEnv().stream().filter(e -> "HOSTOPS_SHARD".equals(e.getName())).findFirst().orElseThrow().getValue(), ""),
+          name);
+      var role = k.rbac().roles().inNamespace(ns).withName(name + "-leader-election").get();
+      assertEquals(List.of(release[2]), role.getRules().stream().flatMap(r -> r.getResourceNames().stream()).toList(), name);
+    }
   }
 }

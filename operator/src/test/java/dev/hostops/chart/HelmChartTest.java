@@ -21,7 +21,11 @@ class HelmChartTest {
   private static final Path CHART = Path.of("../charts/hostops");
 
   private static List<JsonNode> render(String... sets) throws Exception {
-    var template = new Helm(CHART).template().withName("hostops").withNamespace("ops");
+    return renderAs("hostops", sets);
+  }
+
+  private static List<JsonNode> renderAs(String release, String... sets) throws Exception {
+    var template = new Helm(CHART).template().withName(release).withNamespace("ops");
     for (int i = 0; i < sets.length; i += 2) {
       template.set(sets[i], sets[i + 1]);
     }
@@ -64,6 +68,37 @@ class HelmChartTest {
     assertTrue(container.path("resources").path("requests").has("memory"));
     assertEquals("ghcr.io/hostops/hostops:0.1.0", container.path("image").asText());
     assertTrue(container.path("env").toString().contains("\"HOSTOPS_LEADER_ELECTION\",\"value\":\"true\""));
+  }
+
+  @Test
+  void releasesOfDifferentShardsHaveTheirOwnLeaseAndSelection() throws Exception {
+    for (String[] release : new String[][] {{"hostops", ""}, {"hostops-a", "a"}, {"hostops-b", "b"}}) {
+      List<JsonNode> docs = release[1].isEmpty() ? renderAs(release[0]) : renderAs(release[0], "shard", release[1]);
+      JsonNode env = kind(docs, "Deployment").get(0).path("spec").path("template").path("spec").path("containers")
+          .get(0).path("env");
+      String shard = null;
+      for (JsonNode e : env) {
+        if ("HOSTOPS_SHARD".equals(e.path("name").asText())) {
+          shard = e.path("value").asText();
+        }
+      }
+      assertEquals(release[1], shard, "HOSTOPS_SHARD of release " + release[0]);
+      JsonNode role = kind(docs, "Role").stream()
+          .filter(r -> r.path("metadata").path("name").asText().endsWith("-leader-election")).findFirst().orElseThrow();
+      List<String> leases = new ArrayList<>();
+      role.path("rules").forEach(r -> r.path("resourceNames").forEach(n -> leases.add(n.asText())));
+      // the name the operator itself uses for the Lease of that shard
+      String expected = dev.hostops.reconcile.Shard.of(release[1]).leaseName();
+      assertEquals(List.of(expected), leases, "Lease of release " + release[0]);
+    }
+    assertEquals("hostops-leader-a", dev.hostops.reconcile.Shard.of("a").leaseName());
+    assertEquals("hostops-leader", dev.hostops.reconcile.Shard.of("").leaseName());
+  }
+
+  @Test
+  void aShardThatIsNotALabelValueIsRefusedAtInstall() {
+    Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> render("shard", "Team_A!"));
+    assertTrue(e.getMessage().contains("shard: 'Team_A!' is not a shard name"), e.getMessage());
   }
 
   @Test

@@ -21,7 +21,12 @@ public final class Chart {
 
   /** Every object of the chart (CRDs excepted) for a release named {@value #RELEASE} in the namespace. */
   public static List<HasMetadata> render(String namespace, String... sets) {
-    var template = new Helm(DIR).template().withName(RELEASE).withNamespace(namespace);
+    return renderRelease(RELEASE, namespace, sets);
+  }
+
+  /** The same for a release of another name (several releases side by side, one per shard). */
+  public static List<HasMetadata> renderRelease(String release, String namespace, String... sets) {
+    var template = new Helm(DIR).template().withName(release).withNamespace(namespace);
     for (int i = 0; i < sets.length; i += 2) {
       template.set(sets[i], sets[i + 1]);
     }
@@ -37,7 +42,12 @@ public final class Chart {
 
   /** The chart's ServiceAccount and RBAC only (what the operator runs with). */
   public static List<HasMetadata> rbac(String namespace, String... sets) {
-    return render(namespace, sets).stream().filter(o -> RBAC.contains(o.getKind())).toList();
+    return rbacOfRelease(RELEASE, namespace, sets);
+  }
+
+  /** The ServiceAccount and RBAC of a release of another name. */
+  public static List<HasMetadata> rbacOfRelease(String release, String namespace, String... sets) {
+    return renderRelease(release, namespace, sets).stream().filter(o -> RBAC.contains(o.getKind())).toList();
   }
 
   /** The name of the chart's ServiceAccount. */
