@@ -104,9 +104,14 @@ serve_jobs() {
     rm -f "$f"
     # shellcheck disable=SC2046 # two sizes, digits only
     set -- $(stat -c %s "$o" "$o.err")
-    printf 'hostops-reply %s %s %s\n' "$r" "$1" "$2"
-    cat "$o" "$o.err"
+    # the files go before the reply is written: with the link gone, printf (a builtin) ends this shell
+    # with SIGPIPE, and nothing may be left behind in /run/hostops
+    exec 3<"$o" 4<"$o.err"
     rm -f "$o" "$o.err"
+    printf 'hostops-reply %s %s %s\n' "$r" "$1" "$2"
+    cat <&3
+    cat <&4
+    exec 3<&- 4<&-
   done
 }
 

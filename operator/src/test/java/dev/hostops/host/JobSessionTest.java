@@ -30,10 +30,22 @@ class JobSessionTest {
   private static TestHost host;
 
   @BeforeAll
-  static void boot() {
+  static void boot() throws InterruptedException {
     host = HOSTS.boot("jobs");
     // sshd logs each channel it opens at DEBUG1 ("server_input_channel_open: ctype session")
     host.shOk("echo 'LogLevel DEBUG1' > /etc/ssh/sshd_config.d/debug.conf && systemctl reload ssh");
+    // sshd resets connections while it reloads: wait until it takes one again
+    long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (true) {
+      try (HostConnection c = HostConnection.open(host.root(), TIMEOUT)) {
+        break;
+      } catch (HostUnreachableException e) {
+        if (System.nanoTime() > end) {
+          throw new AssertionError("sshd did not come back after its reload: " + e.getMessage());
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 
   private static List<SshTarget> users() {
