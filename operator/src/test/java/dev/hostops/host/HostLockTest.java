@@ -48,14 +48,6 @@ class HostLockTest {
     }
   }
 
-  private static void awaitServing(HostConnection c) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!c.serving()) {
-      assertTrue(System.nanoTime() < end, "the session of jobs did not start within 10 s");
-      Thread.sleep(20);
-    }
-  }
-
   @Test
   void aHeldHostMakesAJobWaitThenFailNamingTheHolderWithNothingRun() throws Exception {
     for (SshTarget user : List.of(host.root(), host.ubuntu())) {
@@ -65,7 +57,7 @@ class HostLockTest {
         try (HostConnection c = HostConnection.open(user, TIMEOUT)) {
           if (session) {
             c.run(HostProgram.Job.FACTS, new Manifest(), TIMEOUT);
-            awaitServing(c);
+            JobSessionTest.awaitServing(c);
           }
           holdFor("other-shard:4242", 40);
           long start = System.nanoTime();

@@ -53,7 +53,7 @@ class JobSessionTest {
   }
 
   /** Waits (at most 10 s) until the connection's session of jobs is up. */
-  private static void awaitServing(HostConnection c) throws InterruptedException {
+  static void awaitServing(HostConnection c) throws InterruptedException {
     long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!c.serving()) {
       assertTrue(System.nanoTime() < end, "the session of jobs did not start within 10 s");
