@@ -43,6 +43,11 @@ class FleetBenchmark {
   private static final int SERVICES = 10;
   private static final int MAX_UNAVAILABLE = 5;
   private static final Duration RESYNC = Duration.ofSeconds(30);
+  /** -Dfleet.jfr=FILE: a Java Flight Recording (profile settings) of the idle resyncs only, to see where the CPU goes. */
+  private static final String JFR = System.getProperty("fleet.jfr", "");
+  /** -Dfleet.change=false, -Dfleet.ansible=false: skip the image change, or Ansible (e.g. while profiling). */
+  private static final boolean CHANGE = Boolean.parseBoolean(System.getProperty("fleet.change", "true"));
+  private static final boolean ANSIBLE = Boolean.parseBoolean(System.getProperty("fleet.ansible", "true"));
   private static final dev.hostops.testhosts.NetworkLink.Profile PROFILE = dev.hostops.testhosts.NetworkLink.Profile
       .valueOf(System.getProperty("bench.profile", "direct").toUpperCase(java.util.Locale.ROOT));
 
@@ -80,23 +85,39 @@ class FleetBenchmark {
       long api0 = k8s.api.writeRequests();
       long cpu0 = os.getProcessCpuTime();
       Thread.sleep(RESYNC.toMillis() * 2);
+      long cpu = os.getProcessCpuTime() - cpu0;
+      if (!JFR.isEmpty()) {
+        // after the measured window: starting a recording costs seconds of CPU (classes, compilation)
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"))) {
+          recording.start();
+          Thread.sleep(RESYNC.toMillis());
+          long jfr0 = os.getProcessCpuTime();
+          Thread.sleep(RESYNC.toMillis() * 2);
+          System.out.printf("  idle under JFR: operator CPU per host per resync %5.1f ms (recording in %s)%n",
+              (os.getProcessCpuTime() - jfr0) / 1e6 / HOSTS_N / 2, JFR);
+          recording.dump(Path.of(JFR));
+        }
+      }
       long trips = sum(k8s, "hostops_ssh_round_trips_total") - trips0;
       double tripMs = (sumDouble(k8s, "hostops_ssh_round_trip_duration_seconds_sum") - tripSecs0) * 1000 / Math.max(1, trips);
       long writes = k8s.api.writeRequests() - api0;
-      double cpuPerHostPerResync = (os.getProcessCpuTime() - cpu0) / 1e6 / HOSTS_N / 2;
+      double cpuPerHostPerResync = cpu / 1e6 / HOSTS_N / 2;
       System.gc();
       long heap = (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1048576;
 
       // fleet-wide image change, maxUnavailable hosts at a time
-      String v2 = fleet.get(0).image("hostops/demo:v2");
-      long c0 = System.nanoTime();
-      for (int s = 0; s < SERVICES; s++) {
-        k8s.edit("s" + s, svc -> svc.getSpec().image = v2);
+      double change = Double.NaN;
+      if (CHANGE) {
+        String v2 = fleet.get(0).image("hostops/demo:v2");
+        long c0 = System.nanoTime();
+        for (int s = 0; s < SERVICES; s++) {
+          k8s.edit("s" + s, svc -> svc.getSpec().image = v2);
+        }
+        for (int s = 0; s < SERVICES; s++) {
+          k8s.awaitReady("s" + s, Duration.ofMinutes(15));
+        }
+        change = secs(c0);
       }
-      for (int s = 0; s < SERVICES; s++) {
-        k8s.awaitReady("s" + s, Duration.ofMinutes(15));
-      }
-      double change = secs(c0);
 
       System.out.printf("hostops, %d hosts x %d services, one operator process (resync %d s):%n", HOSTS_N, SERVICES,
           RESYNC.toSeconds());
@@ -107,6 +128,9 @@ class FleetBenchmark {
       System.out.printf("  image change, maxUnavailable %d     %6.1f s%n", MAX_UNAVAILABLE, change);
     }
 
+    if (!ANSIBLE) {
+      return;
+    }
     // Ansible on the same hosts (services removed by the operator's finalizers when the harness closed? no:
     // the operator is gone, so remove them by hand), forks = hosts
     for (TestHost h : fleet) {
