@@ -65,6 +65,7 @@ public final class Main {
           return render(rest, out, err);
         }
         case "import" -> {
+          dev.hostops.host.HostConnection.identifyAsCommand("import"); // a person's one-off, not an operator
           return dev.hostops.cli.ImportCommand.run(rest, out, err);
         }
         case "local" -> {

@@ -77,7 +77,7 @@ class HostLockTest {
           assertEquals(0, c.run(HostProgram.Job.APPLY, apply, TIMEOUT).exitCode());
           assertTrue((System.nanoTime() - start) / 1_000_000 < 5_000, "ran without waiting for a timer");
           assertTrue(host.sh("test -d " + dir).ok());
-          assertEquals(HostConnection.WHO, host.shOk("cat /run/hostops/lock.holder"), "the holder is named");
+          assertEquals(HostConnection.who(), host.shOk("cat /run/hostops/lock.holder"), "the holder is named");
           host.shOk("rm -rf " + dir);
         }
       }
