@@ -216,5 +216,7 @@ class ShardProcessesTest {
     assertEquals(started, second.shOk("docker inspect -f '{{.State.StartedAt}}' web-d2"), "the container restarted");
     assertEquals(active, second.shOk("systemctl show web-d2 -p ActiveEnterTimestamp -p InvocationID"), "the unit restarted");
     assertTrue(d.process().isAlive() && a.process().isAlive());
+    System.out.printf("operator CPU so far: d-1 %.1f s, a-1 %.1f s%n", d.cpuTime().toMillis() / 1e3,
+        a.cpuTime().toMillis() / 1e3);
   }
 }
