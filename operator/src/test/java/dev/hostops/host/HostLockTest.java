@@ -123,6 +123,28 @@ class HostLockTest {
   }
 
   @Test
+  void anotherProcessBetweenTwoJobsOfThisOneIsRememberedAPredecessorOrAPersonsCommandIsNot() throws Exception {
+    try (HostSessions sessions = new HostSessions(TIMEOUT)) {
+      HostSessions.Work<ExecResult> facts = c -> c.run(HostProgram.Job.FACTS, new Manifest(), TIMEOUT);
+      holdFor("old-leader:11", 1);
+      Thread.sleep(1500);
+      sessions.with("team/vm", host.root(), facts);
+      assertEquals(null, sessions.otherProcess("team/vm"), "this process's first job finds its predecessor: no conflict");
+      holdFor("laptop:12/import", 1);
+      Thread.sleep(1500);
+      sessions.with("team/vm", host.root(), facts);
+      assertEquals(null, sessions.otherProcess("team/vm"), "a person's import is not another operator");
+      holdFor("other-shard:13", 1);
+      Thread.sleep(1500);
+      sessions.with("team/vm", host.root(), facts);
+      OtherProcess seen = sessions.otherProcess("team/vm");
+      assertEquals("other-shard:13", seen == null ? null : seen.who());
+      sessions.with("team/vm", host.root(), facts);
+      assertEquals(seen, sessions.otherProcess("team/vm"), "kept, with when it was last seen");
+    }
+  }
+
+  @Test
   void jobsOfTwoConnectionsAtOnceAllRunOneAtATime() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(6);
     try (HostConnection a = HostConnection.open(host.root(), TIMEOUT);
