@@ -41,6 +41,11 @@ run_verified() {
 # releases the lock of a holder that died, whatever it was doing; no timer guesses. WHO (host name and
 # process id of the hostops process) and the time are kept in /run/hostops/lock.holder for that message.
 # The job itself does not get the lock's descriptor, so nothing it leaves running holds the lock.
+#
+# Each job under the lock is a line in /run/hostops/lock.log as it starts and as it ends (jobs_log),
+# and when the lock's last holder was another process, the job's error output starts with the line
+# "hostops-previous-holder WHO", which hostops takes off (two processes working one host: it says so).
+# All of it is shell builtins (no process more per job): the time is the one of /proc/uptime.
 locked_job() {
   (
     exec 9>>/run/hostops/lock || { echo "hostops: cannot store the script in /run/hostops" >&2; exit 98; }
@@ -50,9 +55,37 @@ locked_job() {
         "(waited 10 s; nothing was run)" >&2
       exit 95
     fi
-    printf '%s\n' "${3:-hostops}" >/run/hostops/lock.holder
+    who=${3:-hostops}
+    prev=
+    read -r prev 2>/dev/null </run/hostops/lock.holder
+    printf '%s\n' "$who" >/run/hostops/lock.holder
+    n=0
+    read -r n 2>/dev/null </run/hostops/lock.seq
+    case $n in '' | *[!0-9]*) n=0 ;; esac
+    n=$((n + 1))
+    printf '%s\n' "$n" 2>/dev/null >/run/hostops/lock.seq
+    jobs_log start "$n" "$who" "$1"
+    case $prev in '' | "$who") ;; *) printf 'hostops-previous-holder %s\n' "$prev" >&2 ;; esac
     sh "$0" "$1" "$2" 9>&-
+    r=$?
+    jobs_log end "$n" "$who" "$1" "$r"
+    exit "$r"
   )
+}
+
+# jobs_log start|end SEQ WHO JOB [EXIT]: a line of /run/hostops/lock.log, the host's own record of the jobs
+# run under its lock, "start SEQ UPTIME WHO JOB" and "end SEQ UPTIME WHO JOB EXIT", UPTIME being seconds
+# since boot with hundredths (/proc/uptime: dash has no clock of its own, and date would be a process
+# per line). The file starts with a line that dates an uptime; it goes at reboot (/run), and every 8000
+# jobs (about 1 MB) it is moved to lock.log.1 and begun anew.
+jobs_log() {
+  read -r up _ </proc/uptime
+  if [ "$1" = start ] && { [ $(($2 % 8000)) -eq 0 ] || [ ! -e /run/hostops/lock.log ]; }; then
+    [ ! -e /run/hostops/lock.log ] || mv -f /run/hostops/lock.log /run/hostops/lock.log.1
+    printf '# jobs run under the lock: start SEQ UPTIME WHO JOB, end SEQ UPTIME WHO JOB EXIT; UPTIME (seconds since boot) %s was %s\n' \
+      "$up" "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" 2>/dev/null >>/run/hostops/lock.log
+  fi
+  printf '%s %s %s %s %s%s\n' "$1" "$2" "$up" "$3" "$4" "${5:+ $5}" 2>/dev/null >>/run/hostops/lock.log
 }
 
 # serve_jobs [WHO]: runs jobs one after another, as long as stdin stays open: the session hostops keeps open

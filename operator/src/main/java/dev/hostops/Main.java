@@ -44,6 +44,10 @@ public final class Main {
     } else if ("json".equalsIgnoreCase(System.getenv("HOSTOPS_LOG_FORMAT"))) {
       System.setProperty("logback.configurationFile", "logback-json.xml");
     }
+    if (args.length > 0 && "import".equals(args[0])) {
+      // on a host's lock (import --from-host) a person's one-off, not an operator process
+      dev.hostops.host.HostConnection.identifyAsCommand("import");
+    }
     int exit = execute(List.of(args), System.getenv(), System.out, System.err);
     if (exit != 0 || args.length == 0 || !List.of("run", "local").contains(args[0])) {
       // run and local return only while the JVM shuts down, where System.exit would wait forever

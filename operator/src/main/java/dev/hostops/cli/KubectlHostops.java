@@ -36,6 +36,8 @@ public final class KubectlHostops {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
     // a person waits at the terminal: an API server that does not answer is said at once, not after retries
     System.setProperty("kubernetes.request.retry.backoffLimit", "0");
+    // on a host's lock a person's command, not an operator (host/main.sh locked_job)
+    dev.hostops.host.HostConnection.identifyAsCommand("kubectl-hostops");
     int exit = execute(List.of(args), System.in, System.out, System.err);
     System.out.flush();
     System.exit(exit);

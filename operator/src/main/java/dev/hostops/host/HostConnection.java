@@ -64,10 +64,33 @@ public final class HostConnection implements AutoCloseable {
   private static final String BUSY_MARK = "hostops: host busy: ";
   /**
    * Who holds a host's lock while this process runs a job there (host/main.sh locked_job): the machine's (or
-   * pod's) name and this process's id, as a word of letters, digits and {@code .-_:}.
+   * pod's) name and this process's id, as a word of letters, digits and {@code .-_:}; a command a person
+   * runs adds its name ({@link #identifyAsCommand}).
    */
-  static final String WHO = (System.getenv().getOrDefault("HOSTNAME", hostName()) + ":"
+  private static volatile String who = (System.getenv().getOrDefault("HOSTNAME", hostName()) + ":"
       + ProcessHandle.current().pid()).replaceAll("[^A-Za-z0-9._:-]", "_");
+  /** First line of a job's error output when the host's lock was last held by another process (locked_job). */
+  private static final String PREVIOUS_HOLDER_MARK = "hostops-previous-holder ";
+
+  /**
+   * Marks this process as a command a person runs ({@code hostops import}, {@code kubectl hostops}): its jobs
+   * are held as {@code NAME:PID/COMMAND}, which an operator does not count as another process managing the host.
+   */
+  public static void identifyAsCommand(String command) {
+    if (!who.contains("/")) {
+      who = who + "/" + command.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+  }
+
+  /** This process as a holder of a host's lock: {@code NAME:PID}, or {@code NAME:PID/COMMAND}. */
+  public static String who() {
+    return who;
+  }
+
+  /** Whether a holder of a host's lock is a command a person ran, not an operator process. */
+  public static boolean isCommand(String holder) {
+    return holder.contains("/");
+  }
 
   private static String hostName() {
     try {
@@ -120,6 +143,7 @@ public final class HostConnection implements AutoCloseable {
   private final String hostKeyFingerprint;
   private final Duration timeout;
   private volatile java.util.function.LongConsumer roundTripListener = nanos -> { };
+  private volatile java.util.function.Consumer<String> jobListener = previousHolder -> { };
 
   private HostConnection(SshTarget target, SSHClient client, String hostKeyFingerprint, Duration timeout) {
     this.target = target;
@@ -131,6 +155,14 @@ public final class HostConnection implements AutoCloseable {
   /** Called with the duration (ns) of every remote command, for metrics. */
   public void onRoundTrip(java.util.function.LongConsumer listener) {
     this.roundTripListener = listener;
+  }
+
+  /**
+   * Called after every job that ran under the host's lock, with the lock's previous holder when that was
+   * another process (its WHO), else null.
+   */
+  public void onJob(java.util.function.Consumer<String> listener) {
+    this.jobListener = listener;
   }
 
   /**
@@ -355,25 +387,39 @@ public final class HostConnection implements AutoCloseable {
       try {
         ExecResult served = serve(job, data, sendAtMost, timeout);
         if (served != null) {
-          return served;
+          return ran(served);
         }
       } finally {
         jobSessionLock.unlock();
       }
     }
     ExecResult r = exec(command(BOOTSTRAP, HostProgram.sha256(), "run", String.valueOf(data.length),
-        HostProgram.sha256(data), job.word(), WHO), data, sendAtMost, timeout);
+        HostProgram.sha256(data), job.word(), who), data, sendAtMost, timeout);
     if (r.exitCode() != PROGRAM_MISSING || !r.stderr().startsWith(PROGRAM_MISSING_MARK)) {
       startJobSession();
-      return r;
+      return ran(r);
     }
     byte[] program = HostProgram.bytes();
     byte[] both = new byte[program.length + data.length];
     System.arraycopy(program, 0, both, 0, program.length);
     System.arraycopy(data, 0, both, program.length, data.length);
     r = exec(command(RUNNER, String.valueOf(both.length), HostProgram.sha256(both), String.valueOf(program.length),
-        HostProgram.sha256(), job.word(), WHO), both, sendAtMost, timeout);
+        HostProgram.sha256(), job.word(), who), both, sendAtMost, timeout);
     startJobSession();
+    return ran(r);
+  }
+
+  /** A job's result without the line naming the lock's previous holder, which goes to the job listener. */
+  private ExecResult ran(ExecResult r) {
+    String previous = null;
+    String err = r.stderr();
+    if (err.startsWith(PREVIOUS_HOLDER_MARK)) {
+      int end = err.indexOf('\n');
+      previous = err.substring(PREVIOUS_HOLDER_MARK.length(), end < 0 ? err.length() : end).strip();
+      err = end < 0 ? "" : err.substring(end + 1);
+      r = new ExecResult(r.exitCode(), r.stdout(), err);
+    }
+    jobListener.accept(previous == null || previous.isEmpty() ? null : previous);
     return r;
   }
 
@@ -429,7 +475,7 @@ public final class HostConnection implements AutoCloseable {
       Session session = null;
       try {
         session = client.startSession();
-        Session.Command cmd = session.exec(command(BOOTSTRAP, HostProgram.sha256(), "serve", WHO));
+        Session.Command cmd = session.exec(command(BOOTSTRAP, HostProgram.sha256(), "serve", who));
         // the program says it is there and serving before any job is given to it
         CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> line(cmd.getInputStream()));
         if (!SERVING.equals(ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS))) {

@@ -45,6 +45,20 @@ public final class HostSessions implements AutoCloseable {
     /** A connection kept after its key was replaced by one sshd refused: a login key rotated in place needs it. */
     HostConnection stale;
     volatile Down down;
+    /** Whether this process has run a job on the host before (since it started). */
+    volatile boolean ranJob;
+    /** The last other process seen between two of this process's jobs on the host. */
+    volatile OtherProcess other;
+
+    /** A job ran under the host's lock; {@code previousHolder} held it before, when that was another process. */
+    void jobRan(String previousHolder) {
+      // the first job of this process finds its predecessor (an operator restarted, a leader handed over), and
+      // a person's command (import, kubectl hostops) comes and goes: neither is another process managing it
+      if (previousHolder != null && ranJob && !HostConnection.isCommand(previousHolder)) {
+        other = new OtherProcess(previousHolder, java.time.Instant.now());
+      }
+      ranJob = true;
+    }
   }
 
   private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
@@ -204,6 +218,7 @@ public final class HostSessions implements AutoCloseable {
       }
       slot.target = target;
       slot.connection.onRoundTrip(nanos -> roundTrips.accept(hostKey, nanos));
+      slot.connection.onJob(slot::jobRan);
       if (slot.stale != null) {
         slot.stale.close();
         slot.stale = null;
@@ -236,6 +251,15 @@ public final class HostSessions implements AutoCloseable {
       bastions.release(slot.bastion);
       slot.bastion = null;
     }
+  }
+
+  /**
+   * The last other hostops process seen running a job on the host between two of this process's jobs, or
+   * null (none since this process started).
+   */
+  public OtherProcess otherProcess(String hostKey) {
+    Slot slot = slots.get(hostKey);
+    return slot == null ? null : slot.other;
   }
 
   /** Connections to bastions open now (each shared by the hosts behind it). */

@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.List;
 import java.util.stream.Collectors;
+import dev.hostops.api.Condition;
 import dev.hostops.api.HostStatus;
 import dev.hostops.host.ExecResult;
 import dev.hostops.host.HostConnection;
@@ -148,6 +149,7 @@ public final class HostReconciler implements Reconciler<Host> {
       probes.invalidate(key);
       unreachable(host, status, conditions, "Unreachable", e.getMessage(), previous);
     }
+    otherProcess(host, key, previous, conditions);
     status.conditions = conditions.list();
     if (!Objects.equals(previous.reachable, status.reachable)) {
       LOG.info("host={} reachable={} {}", key, status.reachable, status.message);
@@ -265,6 +267,60 @@ public final class HostReconciler implements Reconciler<Host> {
     events.normal(host, "LoginKeyRotated", outcome.message());
     now.since = Instant.now().toString();
     return now;
+  }
+
+  /**
+   * The Conflict condition: another hostops process ran jobs on this host between two of this process's
+   * (host/main.sh names the lock's previous holder), so two releases or shards manage it. It stays while that
+   * was seen within {@link #otherProcessMemory}, then reads False; a Host that never had one gets none.
+   */
+  private void otherProcess(Host host, String key, HostStatus previous, Conditions conditions) {
+    Condition before = previous.conditions == null ? null : previous.conditions.stream()
+        .filter(c -> CONFLICT.equals(c.type)).findFirst().orElse(null);
+    Duration memory = otherProcessMemory(resync);
+    String message = otherProcessMessage(sessions.otherProcess(key), before, Instant.now(), memory,
+        HostConnection.who());
+    if (message != null) {
+      conditions.set(CONFLICT, true, "AnotherHostopsProcess", message);
+      if (before == null || !"True".equals(before.status) || !message.equals(before.message)) {
+        events.warning(host, "AnotherHostopsProcess", message);
+        LOG.warn("host={} {}", key, message);
+      }
+    } else if (before != null) {
+      conditions.set(CONFLICT, false, "NoOtherProcess", "no other hostops process has run jobs on this host "
+          + "between this process's for " + memory.toMinutes() + " min");
+    }
+  }
+
+  static final String CONFLICT = "Conflict";
+  private static final java.util.regex.Pattern SINCE = java.util.regex.Pattern.compile(", since ([0-9: -]+ UTC)\\)");
+  private static final java.time.format.DateTimeFormatter UTC =
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(java.time.ZoneOffset.UTC);
+
+  /** How long a process seen between two of this process's jobs is remembered: 10 min, or 3 resyncs if longer. */
+  static Duration otherProcessMemory(Duration resync) {
+    Duration three = resync.multipliedBy(3);
+    return three.compareTo(Duration.ofMinutes(10)) > 0 ? three : Duration.ofMinutes(10);
+  }
+
+  /**
+   * The Conflict condition's message, or null when there is none: another process {@code seen} within
+   * {@code memory} before {@code now}, named with the time it was first seen (kept from the condition
+   * {@code before} while it names the same process, so an unchanged conflict writes nothing).
+   */
+  static String otherProcessMessage(dev.hostops.host.OtherProcess seen, Condition before, Instant now, Duration memory,
+                                    String self) {
+    if (seen == null || seen.at().plus(memory).isBefore(now)) {
+      return null;
+    }
+    String named = "another hostops process, " + seen.who() + ", also runs jobs on this host";
+    String since = UTC.format(seen.at());
+    if (before != null && "True".equals(before.status) && before.message != null && before.message.startsWith(named + " (")) {
+      java.util.regex.Matcher m = SINCE.matcher(before.message);
+      since = m.find() ? m.group(1) : since;
+    }
+    return named + " (between jobs of this process, " + self + ", since " + since + "): two releases or shards "
+        + "manage it; declare this host once, in one shard";
   }
 
   private void unreachable(Host host, HostStatus status, Conditions conditions, String reason, String message,

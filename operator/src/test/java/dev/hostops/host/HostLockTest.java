@@ -22,7 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * One job at a time on a host, whoever sends it: the host program's lock (flock on /run/hostops/lock) on a
  * real host. Another process holding it makes a job wait, at most 10 s, and then fail naming the holder
  * and since when, with nothing run; a holder killed with SIGKILL frees the host at once (the kernel drops
- * its lock); jobs of two connections at once all run.
+ * its lock); jobs of two connections at once all run. Each job is a line in the host's jobs log as it starts and
+ * ends, and a job that finds another holder was there before it tells the connection so.
  */
 class HostLockTest {
   @RegisterExtension static final TestHosts HOSTS = new TestHosts();
@@ -77,7 +78,7 @@ class HostLockTest {
           assertEquals(0, c.run(HostProgram.Job.APPLY, apply, TIMEOUT).exitCode());
           assertTrue((System.nanoTime() - start) / 1_000_000 < 5_000, "ran without waiting for a timer");
           assertTrue(host.sh("test -d " + dir).ok());
-          assertEquals(HostConnection.WHO, host.shOk("cat /run/hostops/lock.holder"), "the holder is named");
+          assertEquals(HostConnection.who(), host.shOk("cat /run/hostops/lock.holder"), "the holder is named");
           host.shOk("rm -rf " + dir);
         }
       }
@@ -92,6 +93,54 @@ class HostLockTest {
       assertEquals(0, c.run(HostProgram.Job.FACTS, new Manifest(), TIMEOUT).exitCode());
       long took = (System.nanoTime() - start) / 1_000_000;
       assertTrue(took >= 1_500, "the job waited for the holder: " + took + " ms");
+    }
+  }
+
+  @Test
+  void eachJobIsLoggedAndTheLockPreviousHolderIsToldNotShownAsAnError() throws Exception {
+    try (HostConnection c = HostConnection.open(host.root(), TIMEOUT)) {
+      List<String> previous = new java.util.concurrent.CopyOnWriteArrayList<>();
+      c.onJob(p -> previous.add(String.valueOf(p)));
+      c.run(HostProgram.Job.FACTS, new Manifest(), TIMEOUT);
+      holdFor("other-shard:4243", 1);
+      Thread.sleep(1500);
+      // near the end of a log: the next job begins a new one, the old kept as lock.log.1
+      host.shOk("echo 7999 >/run/hostops/lock.seq");
+      ExecResult r = c.run(HostProgram.Job.INSPECT, new Manifest(), TIMEOUT);
+      assertEquals("", r.stderr(), "the previous holder's line is taken off the job's error output");
+      c.run(HostProgram.Job.INSPECT, new Manifest(), TIMEOUT);
+      assertEquals(List.of("other-shard:4243", "null"), previous.subList(previous.size() - 2, previous.size()));
+      List<String> log = host.shOk("cat /run/hostops/lock.log").lines().toList();
+      assertTrue(log.get(0).matches("# jobs run under the lock: start SEQ UPTIME WHO JOB, end SEQ UPTIME WHO JOB EXIT;"
+          + " UPTIME \\(seconds since boot\\) [0-9.]+ was 20\\d\\d-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC"), log.get(0));
+      String who = HostConnection.who();
+      assertTrue(log.get(1).matches("start 8000 [0-9.]+ " + java.util.regex.Pattern.quote(who) + " inspect"), log.get(1));
+      assertTrue(log.get(2).matches("end 8000 [0-9.]+ " + java.util.regex.Pattern.quote(who) + " inspect 0"), log.get(2));
+      assertTrue(log.get(3).startsWith("start 8001 "), log.get(3));
+      assertTrue(host.shOk("tail -n 1 /run/hostops/lock.log.1").matches("end [0-9]+ [0-9.]+ "
+          + java.util.regex.Pattern.quote(who) + " facts 0"), "the log before is kept as lock.log.1");
+    }
+  }
+
+  @Test
+  void anotherProcessBetweenTwoJobsOfThisOneIsRememberedAPredecessorOrAPersonsCommandIsNot() throws Exception {
+    try (HostSessions sessions = new HostSessions(TIMEOUT)) {
+      HostSessions.Work<ExecResult> facts = c -> c.run(HostProgram.Job.FACTS, new Manifest(), TIMEOUT);
+      holdFor("old-leader:11", 1);
+      Thread.sleep(1500);
+      sessions.with("team/vm", host.root(), facts);
+      assertEquals(null, sessions.otherProcess("team/vm"), "this process's first job finds its predecessor: no conflict");
+      holdFor("laptop:12/import", 1);
+      Thread.sleep(1500);
+      sessions.with("team/vm", host.root(), facts);
+      assertEquals(null, sessions.otherProcess("team/vm"), "a person's import is not another operator");
+      holdFor("other-shard:13", 1);
+      Thread.sleep(1500);
+      sessions.with("team/vm", host.root(), facts);
+      OtherProcess seen = sessions.otherProcess("team/vm");
+      assertEquals("other-shard:13", seen == null ? null : seen.who());
+      sessions.with("team/vm", host.root(), facts);
+      assertEquals(seen, sessions.otherProcess("team/vm"), "kept, with when it was last seen");
     }
   }
 

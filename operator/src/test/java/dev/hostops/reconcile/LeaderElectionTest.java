@@ -13,18 +13,11 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,7 +36,7 @@ class LeaderElectionTest {
   /** JOSDK's default lease duration. */
   private static final Duration LEASE = Duration.ofSeconds(15);
   private static KubeApi api;
-  private static final List<Process> processes = new ArrayList<>();
+  private static final List<OperatorProcess> processes = new ArrayList<>();
 
   @BeforeAll
   static void start() {
@@ -52,43 +45,18 @@ class LeaderElectionTest {
 
   @AfterAll
   static void stop() {
-    processes.forEach(Process::destroyForcibly);
+    processes.forEach(OperatorProcess::close);
     if (api != null) {
       api.close();
     }
   }
 
-  record Replica(String name, Process process, int metricsPort) {
-    /** SSH round trips this replica made to hosts, from its own /metrics. */
-    long roundTrips() {
-      try {
-        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort
-            + "/metrics")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("(?m)^hostops_ssh_round_trips_total\\{[^}]*\\} ([0-9.e+]+)$").matcher(body);
-        long total = 0;
-        while (m.find()) {
-          total += (long) Double.parseDouble(m.group(1));
-        }
-        return total;
-      } catch (IOException e) {
-        return -1;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return -1;
-      }
-    }
-  }
-
-  private static Replica replica(String name, Path kubeconfig) throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Process p = OperatorHarness.operatorProcess(kubeconfig, name, Map.of("HOSTOPS_LEADER_ELECTION", "true",
+  private static OperatorProcess replica(String name, Path kubeconfig) throws IOException {
+    OperatorProcess p = OperatorProcess.start(name, kubeconfig, Map.of("HOSTOPS_LEADER_ELECTION", "true",
         "POD_NAMESPACE", OPERATOR_NS, "HOSTOPS_RESYNC_SECONDS", String.valueOf(RESYNC_SECONDS),
-        "HOSTOPS_METRICS_PORT", String.valueOf(port), "HOSTOPS_SSH_TIMEOUT_SECONDS", "10"));
+        "HOSTOPS_SSH_TIMEOUT_SECONDS", "10"));
     processes.add(p);
-    return new Replica(name, p, port);
+    return p;
   }
 
   private static String holder() {
@@ -105,9 +73,9 @@ class LeaderElectionTest {
     api.apply(rbac);
     Path kubeconfig = api.kubeconfigAs(OPERATOR_NS, Chart.serviceAccount(rbac));
 
-    Replica a = replica("op-a", kubeconfig);
+    OperatorProcess a = replica("op-a", kubeconfig);
     Await.until(Duration.ofSeconds(60), () -> "op-a".equals(holder()), () -> "lease holder: " + holder());
-    Replica b = replica("op-b", kubeconfig);
+    OperatorProcess b = replica("op-b", kubeconfig);
     Await.until(Duration.ofSeconds(60), () -> b.roundTrips() == 0, () -> "op-b's metrics do not answer");
 
     KubernetesClient k = api.admin();
@@ -123,7 +91,7 @@ class LeaderElectionTest {
     String started = vm.shOk("docker inspect -f '{{.State.StartedAt}}' web");
 
     long killed = System.nanoTime();
-    a.process().destroyForcibly().waitFor();
+    a.kill();
     Await.until(LEASE.plusSeconds(30), () -> "op-b".equals(holder()), () -> "lease holder: " + holder());
     double leaseTaken = (System.nanoTime() - killed) / 1e9;
     Await.until(LEASE.plusSeconds(30), () -> b.roundTrips() > 0, () -> "op-b has not probed the host");

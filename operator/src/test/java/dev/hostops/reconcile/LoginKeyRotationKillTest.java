@@ -39,7 +39,7 @@ class LoginKeyRotationKillTest {
   private static final Duration WAIT = Duration.ofSeconds(90);
   private static KubeApi api;
   private static Path kubeconfig;
-  private static final List<Process> processes = new ArrayList<>();
+  private static final List<OperatorProcess> processes = new ArrayList<>();
 
   @BeforeAll
   static void start() {
@@ -53,17 +53,17 @@ class LoginKeyRotationKillTest {
 
   @AfterAll
   static void stop() {
-    processes.forEach(Process::destroyForcibly);
+    processes.forEach(OperatorProcess::close);
     if (api != null) {
       api.close();
     }
   }
 
-  private static Process operator(String name, Map<String, String> env) throws Exception {
-    Map<String, String> all = new java.util.HashMap<>(Map.of("HOSTOPS_RESYNC_SECONDS", "2", "HOSTOPS_METRICS_PORT", "0",
+  private static OperatorProcess operator(String name, Map<String, String> env) throws Exception {
+    Map<String, String> all = new java.util.HashMap<>(Map.of("HOSTOPS_RESYNC_SECONDS", "2",
         "HOSTOPS_SSH_TIMEOUT_SECONDS", "10"));
     all.putAll(env);
-    Process p = OperatorHarness.operatorProcess(kubeconfig, name, all);
+    OperatorProcess p = OperatorProcess.start(name, kubeconfig, all);
     processes.add(p);
     return p;
   }
@@ -82,17 +82,17 @@ class LoginKeyRotationKillTest {
     TestHost vm = HOSTS.boot("rotkill");
     KubernetesClient k = api.admin();
     vm.register(k, NS, "vm");
-    Process plain = operator("rk-0", Map.of());
+    OperatorProcess plain = operator("rk-0", Map.of());
     String key = vm.privateKey();
     Await.until(WAIT, () -> host(k).getStatus() != null && host(k).getStatus().loginKey != null
         && host(k).getStatus().loginKey.since != null, () -> OperatorHarness.describe(host(k)));
-    plain.destroyForcibly().waitFor();
+    plain.kill();
 
     for (int step = 1; step <= 3; step++) {
       String next = SshKeys.generate();
       String secretName = "vm-key-" + (step + 1);
       secret(k, secretName, next);
-      Process paused = operator("rk-" + step, Map.of("JAVA_TOOL_OPTIONS", "-Dhostops.faults.pauseRotationAfterStep=" + step));
+      OperatorProcess paused = operator("rk-" + step, Map.of("JAVA_TOOL_OPTIONS", "-Dhostops.faults.pauseRotationAfterStep=" + step));
       k.resource(host(k)).edit(h -> {
         h.getSpec().sshKeySecretRef = new SecretKeyRef(secretName, "ssh-privatekey");
         return h;
@@ -106,7 +106,7 @@ class LoginKeyRotationKillTest {
           return false;
         }
       }, () -> "not paused; log: " + log);
-      paused.destroyForcibly().waitFor(); // SIGKILL, as the kubelet kills an evicted pod
+      paused.kill();
       String old = key;
       boolean oldWorks = logsIn(vm, old);
       boolean newWorks = logsIn(vm, next);
@@ -117,14 +117,14 @@ class LoginKeyRotationKillTest {
           "status still names the old key: the rotation was not finished");
 
       long restarted = System.nanoTime();
-      Process again = operator("rk-" + step + "-after", Map.of());
+      OperatorProcess again = operator("rk-" + step + "-after", Map.of());
       Await.until(WAIT, () -> LoginKey.fingerprint(next).equals(host(k).getStatus().loginKey.fingerprint)
           && secretName.equals(host(k).getStatus().loginKey.secretRef.name), () -> OperatorHarness.describe(host(k)));
       System.out.printf("login key rotation killed after step %d: a new operator process finished it in %.1f s%n", step,
           (System.nanoTime() - restarted) / 1e9);
       assertFalse(logsIn(vm, old), "the old key is removed");
       assertTrue(logsIn(vm, next));
-      again.destroyForcibly().waitFor();
+      again.kill();
       key = next;
     }
   }

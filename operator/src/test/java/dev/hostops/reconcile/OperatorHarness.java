@@ -184,20 +184,6 @@ final class OperatorHarness implements AutoCloseable {
     return o == null ? "null" : io.fabric8.kubernetes.client.utils.Serialization.asYaml(o);
   }
 
-  /**
-   * The operator as its own process ({@code hostops run}, as a pod runs it) against the cluster in the
-   * kubeconfig, identified as {@code name}; its output goes to target/operator-NAME.log.
-   */
-  static Process operatorProcess(java.nio.file.Path kubeconfig, String name, Map<String, String> env)
-      throws java.io.IOException {
-    ProcessBuilder pb = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-cp", System.getProperty("java.class.path"), "dev.hostops.Main", "run");
-    pb.environment().putAll(Map.of("KUBECONFIG", kubeconfig.toString(), "HOSTNAME", name, "HOSTOPS_LOKI_URL", LOKI_URL));
-    pb.environment().putAll(env);
-    pb.redirectErrorStream(true).redirectOutput(java.nio.file.Path.of("target", "operator-" + name + ".log").toFile());
-    return pb.start();
-  }
-
   /** Stops the operator wherever it is and starts a new one, as a crashed and rescheduled pod would. */
   void restartOperator() {
     operator.close();

@@ -40,7 +40,7 @@ class OperatorKillTest {
   private static final String NAME = "bulky";
   private static final Duration WAIT = Duration.ofSeconds(90);
   private static KubeApi api;
-  private static final List<Process> processes = new ArrayList<>();
+  private static final List<OperatorProcess> processes = new ArrayList<>();
 
   @BeforeAll
   static void start() {
@@ -49,15 +49,15 @@ class OperatorKillTest {
 
   @AfterAll
   static void stop() {
-    processes.forEach(Process::destroyForcibly);
+    processes.forEach(OperatorProcess::close);
     if (api != null) {
       api.close();
     }
   }
 
-  private static Process operator(Path kubeconfig, String name) throws Exception {
-    Process p = OperatorHarness.operatorProcess(kubeconfig, name, Map.of("HOSTOPS_RESYNC_SECONDS", "2",
-        "HOSTOPS_METRICS_PORT", "0", "HOSTOPS_SSH_TIMEOUT_SECONDS", "30"));
+  private static OperatorProcess operator(Path kubeconfig, String name) throws Exception {
+    OperatorProcess p = OperatorProcess.start(name, kubeconfig, Map.of("HOSTOPS_RESYNC_SECONDS", "2",
+        "HOSTOPS_SSH_TIMEOUT_SECONDS", "30"));
     processes.add(p);
     return p;
   }
@@ -84,7 +84,7 @@ class OperatorKillTest {
     List<HasMetadata> rbac = Chart.rbac(OPERATOR_NS);
     api.apply(rbac);
     Path kubeconfig = api.kubeconfigAs(OPERATOR_NS, Chart.serviceAccount(rbac));
-    Process first = operator(kubeconfig, "op-1");
+    OperatorProcess first = operator(kubeconfig, "op-1");
 
     KubernetesClient k = api.admin();
     vm.register(k, NS, "vm");
@@ -122,7 +122,7 @@ class OperatorKillTest {
     }
     Await.until(Duration.ofSeconds(30), () -> vm.sh("pgrep -f '^sh /var/lib/hostops/program/[0-9a-f]+[.]sh [a-z]+ /run/hostops/manifest[.]'").ok(),
         () -> "no apply seen running");
-    first.destroyForcibly().waitFor(); // SIGKILL
+    first.kill();
     long killed = System.nanoTime();
 
     // the script had arrived whole and been checked: it runs to its end without the operator (bounded)
@@ -136,12 +136,12 @@ class OperatorKillTest {
     String before = (data.equals(sha(v2)) ? "new" : "old") + " data, " + (unit.equals(unitV1) ? "old" : "new") + " unit";
     assertEquals("", temps(vm), "no temp file left");
 
-    Process second = operator(kubeconfig, "op-2");
+    OperatorProcess second = operator(kubeconfig, "op-2");
     long restarted = System.nanoTime();
     Await.until(WAIT, () -> OperatorHarness.ready(get(k)) && "Running".equals(OperatorHarness.on(get(k), "vm").state),
         () -> OperatorHarness.describe(get(k)));
     double converged = (System.nanoTime() - restarted) / 1e9;
-    assertTrue(second.isAlive());
+    assertTrue(second.process().isAlive());
     assertEquals(sha(v2), vm.shOk("sha256sum < /root/" + NAME + "/data.txt | cut -c1-64"));
     assertTrue(vm.shOk("docker inspect -f '{{json .Config.Env}}' " + NAME).contains("V=2"));
     assertEquals("1", vm.shOk("docker ps -q --filter name=^" + NAME + "$ | wc -l"), "one container");

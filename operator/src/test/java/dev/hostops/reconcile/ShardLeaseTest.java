@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +39,7 @@ class ShardLeaseTest {
   private static final String OPERATOR_NS = "hostops-system";
   private static final int RESYNC_SECONDS = 3;
   private static KubeApi api;
-  private static final List<Process> processes = new ArrayList<>();
+  private static final List<OperatorProcess> processes = new ArrayList<>();
 
   @BeforeAll
   static void start() {
@@ -49,22 +48,18 @@ class ShardLeaseTest {
 
   @AfterAll
   static void stop() {
-    processes.forEach(Process::destroyForcibly);
+    processes.forEach(OperatorProcess::close);
     if (api != null) {
       api.close();
     }
   }
 
-  private static LeaderElectionTest.Replica replica(String name, Path kubeconfig, String shard) throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Process p = OperatorHarness.operatorProcess(kubeconfig, name, Map.of("HOSTOPS_LEADER_ELECTION", "true",
+  private static OperatorProcess replica(String name, Path kubeconfig, String shard) throws IOException {
+    OperatorProcess p = OperatorProcess.start(name, kubeconfig, Map.of("HOSTOPS_LEADER_ELECTION", "true",
         "POD_NAMESPACE", OPERATOR_NS, "HOSTOPS_RESYNC_SECONDS", String.valueOf(RESYNC_SECONDS),
-        "HOSTOPS_METRICS_PORT", String.valueOf(port), "HOSTOPS_SSH_TIMEOUT_SECONDS", "10", "HOSTOPS_SHARD", shard));
+        "HOSTOPS_SSH_TIMEOUT_SECONDS", "10", "HOSTOPS_SHARD", shard));
     processes.add(p);
-    return new LeaderElectionTest.Replica(name, p, port);
+    return p;
   }
 
   private static String holder(String lease) {
@@ -86,9 +81,9 @@ class ShardLeaseTest {
     Path defaultRelease = release("hostops", "leaderElection.enabled", "true");
     Path shardA = release("hostops-a", "leaderElection.enabled", "true", "shard", "a");
 
-    LeaderElectionTest.Replica d1 = replica("d-1", defaultRelease, "");
-    LeaderElectionTest.Replica a1 = replica("a-1", shardA, "a");
-    LeaderElectionTest.Replica a2 = replica("a-2", shardA, "a");
+    OperatorProcess d1 = replica("d-1", defaultRelease, "");
+    OperatorProcess a1 = replica("a-1", shardA, "a");
+    OperatorProcess a2 = replica("a-2", shardA, "a");
     Await.until(Duration.ofSeconds(90), () -> "d-1".equals(holder("hostops-leader"))
         && holder("hostops-leader-a") != null, () -> "leases: " + holder("hostops-leader") + ", " + holder("hostops-leader-a"));
     Await.until(Duration.ofSeconds(60), () -> a1.roundTrips() >= 0 && a2.roundTrips() >= 0 && d1.roundTrips() >= 0,
@@ -113,8 +108,8 @@ class ShardLeaseTest {
 
     Thread.sleep(RESYNC_SECONDS * 2000L);
     String leader = holder("hostops-leader-a");
-    LeaderElectionTest.Replica working = "a-1".equals(leader) ? a1 : a2;
-    LeaderElectionTest.Replica standby = working == a1 ? a2 : a1;
+    OperatorProcess working = "a-1".equals(leader) ? a1 : a2;
+    OperatorProcess standby = working == a1 ? a2 : a1;
     assertTrue(working.roundTrips() > 0, "the leader of shard a works its host");
     assertEquals(0, standby.roundTrips(), "the standby of shard a touched the host");
     assertEquals(0, d1.roundTrips(), "the default release touched shard a's host");

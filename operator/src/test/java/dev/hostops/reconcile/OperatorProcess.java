@@ -1,0 +1,101 @@
+package dev.hostops.reconcile;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The operator as its own process ({@code hostops run}, as a pod runs it) against the cluster in a
+ * kubeconfig, identified as {@code name} (its {@code HOSTNAME}, so {@code name:pid} on a host's lock), with
+ * its metrics on a free port. Its output goes to target/operator-NAME.log.
+ */
+public final class OperatorProcess implements AutoCloseable {
+  private static final Pattern ROUND_TRIPS =
+      Pattern.compile("(?m)^hostops_ssh_round_trips_total\\{host=\"([^\"]*)\"\\} ([0-9.eE+]+)$");
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private final String name;
+  private final Process process;
+  private final int metricsPort;
+
+  private OperatorProcess(String name, Process process, int metricsPort) {
+    this.name = name;
+    this.process = process;
+    this.metricsPort = metricsPort;
+  }
+
+  /** Starts {@code hostops run}; {@code env} is added to (and may override) the test defaults. */
+  public static OperatorProcess start(String name, Path kubeconfig, Map<String, String> env) throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "dev.hostops.Main", "run");
+    Map<String, String> all = new HashMap<>(Map.of("KUBECONFIG", kubeconfig.toString(), "HOSTNAME", name,
+        "HOSTOPS_LOKI_URL", OperatorHarness.LOKI_URL));
+    all.putAll(env);
+    all.put("HOSTOPS_METRICS_PORT", String.valueOf(port));
+    pb.environment().putAll(all);
+    pb.redirectErrorStream(true).redirectOutput(Path.of("target", "operator-" + name + ".log").toFile());
+    return new OperatorProcess(name, pb.start(), port);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Process process() {
+    return process;
+  }
+
+  /** SSH round trips (remote commands) to all hosts, from the process's /metrics; -1 while it does not answer. */
+  public long roundTrips() {
+    return roundTrips(null);
+  }
+
+  /** SSH round trips to one Host ({@code namespace/name}): 0 for a Host it never touched; -1 while it does not answer. */
+  public long roundTrips(String host) {
+    String body;
+    try {
+      body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+    long total = 0;
+    Matcher m = ROUND_TRIPS.matcher(body);
+    while (m.find()) {
+      if (host == null || host.equals(m.group(1))) {
+        total += (long) Double.parseDouble(m.group(2));
+      }
+    }
+    return total;
+  }
+
+  /** CPU time the process has used so far (user and system, from /proc). */
+  public Duration cpuTime() {
+    return process.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException(name + ": no CPU time"));
+  }
+
+  /** SIGKILL, as the kubelet kills a pod, and waits for the end. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor();
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}
