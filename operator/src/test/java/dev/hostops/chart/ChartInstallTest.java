@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code helm install}, {@code upgrade} and {@code uninstall} of the chart into a real API server
- * (Helm itself through helm-java): every object is accepted by the server, the CRDs included. There
- * is no kubelet here, so the Deployment's pod is never scheduled; what runs in it is tested by
- * OperatorImageTest with Docker.
+ * (Helm itself through helm-java): every object is accepted by the server, the CRDs included. This
+ * server has no kubelet, so the Deployment's pod is never scheduled here; InClusterIT installs the chart
+ * on a one-node cluster where it runs.
  */
 class ChartInstallTest {
   private static final String NS = "hostops-system";

@@ -194,6 +194,37 @@ public final class TestHost {
     return admin.resource(host).create();
   }
 
+  /** The host's address on the machine's Docker bridge (docker0), where port 22 answers. */
+  public String bridgeAddress() {
+    ExecResult r = TestHosts.exec(List.of("docker", "inspect", "-f", "{{.NetworkSettings.IPAddress}}", name));
+    if (r.exitCode() != 0 || r.stdout().isBlank()) {
+      throw new IllegalStateException("no bridge address for " + name + ": " + r.stderr());
+    }
+    return r.stdout().strip();
+  }
+
+  /**
+   * As {@link #register}, but addressed as pods of the one-node cluster reach it (a VM's address as seen from
+   * a cluster): its address on the Docker bridge, port 22, its host key pinned for that address. The machine
+   * routes the pods' bridge to Docker's, where Docker lets port 22 of a host through.
+   */
+  public dev.hostops.api.Host registerForPods(io.fabric8.kubernetes.client.KubernetesClient admin, String namespace,
+                                              String name) {
+    admin.secrets().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+        .withNewMetadata().withName(name + "-key").withNamespace(namespace).endMetadata()
+        .addToStringData("ssh-privatekey", privateKey()).build()).create();
+    dev.hostops.api.Host host = new dev.hostops.api.Host();
+    host.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(namespace)
+        .build());
+    host.setSpec(new dev.hostops.api.HostSpec());
+    String ip = bridgeAddress();
+    host.getSpec().address = ip;
+    host.getSpec().port = 22;
+    host.getSpec().sshKeySecretRef = new dev.hostops.api.SecretKeyRef(name + "-key", "ssh-privatekey");
+    host.getSpec().knownHosts = ip + " " + hostPublicKey();
+    return admin.resource(host).create();
+  }
+
   /** path → sha256 of each of the service's files on the host, read on its console (one docker exec); "absent" when missing. */
   public Map<String, String> fileHashes(dev.hostops.render.RenderedService r) {
     StringBuilder paths = new StringBuilder();
