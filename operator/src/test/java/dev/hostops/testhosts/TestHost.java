@@ -180,6 +180,11 @@ public final class TestHost {
    */
   public dev.hostops.api.Host register(io.fabric8.kubernetes.client.KubernetesClient admin, String namespace,
                                        String name) {
+    return register(admin, namespace, name, address(), port(), knownHosts());
+  }
+
+  private dev.hostops.api.Host register(io.fabric8.kubernetes.client.KubernetesClient admin, String namespace,
+                                        String name, String address, int port, String knownHosts) {
     admin.secrets().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
         .withNewMetadata().withName(name + "-key").withNamespace(namespace).endMetadata()
         .addToStringData("ssh-privatekey", privateKey()).build()).create();
@@ -187,10 +192,10 @@ public final class TestHost {
     host.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(namespace)
         .build());
     host.setSpec(new dev.hostops.api.HostSpec());
-    host.getSpec().address = address();
-    host.getSpec().port = port();
+    host.getSpec().address = address;
+    host.getSpec().port = port;
     host.getSpec().sshKeySecretRef = new dev.hostops.api.SecretKeyRef(name + "-key", "ssh-privatekey");
-    host.getSpec().knownHosts = knownHosts();
+    host.getSpec().knownHosts = knownHosts;
     return admin.resource(host).create();
   }
 
@@ -210,19 +215,8 @@ public final class TestHost {
    */
   public dev.hostops.api.Host registerForPods(io.fabric8.kubernetes.client.KubernetesClient admin, String namespace,
                                               String name) {
-    admin.secrets().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
-        .withNewMetadata().withName(name + "-key").withNamespace(namespace).endMetadata()
-        .addToStringData("ssh-privatekey", privateKey()).build()).create();
-    dev.hostops.api.Host host = new dev.hostops.api.Host();
-    host.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(namespace)
-        .build());
-    host.setSpec(new dev.hostops.api.HostSpec());
     String ip = bridgeAddress();
-    host.getSpec().address = ip;
-    host.getSpec().port = 22;
-    host.getSpec().sshKeySecretRef = new dev.hostops.api.SecretKeyRef(name + "-key", "ssh-privatekey");
-    host.getSpec().knownHosts = ip + " " + hostPublicKey();
-    return admin.resource(host).create();
+    return register(admin, namespace, name, ip, 22, ip + " " + hostPublicKey());
   }
 
   /** path → sha256 of each of the service's files on the host, read on its console (one docker exec); "absent" when missing. */
