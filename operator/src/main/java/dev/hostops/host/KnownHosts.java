@@ -37,6 +37,27 @@ public final class KnownHosts {
    * the port is 22).
    */
   public static List<String> problems(String text, String address, int port) {
+    // every reconcile of every service on a host validates its Host: parsing a key (a curve point) costs
+    // more than the rest of an idle reconcile, so texts seen lately are answered from memory
+    String id = port + " " + address + "\n" + text;
+    List<String> known = CHECKED.get(id);
+    if (known == null) {
+      known = List.copyOf(check(text, address, port));
+      CHECKED.put(id, known);
+    }
+    return known;
+  }
+
+  /** Answers of {@link #problems} lately given, by (port, address, text): public keys, nothing secret. */
+  private static final java.util.Map<String, List<String>> CHECKED = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, List<String>> eldest) {
+          return size() > 4096;
+        }
+      });
+
+  private static List<String> check(String text, String address, int port) {
     List<String> problems = new ArrayList<>();
     int pins = 0;
     boolean forAddress = false;

@@ -28,7 +28,11 @@ public final class ProbeCache {
 
   /** Records one service as seen by a probe (or an apply's closing probe) that started at startedNanos. */
   public void put(String hostKey, String service, ServiceObservation seen, long startedNanos) {
-    putAll(hostKey, Map.of(service, seen), startedNanos);
+    // this service only: the host's other services keep what the last per-host probe saw of them (a
+    // one-service probe that dropped them would send each of their reconciles to probe again, each
+    // dropping the rest in turn: a round trip per service per resync instead of one per host)
+    byHost.computeIfAbsent(hostKey, k -> new ConcurrentHashMap<>()).merge(service, new Entry(seen, startedNanos),
+        (old, now) -> old.startedNanos() > now.startedNanos() ? old : now);
   }
 
   /** The service as last seen on the host, when that probe started within maxAge. */

@@ -20,6 +20,8 @@ import dev.hostops.render.RenderedService;
  */
 record TargetHost(String name, Host host, ServiceOnHost before, String image, String pinned, SshTarget ssh,
                   RenderedService desired, ServiceObservation seen, ApplyPlan plan) {
+  private static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("@sha256:[a-f0-9]+$");
+  private static final java.util.regex.Pattern TAG = java.util.regex.Pattern.compile(":[^:/]+$");
   static TargetHost named(String name, Host host, ServiceOnHost before, String image, String pinned) {
     return new TargetHost(name, host, before, image, pinned, null, null, null, null);
   }
@@ -43,7 +45,7 @@ record TargetHost(String name, Host host, ServiceOnHost before, String image, St
       return null;
     }
     // the repo digest that belongs to the configured image's repository, else the image ID
-    String repo = image == null ? "" : image.replaceFirst("@sha256:[a-f0-9]+$", "").replaceFirst(":[^:/]+$", "");
+    String repo = image == null ? "" : TAG.matcher(DIGEST.matcher(image).replaceFirst("")).replaceFirst("");
     return container.repoDigests().stream()
         .filter(d -> d.startsWith(repo + "@"))
         .findFirst()

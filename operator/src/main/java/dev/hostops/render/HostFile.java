@@ -26,9 +26,14 @@ public record HostFile(String path, String mode, byte[] content, boolean secret,
     return new HostFile(path, mode, content.getBytes(StandardCharsets.UTF_8), false);
   }
 
+  /** The content's SHA-256 in hex (computed once per file: the observe, plan and status steps all ask). */
   public String sha256() {
-    return sha256(content);
+    return HASHES.computeIfAbsent(this, f -> sha256(f.content));
   }
+
+  /** Hashes by file identity: a rendered file lives for one reconcile, so the map empties itself. */
+  private static final java.util.Map<HostFile, String> HASHES =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   public String contentAsText() {
     return new String(content, StandardCharsets.UTF_8);

@@ -7,14 +7,18 @@ import dev.hostops.api.RolloutSpec;
 import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceRenderer;
+import dev.hostops.api.Host;
+import dev.hostops.api.HostSpec;
+import dev.hostops.api.SecretKeyRef;
+import dev.hostops.testhosts.Chart;
+import dev.hostops.testhosts.KubeApi;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
-import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,27 +33,42 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A fleet on this machine: as many real test hosts as it holds (-Dfleet.hosts, default 30), 10
- * services on each, one operator process against a real API server; cold convergence, an idle resync
- * (wall time, SSH round trips, operator CPU per host, heap, API requests) and a fleet-wide image change
- * with maxUnavailable, then Ansible on the same hosts (forks = hosts) converging the same units and
- * making the same change. Prints numbers; asserts none. Run with {@code bin/bench fleet}; with
- * {@code --profile wan} (-Dbench.profile) every host's SSH port is behind a Toxiproxy proxy with that
- * profile, used by both tools.
+ * A fleet on this machine: real test hosts (-Dfleet.hosts per operator process, default 30), 10 services
+ * on each, operator processes ({@code hostops run}, as the chart's pod runs it, under its release's RBAC)
+ * against a real API server: one default release, or -Dfleet.shards=N label shards ({@code a}, {@code b},
+ * …; one release each, its own hosts and services). Per process: cold convergence, an idle resync (SSH
+ * round trips and operator CPU per host per resync, heap after a full GC, the jobs one host ran), a
+ * fleet-wide image change with maxUnavailable; API writes during the idle window for all together. Then
+ * Ansible on the same hosts (forks = hosts) converging the same units and making the same change. Prints
+ * numbers; asserts none. Run with {@code bin/bench fleet [--shards N]}; with {@code --profile wan}
+ * (-Dbench.profile) every host's SSH port is behind a Toxiproxy proxy with that profile, used by both tools.
  */
 class FleetBenchmark {
   @RegisterExtension static final TestHosts HOSTS = new TestHosts();
-  private static final int HOSTS_N = Integer.getInteger("fleet.hosts", 30);
+  private static final int PER_PROCESS = Integer.getInteger("fleet.hosts", 30);
+  private static final int SHARDS = Integer.getInteger("fleet.shards", 1);
+  private static final int HOSTS_N = PER_PROCESS * SHARDS;
   private static final int SERVICES = 10;
   private static final int MAX_UNAVAILABLE = 5;
   private static final Duration RESYNC = Duration.ofSeconds(30);
-  /** -Dfleet.jfr=FILE: a Java Flight Recording (profile settings) of the idle resyncs only, to see where the CPU goes. */
+  private static final String NS = "team";
+  private static final String OPERATOR_NS = "hostops-system";
+  /** -Dfleet.jfr=FILE: a Java Flight Recording (profile settings) of the first process's idle resyncs only. */
   private static final String JFR = System.getProperty("fleet.jfr", "");
   /** -Dfleet.change=false, -Dfleet.ansible=false: skip the image change, or Ansible (e.g. while profiling). */
   private static final boolean CHANGE = Boolean.parseBoolean(System.getProperty("fleet.change", "true"));
   private static final boolean ANSIBLE = Boolean.parseBoolean(System.getProperty("fleet.ansible", "true"));
+  /** -Dfleet.idleWindows=N: idle windows of two resyncs each, measured one after another (the last is reported). */
+  private static final int IDLE_WINDOWS = Integer.getInteger("fleet.idleWindows", 1);
   private static final dev.hostops.testhosts.NetworkLink.Profile PROFILE = dev.hostops.testhosts.NetworkLink.Profile
       .valueOf(System.getProperty("bench.profile", "direct").toUpperCase(java.util.Locale.ROOT));
+
+  /** One release: its shard ("" for the default release), its process, the services it owns. */
+  private record Release(String shard, OperatorProcess process, List<String> services) {
+    String label() {
+      return shard.isEmpty() ? "default release" : "shard " + shard;
+    }
+  }
 
   @Test
   void fleet() throws Exception {
@@ -63,69 +82,138 @@ class FleetBenchmark {
       ports[i] = PROFILE == dev.hostops.testhosts.NetworkLink.Profile.DIRECT ? fleet.get(i).port()
           : fleet.get(i).behind(PROFILE).port();
     }
-    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    try (OperatorHarness k8s = new OperatorHarness(RESYNC, Duration.ofSeconds(30), 0)) {
-      for (int i = 0; i < HOSTS_N; i++) {
-        k8s.addHost(fleet.get(i), "h" + i, "root", Map.of("fleet", "bench"), ports[i]);
+    List<Release> releases = new ArrayList<>();
+    try (KubeApi api = KubeApi.start()) {
+      api.namespace(NS);
+      api.namespace(OPERATOR_NS);
+      KubernetesClient k = api.admin();
+      for (int r = 0; r < SHARDS; r++) {
+        String shard = SHARDS == 1 ? "" : String.valueOf((char) ('a' + r));
+        List<HasMetadata> rbac = shard.isEmpty() ? Chart.rbacOfRelease("hostops", OPERATOR_NS)
+            : Chart.rbacOfRelease("hostops-" + shard, OPERATOR_NS, "shard", shard);
+        api.apply(rbac);
+        // -Dfleet.javaOptions=…, or -Dfleet.javaOptions.SHARD=… for one shard's process (settings side by side)
+        String jvm = System.getProperty("fleet.javaOptions." + shard, System.getProperty("fleet.javaOptions", ""));
+        OperatorProcess p = OperatorProcess.start("fleet-" + (shard.isEmpty() ? "default" : shard),
+            api.kubeconfigAs(OPERATOR_NS, Chart.serviceAccount(rbac)), Map.of("POD_NAMESPACE", OPERATOR_NS,
+                "HOSTOPS_RESYNC_SECONDS", String.valueOf(RESYNC.toSeconds()), "HOSTOPS_SSH_TIMEOUT_SECONDS", "30",
+                "HOSTOPS_SHARD", shard), jvm.isBlank() ? List.of() : List.of(jvm.strip().split("\\s+")));
+        if (!jvm.isBlank()) {
+          System.out.printf("  %s: JVM options %s%n", shard.isEmpty() ? "default release" : "shard " + shard, jvm);
+        }
+        releases.add(new Release(shard, p, new ArrayList<>()));
+        for (int i = r * PER_PROCESS; i < (r + 1) * PER_PROCESS; i++) {
+          host(k, fleet.get(i), "h" + i, ports[i], shard);
+        }
       }
       String v1 = fleet.get(0).image("hostops/demo:v1");
       long t0 = System.nanoTime();
-      for (int s = 0; s < SERVICES; s++) {
-        k8s.create(service(k8s, s, v1));
-      }
-      for (int s = 0; s < SERVICES; s++) {
-        k8s.awaitReady("s" + s, Duration.ofMinutes(15));
-      }
-      double cold = secs(t0);
-
-      // idle: two resyncs with nothing to do
-      Thread.sleep(RESYNC.toMillis());
-      long trips0 = sum(k8s, "hostops_ssh_round_trips_total");
-      double tripSecs0 = sumDouble(k8s, "hostops_ssh_round_trip_duration_seconds_sum");
-      long api0 = k8s.api.writeRequests();
-      long cpu0 = os.getProcessCpuTime();
-      Thread.sleep(RESYNC.toMillis() * 2);
-      long cpu = os.getProcessCpuTime() - cpu0;
-      if (!JFR.isEmpty()) {
-        // after the measured window: starting a recording costs seconds of CPU (classes, compilation)
-        try (jdk.jfr.Recording recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"))) {
-          recording.start();
-          Thread.sleep(RESYNC.toMillis());
-          long jfr0 = os.getProcessCpuTime();
-          Thread.sleep(RESYNC.toMillis() * 2);
-          System.out.printf("  idle under JFR: operator CPU per host per resync %5.1f ms (recording in %s)%n",
-              (os.getProcessCpuTime() - jfr0) / 1e6 / HOSTS_N / 2, JFR);
-          recording.dump(Path.of(JFR));
+      for (Release r : releases) {
+        for (int s = 0; s < SERVICES; s++) {
+          String name = (r.shard().isEmpty() ? "" : r.shard() + "-") + "s" + s;
+          k.resource(service(name, r.shard(), v1)).create();
+          r.services().add(name);
         }
       }
-      long trips = sum(k8s, "hostops_ssh_round_trips_total") - trips0;
-      double tripMs = (sumDouble(k8s, "hostops_ssh_round_trip_duration_seconds_sum") - tripSecs0) * 1000 / Math.max(1, trips);
-      long writes = k8s.api.writeRequests() - api0;
-      double cpuPerHostPerResync = cpu / 1e6 / HOSTS_N / 2;
-      System.gc();
-      long heap = (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1048576;
+      double[] cold = awaitReady(k, releases, t0);
 
-      // fleet-wide image change, maxUnavailable hosts at a time
-      double change = Double.NaN;
+      // idle: two resyncs with nothing to do, after one to settle; -Dfleet.idleWindows=N measures N windows
+      // in a row (a fresh JVM keeps compiling the reconcile paths for minutes), the last one reported
+      Thread.sleep(RESYNC.toMillis());
+      double[] trips = new double[SHARDS];
+      double[] cpu = new double[SHARDS];
+      long writes = 0;
+      String jobs = "";
+      for (int w = 1; w <= IDLE_WINDOWS; w++) {
+        long[] trips0 = new long[SHARDS];
+        Duration[] cpu0 = new Duration[SHARDS];
+        for (int r = 0; r < SHARDS; r++) {
+          trips0[r] = releases.get(r).process().roundTrips();
+          cpu0[r] = releases.get(r).process().cpuTime();
+        }
+        long api0 = api.writeRequests();
+        int[] log0 = new int[HOSTS_N];
+        long[] hostTrips0 = new long[HOSTS_N];
+        for (int i = 0; i < HOSTS_N; i++) {
+          log0[i] = jobsLogLines(fleet.get(i));
+          hostTrips0[i] = releases.get(i / PER_PROCESS).process().roundTrips(NS + "/h" + i);
+        }
+        Thread.sleep(RESYNC.toMillis() * 2);
+        writes = api.writeRequests() - api0;
+        // the host with the most round trips, and the jobs its log recorded (a probe is one job)
+        int most = 0;
+        long mostTrips = -1;
+        int over = 0;
+        for (int i = 0; i < HOSTS_N; i++) {
+          long t = releases.get(i / PER_PROCESS).process().roundTrips(NS + "/h" + i) - hostTrips0[i];
+          over += t > 2 ? 1 : 0;
+          if (t > mostTrips) {
+            most = i;
+            mostTrips = t;
+          }
+        }
+        jobs = "hosts with more than one round trip per resync " + over + "; most: h" + most + " " + mostTrips
+            + " in two resyncs, its jobs " + jobsSince(fleet.get(most), log0[most]);
+        for (int r = 0; r < SHARDS; r++) {
+          OperatorProcess p = releases.get(r).process();
+          trips[r] = (p.roundTrips() - trips0[r]) / (double) PER_PROCESS / 2;
+          cpu[r] = p.cpuTime().minus(cpu0[r]).toNanos() / 1e6 / PER_PROCESS / 2;
+        }
+        if (IDLE_WINDOWS > 1) {
+          System.out.printf("  idle window %d: operator CPU per host per resync %s ms; round trips per host per resync"
+              + " %s; API writes %d%n", w, java.util.Arrays.toString(cpu), java.util.Arrays.toString(trips), writes);
+        }
+      }
+      long[] heap = new long[SHARDS];
+      for (int r = 0; r < SHARDS; r++) {
+        heap[r] = heapAfterGc(releases.get(r).process());
+      }
+      if (!JFR.isEmpty()) {
+        OperatorProcess p = releases.get(0).process();
+        jcmd(p, "JFR.start", "name=idle", "settings=profile", "filename=" + Path.of(JFR).toAbsolutePath());
+        Thread.sleep(RESYNC.toMillis());
+        Duration j0 = p.cpuTime();
+        Thread.sleep(RESYNC.toMillis() * 2);
+        System.out.printf("  idle under JFR (%s): operator CPU per host per resync %5.1f ms; recording in %s%n",
+            releases.get(0).label(), p.cpuTime().minus(j0).toNanos() / 1e6 / PER_PROCESS / 2, JFR);
+        jcmd(p, "JFR.stop", "name=idle");
+      }
+
+      // fleet-wide image change, maxUnavailable hosts at a time, every release at once
+      double[] change = new double[SHARDS + 1];
+      java.util.Arrays.fill(change, Double.NaN);
       if (CHANGE) {
         String v2 = fleet.get(0).image("hostops/demo:v2");
         long c0 = System.nanoTime();
-        for (int s = 0; s < SERVICES; s++) {
-          k8s.edit("s" + s, svc -> svc.getSpec().image = v2);
+        for (Release r : releases) {
+          for (String name : r.services()) {
+            k.resources(HostService.class).inNamespace(NS).withName(name).edit(svc -> {
+              svc.getSpec().image = v2;
+              return svc;
+            });
+          }
         }
-        for (int s = 0; s < SERVICES; s++) {
-          k8s.awaitReady("s" + s, Duration.ofMinutes(15));
-        }
-        change = secs(c0);
+        change = awaitReady(k, releases, c0);
       }
 
-      System.out.printf("hostops, %d hosts x %d services, one operator process (resync %d s):%n", HOSTS_N, SERVICES,
+      System.out.printf("hostops, %d hosts x %d services, %s (resync %d s):%n", HOSTS_N, SERVICES, SHARDS == 1
+          ? "one operator process" : SHARDS + " operator processes (label shards), " + PER_PROCESS + " hosts each",
           RESYNC.toSeconds());
-      System.out.printf("  cold convergence                  %6.1f s%n", cold);
-      System.out.printf("  idle: SSH round trips per host per resync %4.1f; operator CPU per host per resync %5.1f ms;"
-          + " API writes %d; heap %d MB%n", trips / (double) HOSTS_N / 2, cpuPerHostPerResync, writes, heap);
-      System.out.printf("  idle: mean SSH round trip (the whole-host probe) %5.1f ms%n", tripMs);
-      System.out.printf("  image change, maxUnavailable %d     %6.1f s%n", MAX_UNAVAILABLE, change);
+      for (int r = 0; r < SHARDS; r++) {
+        System.out.printf("  %-15s cold convergence %6.1f s; idle: SSH round trips per host per resync %4.1f,"
+            + " operator CPU per host per resync %5.1f ms, heap after GC %d MB; image change (maxUnavailable %d)"
+            + " %6.1f s%n", releases.get(r).label(), cold[r], trips[r], cpu[r], heap[r], MAX_UNAVAILABLE, change[r]);
+      }
+      if (SHARDS > 1) {
+        System.out.printf("  %-15s cold convergence %6.1f s; idle: SSH round trips per host per resync %4.1f,"
+            + " operator CPU per host per resync %5.1f ms; image change %6.1f s%n", "together", cold[SHARDS],
+            java.util.Arrays.stream(trips).average().orElse(0), java.util.Arrays.stream(cpu).average().orElse(0),
+            change[SHARDS]);
+      }
+      System.out.printf("  idle: API writes (all processes) %d; %s%n",
+          writes, jobs);
+    } finally {
+      releases.forEach(r -> r.process().close());
     }
 
     if (!ANSIBLE) {
@@ -196,11 +284,30 @@ class FleetBenchmark {
     System.out.printf("  image change, serial %d            %6.1f s%n%n", MAX_UNAVAILABLE, aChange);
   }
 
-  private static HostService service(OperatorHarness k8s, int s, String image) {
-    HostService svc = k8s.service("s" + s, image);
+  private static void host(KubernetesClient k, TestHost vm, String name, int port, String shard) {
+    k.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name + "-key").withNamespace(NS)
+        .endMetadata().withType("kubernetes.io/ssh-auth").addToStringData("ssh-privatekey", vm.privateKey()).build())
+        .create();
+    Host host = new Host();
+    host.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).withLabels(labels(shard)).build());
+    host.setSpec(new HostSpec());
+    host.getSpec().address = vm.address();
+    host.getSpec().port = port;
+    host.getSpec().sshKeySecretRef = new SecretKeyRef(name + "-key", "ssh-privatekey");
+    host.getSpec().knownHosts = vm.through(port, "root").knownHosts();
+    k.resource(host).create();
+  }
+
+  private static Map<String, String> labels(String shard) {
+    return shard.isEmpty() ? Map.of("fleet", "bench") : Map.of("fleet", "bench", Shard.LABEL, shard);
+  }
+
+  private static HostService service(String name, String shard, String image) {
+    HostService svc = OperatorHarness.service(name, image);
+    svc.getMetadata().setLabels(shard.isEmpty() ? Map.of() : Map.of(Shard.LABEL, shard));
     svc.getSpec().hosts = null;
-    svc.getSpec().hostSelector = new LabelSelectorBuilder().addToMatchLabels("fleet", "bench").build();
-    svc.getSpec().env = List.of(new EnvVar("LOG_NAME", "s" + s));
+    svc.getSpec().hostSelector = new LabelSelectorBuilder().addToMatchLabels(labels(shard)).build();
+    svc.getSpec().env = List.of(new EnvVar("LOG_NAME", name));
     svc.getSpec().logs = new LogSpec();
     svc.getSpec().logs.mount = true;
     svc.getSpec().rollout = new RolloutSpec();
@@ -208,19 +315,59 @@ class FleetBenchmark {
     return svc;
   }
 
-  private static long sum(OperatorHarness k8s, String metric) throws Exception {
-    return (long) sumDouble(k8s, metric);
+  /** Seconds from {@code since} until each release's services were all Ready at their generation; last: all. */
+  private static double[] awaitReady(KubernetesClient k, List<Release> releases, long since) throws InterruptedException {
+    double[] at = new double[releases.size() + 1];
+    java.util.Arrays.fill(at, -1);
+    long deadline = since + TimeUnit.MINUTES.toNanos(20);
+    while (at[releases.size()] < 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not Ready after 20 minutes: " + k.resources(HostService.class).inNamespace(NS).list()
+            .getItems().stream().filter(s -> !OperatorHarness.ready(s)).map(OperatorHarness::describe).toList());
+      }
+      Map<String, HostService> now = new java.util.HashMap<>();
+      k.resources(HostService.class).inNamespace(NS).list().getItems().forEach(s -> now.put(s.getMetadata().getName(), s));
+      boolean all = true;
+      for (int r = 0; r < releases.size(); r++) {
+        boolean ready = releases.get(r).services().stream().allMatch(n -> OperatorHarness.ready(now.get(n)));
+        if (ready && at[r] < 0) {
+          at[r] = secs(since);
+        }
+        all &= ready;
+      }
+      if (all) {
+        at[releases.size()] = secs(since);
+      } else {
+        Thread.sleep(500);
+      }
+    }
+    return at;
   }
 
-  private static double sumDouble(OperatorHarness k8s, String metric) throws Exception {
-    String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-        + k8s.metricsPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-    Matcher m = Pattern.compile("(?m)^" + metric + "\\{[^}]*\\} ([0-9.eE+]+)$").matcher(body);
-    double total = 0;
-    while (m.find()) {
-      total += Double.parseDouble(m.group(1));
-    }
-    return total;
+  private static int jobsLogLines(TestHost vm) {
+    return Integer.parseInt(vm.shOk("cat /run/hostops/lock.log 2>/dev/null | wc -l").strip());
+  }
+
+  /** The jobs (by name, with counts) the host's jobs log recorded after its first {@code lines} lines. */
+  private static String jobsSince(TestHost vm, int lines) {
+    Map<String, Integer> jobs = new java.util.TreeMap<>();
+    vm.shOk("tail -n +" + (lines + 1) + " /run/hostops/lock.log").lines().map(l -> l.split(" "))
+        .filter(f -> f.length >= 5 && f[0].equals("start")).forEach(f -> jobs.merge(f[4], 1, Integer::sum));
+    return jobs.isEmpty() ? "none" : jobs.toString();
+  }
+
+  /** Heap used after a full GC, in MB, asked of the process with jcmd. */
+  private static long heapAfterGc(OperatorProcess p) throws Exception {
+    jcmd(p, "GC.run");
+    Matcher m = Pattern.compile("used (\\d+)K").matcher(jcmd(p, "GC.heap_info"));
+    return m.find() ? Long.parseLong(m.group(1)) / 1024 : -1;
+  }
+
+  private static String jcmd(OperatorProcess p, String... command) throws Exception {
+    List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        String.valueOf(p.process().pid())));
+    argv.addAll(List.of(command));
+    return run(Path.of("."), argv.toArray(String[]::new));
   }
 
   private static String run(Path dir, String... command) throws Exception {

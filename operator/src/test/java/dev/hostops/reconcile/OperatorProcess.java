@@ -34,12 +34,21 @@ public final class OperatorProcess implements AutoCloseable {
 
   /** Starts {@code hostops run}; {@code env} is added to (and may override) the test defaults. */
   public static OperatorProcess start(String name, Path kubeconfig, Map<String, String> env) throws IOException {
+    return start(name, kubeconfig, env, java.util.List.of());
+  }
+
+  /** As {@link #start(String, Path, Map)}, with these options for the JVM (e.g. -XX:… flags to compare). */
+  public static OperatorProcess start(String name, Path kubeconfig, Map<String, String> env, java.util.List<String> jvm)
+      throws IOException {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.hostops.Main", "run");
+    java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    argv.addAll(jvm);
+    argv.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), "dev.hostops.Main", "run"));
+    ProcessBuilder pb = new ProcessBuilder(argv);
     Map<String, String> all = new HashMap<>(Map.of("KUBECONFIG", kubeconfig.toString(), "HOSTNAME", name,
         "HOSTOPS_LOKI_URL", OperatorHarness.LOKI_URL));
     all.putAll(env);
