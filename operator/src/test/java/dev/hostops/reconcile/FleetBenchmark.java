@@ -124,12 +124,15 @@ class FleetBenchmark {
       double[] cpu = new double[SHARDS];
       long writes = 0;
       String jobs = "";
+      String[] where = new String[SHARDS];
       for (int w = 1; w <= IDLE_WINDOWS; w++) {
         long[] trips0 = new long[SHARDS];
         Duration[] cpu0 = new Duration[SHARDS];
+        List<Map<String, Duration>> threads0 = new ArrayList<>();
         for (int r = 0; r < SHARDS; r++) {
           trips0[r] = releases.get(r).process().roundTrips();
           cpu0[r] = releases.get(r).process().cpuTime();
+          threads0.add(releases.get(r).process().threadCpu());
         }
         long api0 = api.writeRequests();
         int[] log0 = new int[HOSTS_N];
@@ -158,10 +161,15 @@ class FleetBenchmark {
           OperatorProcess p = releases.get(r).process();
           trips[r] = (p.roundTrips() - trips0[r]) / (double) PER_PROCESS / 2;
           cpu[r] = p.cpuTime().minus(cpu0[r]).toNanos() / 1e6 / PER_PROCESS / 2;
+          where[r] = where(threads0.get(r), p.threadCpu());
         }
         if (IDLE_WINDOWS > 1) {
           System.out.printf("  idle window %d: operator CPU per host per resync %s ms; round trips per host per resync"
               + " %s; API writes %d%n", w, java.util.Arrays.toString(cpu), java.util.Arrays.toString(trips), writes);
+        }
+        for (int r = 0; r < SHARDS; r++) {
+          System.out.printf("  idle window %d, %s: where the CPU went (ms per host per resync, by thread): %s%n", w,
+              releases.get(r).label(), where[r]);
         }
       }
       long[] heap = new long[SHARDS];
@@ -354,6 +362,16 @@ class FleetBenchmark {
     vm.shOk("tail -n +" + (lines + 1) + " /run/hostops/lock.log").lines().map(l -> l.split(" "))
         .filter(f -> f.length >= 5 && f[0].equals("start")).forEach(f -> jobs.merge(f[4], 1, Integer::sum));
     return jobs.isEmpty() ? "none" : jobs.toString();
+  }
+
+  /** The thread kinds that used the most CPU between two {@link OperatorProcess#threadCpu} readings, per host per resync. */
+  private static String where(Map<String, Duration> before, Map<String, Duration> after) {
+    return after.entrySet().stream()
+        .map(e -> Map.entry(e.getKey(), e.getValue().minus(before.getOrDefault(e.getKey(), Duration.ZERO))))
+        .filter(e -> !e.getValue().isZero())
+        .sorted(Map.Entry.<String, Duration>comparingByValue().reversed()).limit(8)
+        .map(e -> String.format("%s %.1f", e.getKey(), e.getValue().toNanos() / 1e6 / PER_PROCESS / 2))
+        .collect(java.util.stream.Collectors.joining(", "));
   }
 
   /** Heap used after a full GC, in MB, asked of the process with jcmd. */

@@ -93,6 +93,32 @@ public final class OperatorProcess implements AutoCloseable {
     return total;
   }
 
+  /**
+   * CPU time so far per kind of thread (user and system, from /proc/PID/task): Linux names a JVM thread
+   * after its Java name, cut to 15 characters; digits and what follows a "-/" are dropped so a pool's
+   * threads count together ("pool-N-thread-N", "sshj-Reader", "C2 CompilerThreadN").
+   */
+  public Map<String, Duration> threadCpu() throws IOException {
+    Map<String, Duration> cpu = new java.util.TreeMap<>();
+    Path tasks = Path.of("/proc", String.valueOf(process.pid()), "task");
+    try (var dirs = java.nio.file.Files.list(tasks)) {
+      for (Path t : (Iterable<Path>) dirs::iterator) {
+        String stat;
+        try {
+          stat = java.nio.file.Files.readString(t.resolve("stat"));
+        } catch (IOException gone) {
+          continue; // the thread ended between the listing and the read
+        }
+        int open = stat.indexOf('('), close = stat.lastIndexOf(')');
+        String kind = stat.substring(open + 1, close).replaceAll("-/.*", "").replaceAll("[0-9]+", "N");
+        String[] f = stat.substring(close + 2).split(" ");
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+        cpu.merge(kind, Duration.ofMillis(ticks * 10), Duration::plus); // USER_HZ is 100 on Linux
+      }
+    }
+    return cpu;
+  }
+
   /** CPU time the process has used so far (user and system, from /proc). */
   public Duration cpuTime() {
     return process.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException(name + ": no CPU time"));
