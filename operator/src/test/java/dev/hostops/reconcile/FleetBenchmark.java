@@ -53,7 +53,10 @@ class FleetBenchmark {
   private static final Duration RESYNC = Duration.ofSeconds(30);
   private static final String NS = "team";
   private static final String OPERATOR_NS = "hostops-system";
-  /** -Dfleet.jfr=FILE: a Java Flight Recording (profile settings) of the first process's idle resyncs only. */
+  /**
+   * -Dfleet.jfr=FILE: a Java Flight Recording of the first process's idle resyncs only, with the JDK's
+   * "profile" settings or -Dfleet.jfr.settings=FILE.jfc (e.g. a 1 ms execution sample period).
+   */
   private static final String JFR = System.getProperty("fleet.jfr", "");
   /** -Dfleet.change=false, -Dfleet.ansible=false: skip the image change, or Ansible (e.g. while profiling). */
   private static final boolean CHANGE = Boolean.parseBoolean(System.getProperty("fleet.change", "true"));
@@ -129,26 +132,36 @@ class FleetBenchmark {
         long[] trips0 = new long[SHARDS];
         Duration[] cpu0 = new Duration[SHARDS];
         List<Map<String, Duration>> threads0 = new ArrayList<>();
+        // one read of each process's /metrics per window end (as often as a Prometheus scraping every 30 s)
+        List<Map<String, Long>> hostTrips0 = new ArrayList<>();
         for (int r = 0; r < SHARDS; r++) {
-          trips0[r] = releases.get(r).process().roundTrips();
+          hostTrips0.add(releases.get(r).process().roundTripsByHost());
+          trips0[r] = hostTrips0.get(r).values().stream().mapToLong(Long::longValue).sum();
           cpu0[r] = releases.get(r).process().cpuTime();
           threads0.add(releases.get(r).process().threadCpu());
         }
         long api0 = api.writeRequests();
         int[] log0 = new int[HOSTS_N];
-        long[] hostTrips0 = new long[HOSTS_N];
         for (int i = 0; i < HOSTS_N; i++) {
           log0[i] = jobsLogLines(fleet.get(i));
-          hostTrips0[i] = releases.get(i / PER_PROCESS).process().roundTrips(NS + "/h" + i);
         }
         Thread.sleep(RESYNC.toMillis() * 2);
         writes = api.writeRequests() - api0;
+        List<Map<String, Long>> hostTrips1 = new ArrayList<>();
+        Duration[] cpu1 = new Duration[SHARDS];
+        List<Map<String, Duration>> threads1 = new ArrayList<>();
+        for (int r = 0; r < SHARDS; r++) {
+          cpu1[r] = releases.get(r).process().cpuTime();
+          threads1.add(releases.get(r).process().threadCpu());
+          hostTrips1.add(releases.get(r).process().roundTripsByHost());
+        }
         // the host with the most round trips, and the jobs its log recorded (a probe is one job)
         int most = 0;
         long mostTrips = -1;
         int over = 0;
         for (int i = 0; i < HOSTS_N; i++) {
-          long t = releases.get(i / PER_PROCESS).process().roundTrips(NS + "/h" + i) - hostTrips0[i];
+          int r = i / PER_PROCESS;
+          long t = hostTrips1.get(r).getOrDefault(NS + "/h" + i, 0L) - hostTrips0.get(r).getOrDefault(NS + "/h" + i, 0L);
           over += t > 2 ? 1 : 0;
           if (t > mostTrips) {
             most = i;
@@ -158,10 +171,10 @@ class FleetBenchmark {
         jobs = "hosts with more than one round trip per resync " + over + "; most: h" + most + " " + mostTrips
             + " in two resyncs, its jobs " + jobsSince(fleet.get(most), log0[most]);
         for (int r = 0; r < SHARDS; r++) {
-          OperatorProcess p = releases.get(r).process();
-          trips[r] = (p.roundTrips() - trips0[r]) / (double) PER_PROCESS / 2;
-          cpu[r] = p.cpuTime().minus(cpu0[r]).toNanos() / 1e6 / PER_PROCESS / 2;
-          where[r] = where(threads0.get(r), p.threadCpu());
+          long total = hostTrips1.get(r).values().stream().mapToLong(Long::longValue).sum();
+          trips[r] = (total - trips0[r]) / (double) PER_PROCESS / 2;
+          cpu[r] = cpu1[r].minus(cpu0[r]).toNanos() / 1e6 / PER_PROCESS / 2;
+          where[r] = where(threads0.get(r), threads1.get(r));
         }
         if (IDLE_WINDOWS > 1) {
           System.out.printf("  idle window %d: operator CPU per host per resync %s ms; round trips per host per resync"
@@ -178,7 +191,7 @@ class FleetBenchmark {
       }
       if (!JFR.isEmpty()) {
         OperatorProcess p = releases.get(0).process();
-        jcmd(p, "JFR.start", "name=idle", "settings=profile", "filename=" + Path.of(JFR).toAbsolutePath());
+        jcmd(p, "JFR.start", "name=idle", "settings=" + System.getProperty("fleet.jfr.settings", "profile"), "filename=" + Path.of(JFR).toAbsolutePath());
         Thread.sleep(RESYNC.toMillis());
         Duration j0 = p.cpuTime();
         Thread.sleep(RESYNC.toMillis() * 2);
@@ -368,17 +381,21 @@ class FleetBenchmark {
   private static String where(Map<String, Duration> before, Map<String, Duration> after) {
     return after.entrySet().stream()
         .map(e -> Map.entry(e.getKey(), e.getValue().minus(before.getOrDefault(e.getKey(), Duration.ZERO))))
-        .filter(e -> !e.getValue().isZero())
+        .filter(e -> !e.getValue().isNegative() && !e.getValue().isZero()) // a thread that ended takes its time with it
         .sorted(Map.Entry.<String, Duration>comparingByValue().reversed()).limit(8)
         .map(e -> String.format("%s %.1f", e.getKey(), e.getValue().toNanos() / 1e6 / PER_PROCESS / 2))
         .collect(java.util.stream.Collectors.joining(", "));
   }
 
-  /** Heap used after a full GC, in MB, asked of the process with jcmd. */
+  /** Heap used after a full GC, in MB, asked of the process with jcmd (G1's one heap, or Serial's generations). */
   private static long heapAfterGc(OperatorProcess p) throws Exception {
     jcmd(p, "GC.run");
-    Matcher m = Pattern.compile("used (\\d+)K").matcher(jcmd(p, "GC.heap_info"));
-    return m.find() ? Long.parseLong(m.group(1)) / 1024 : -1;
+    Matcher m = Pattern.compile("(?:heap|generation) +total \\d+K, used (\\d+)K").matcher(jcmd(p, "GC.heap_info"));
+    long used = -1;
+    while (m.find()) {
+      used = Math.max(used, 0) + Long.parseLong(m.group(1));
+    }
+    return used < 0 ? -1 : used / 1024;
   }
 
   private static String jcmd(OperatorProcess p, String... command) throws Exception {

@@ -37,7 +37,32 @@ public final class OperatorProcess implements AutoCloseable {
     return start(name, kubeconfig, env, java.util.List.of());
   }
 
-  /** As {@link #start(String, Path, Map)}, with these options for the JVM (e.g. -XX:… flags to compare). */
+  /**
+   * The JVM options of the operator image's ENTRYPOINT (the Dockerfile's -XX: flags), so a process here runs
+   * the JVM a pod runs; with -XX:MaxRAM of the chart's memory limit, it sizes its heap as the pod does.
+   */
+  public static final java.util.List<String> IMAGE_JVM = imageJvm();
+
+  private static java.util.List<String> imageJvm() {
+    Path dockerfile = Path.of("..", "Dockerfile");
+    try {
+      Matcher entry = Pattern.compile("(?m)^ENTRYPOINT \\[(.*)]$").matcher(java.nio.file.Files.readString(dockerfile));
+      if (!entry.find()) {
+        throw new IllegalStateException(dockerfile.toAbsolutePath() + ": no ENTRYPOINT [...]");
+      }
+      java.util.List<String> flags = new java.util.ArrayList<>();
+      Matcher arg = Pattern.compile("\"(-XX:[^\"]+)\"").matcher(entry.group(1));
+      while (arg.find()) {
+        flags.add(arg.group(1));
+      }
+      flags.add("-XX:MaxRAM=512m"); // charts/hostops values.yaml resources.limits.memory
+      return java.util.List.copyOf(flags);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** As {@link #start(String, Path, Map)}, with these options for the JVM after the image's (e.g. -XX:… to compare). */
   public static OperatorProcess start(String name, Path kubeconfig, Map<String, String> env, java.util.List<String> jvm)
       throws IOException {
     int port;
@@ -46,6 +71,7 @@ public final class OperatorProcess implements AutoCloseable {
     }
     java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    argv.addAll(IMAGE_JVM);
     argv.addAll(jvm);
     argv.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), "dev.hostops.Main", "run"));
     ProcessBuilder pb = new ProcessBuilder(argv);
@@ -73,24 +99,31 @@ public final class OperatorProcess implements AutoCloseable {
 
   /** SSH round trips to one Host ({@code namespace/name}): 0 for a Host it never touched; -1 while it does not answer. */
   public long roundTrips(String host) {
+    Map<String, Long> byHost = roundTripsByHost();
+    if (byHost == null) {
+      return -1;
+    }
+    return host == null ? byHost.values().stream().mapToLong(Long::longValue).sum() : byHost.getOrDefault(host, 0L);
+  }
+
+  /** SSH round trips per Host ({@code namespace/name}) from one read of /metrics; null while it does not answer. */
+  public Map<String, Long> roundTripsByHost() {
     String body;
     try {
       body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
           .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
     } catch (IOException e) {
-      return -1;
+      return null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return -1;
+      return null;
     }
-    long total = 0;
+    Map<String, Long> byHost = new HashMap<>();
     Matcher m = ROUND_TRIPS.matcher(body);
     while (m.find()) {
-      if (host == null || host.equals(m.group(1))) {
-        total += (long) Double.parseDouble(m.group(2));
-      }
+      byHost.merge(m.group(1), (long) Double.parseDouble(m.group(2)), Long::sum);
     }
-    return total;
+    return byHost;
   }
 
   /**
