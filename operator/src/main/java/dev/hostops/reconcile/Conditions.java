@@ -23,7 +23,7 @@ final class Conditions {
         .filter(p -> type.equals(p.type) && c.status.equals(p.status) && p.lastTransitionTime != null)
         .map(p -> p.lastTransitionTime)
         .findFirst()
-        .orElse(Instant.now().toString());
+        .orElseGet(() -> Instant.now().toString()); // formatted only for a condition that changed
     result.add(c);
     return this;
   }
