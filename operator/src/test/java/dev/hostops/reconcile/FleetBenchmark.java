@@ -129,14 +129,12 @@ class FleetBenchmark {
       String jobs = "";
       String[] where = new String[SHARDS];
       for (int w = 1; w <= IDLE_WINDOWS; w++) {
-        long[] trips0 = new long[SHARDS];
         Duration[] cpu0 = new Duration[SHARDS];
         List<Map<String, Duration>> threads0 = new ArrayList<>();
         // one read of each process's /metrics per window end (as often as a Prometheus scraping every 30 s)
         List<Map<String, Long>> hostTrips0 = new ArrayList<>();
         for (int r = 0; r < SHARDS; r++) {
           hostTrips0.add(releases.get(r).process().roundTripsByHost());
-          trips0[r] = hostTrips0.get(r).values().stream().mapToLong(Long::longValue).sum();
           cpu0[r] = releases.get(r).process().cpuTime();
           threads0.add(releases.get(r).process().threadCpu());
         }
@@ -171,8 +169,7 @@ class FleetBenchmark {
         jobs = "hosts with more than one round trip per resync " + over + "; most: h" + most + " " + mostTrips
             + " in two resyncs, its jobs " + jobsSince(fleet.get(most), log0[most]);
         for (int r = 0; r < SHARDS; r++) {
-          long total = hostTrips1.get(r).values().stream().mapToLong(Long::longValue).sum();
-          trips[r] = (total - trips0[r]) / (double) PER_PROCESS / 2;
+          trips[r] = (total(hostTrips1.get(r)) - total(hostTrips0.get(r))) / (double) PER_PROCESS / 2;
           cpu[r] = cpu1[r].minus(cpu0[r]).toNanos() / 1e6 / PER_PROCESS / 2;
           where[r] = where(threads0.get(r), threads1.get(r));
         }
@@ -191,7 +188,8 @@ class FleetBenchmark {
       }
       if (!JFR.isEmpty()) {
         OperatorProcess p = releases.get(0).process();
-        jcmd(p, "JFR.start", "name=idle", "settings=" + System.getProperty("fleet.jfr.settings", "profile"), "filename=" + Path.of(JFR).toAbsolutePath());
+        jcmd(p, "JFR.start", "name=idle", "settings=" + System.getProperty("fleet.jfr.settings", "profile"),
+            "filename=" + Path.of(JFR).toAbsolutePath());
         Thread.sleep(RESYNC.toMillis());
         Duration j0 = p.cpuTime();
         Thread.sleep(RESYNC.toMillis() * 2);
@@ -375,6 +373,10 @@ class FleetBenchmark {
     vm.shOk("tail -n +" + (lines + 1) + " /run/hostops/lock.log").lines().map(l -> l.split(" "))
         .filter(f -> f.length >= 5 && f[0].equals("start")).forEach(f -> jobs.merge(f[4], 1, Integer::sum));
     return jobs.isEmpty() ? "none" : jobs.toString();
+  }
+
+  private static long total(Map<String, Long> roundTripsByHost) {
+    return roundTripsByHost.values().stream().mapToLong(Long::longValue).sum();
   }
 
   /** The thread kinds that used the most CPU between two {@link OperatorProcess#threadCpu} readings, per host per resync. */
