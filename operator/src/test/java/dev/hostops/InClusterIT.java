@@ -71,9 +71,8 @@ class InClusterIT {
   @BeforeAll
   static void cluster() throws Exception {
     long t0 = System.nanoTime();
-    String base = ok(TestHosts.exec(List.of(TestHosts.script(), "jre-image")), "testhosts jre-image");
-    ok(TestHosts.exec(List.of("docker", "build", "-q", "--build-arg", "BASE=" + base, "-t", IMAGE_REPO + ":" + IMAGE_TAG,
-        "..")), "docker build");
+    ok(TestHosts.exec(List.of(TestHosts.script(), "operator-image", IMAGE_REPO + ":" + IMAGE_TAG)),
+        "testhosts operator-image");
     long t1 = System.nanoTime();
     String export = ok(TestHosts.exec(List.of(CONTROLPLANE, "up", "--node")), "controlplane up --node");
     assertTrue(export.startsWith("export KUBECONFIG="), export);

@@ -52,8 +52,7 @@ class OperatorImageIT {
 
   @Test
   void theImageRunAsTheChartRunsItBringsAServiceToReady() throws Exception {
-    String base = ok(TestHosts.exec(List.of(TestHosts.script(), "jre-image")), "testhosts jre-image");
-    ok(TestHosts.exec(List.of("docker", "build", "-q", "--build-arg", "BASE=" + base, "-t", IMAGE, "..")), "docker build");
+    ok(TestHosts.exec(List.of(TestHosts.script(), "operator-image", IMAGE)), "testhosts operator-image");
     TestHost vm = HOSTS.boot("img1");
     try (KubeApi api = KubeApi.start()) {
       api.namespace(NS);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hostops.api.HostService;
 import dev.hostops.api.ServiceFile;
 import dev.hostops.api.ValueSource;
+import dev.hostops.testhosts.NetworkLink;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import java.net.URI;
@@ -33,8 +34,25 @@ class BatchedApplyTest {
   @Test
   void tenServicesCreatedOrChangedTogetherAreOneApply() throws Exception {
     TestHost vm = HOSTS.boot("batch1");
+    tenTogether(vm, vm.port());
+  }
+
+  /**
+   * The same 50 ms away: the ten new services probe the host one after another (one script at a time
+   * holds its lock), so their applies arrive spread over about a second; the batch waits for the
+   * reconciles still probing instead of leaving them to the next one.
+   */
+  @Test
+  void tenServicesCreatedTogetherFiftyMillisecondsAwayAreOneApply() throws Exception {
+    TestHost vm = HOSTS.boot("batch2");
+    try (NetworkLink link = vm.behind(NetworkLink.Profile.WAN)) {
+      tenTogether(vm, link.port());
+    }
+  }
+
+  private static void tenTogether(TestHost vm, int port) throws Exception {
     try (OperatorHarness k8s = new OperatorHarness(Duration.ofSeconds(30), Duration.ofSeconds(30), 0)) {
-      k8s.addHost(vm, "vm1", "root", Map.of());
+      k8s.addHost(vm, "vm1", "root", Map.of(), port);
       k8s.secret("shared", Map.of("token", "one"));
       Await.until(Duration.ofSeconds(60), () -> k8s.host("vm1").getStatus() != null
           && Boolean.TRUE.equals(k8s.host("vm1").getStatus().reachable), () -> OperatorHarness.describe(k8s.host("vm1")));

@@ -133,16 +133,13 @@ class FleetBenchmark {
         List<Map<String, Duration>> threads0 = new ArrayList<>();
         // one read of each process's /metrics per window end (as often as a Prometheus scraping every 30 s)
         List<Map<String, Long>> hostTrips0 = new ArrayList<>();
+        double up0 = uptime();
         for (int r = 0; r < SHARDS; r++) {
           hostTrips0.add(releases.get(r).process().roundTripsByHost());
           cpu0[r] = releases.get(r).process().cpuTime();
           threads0.add(releases.get(r).process().threadCpu());
         }
         long api0 = api.writeRequests();
-        int[] log0 = new int[HOSTS_N];
-        for (int i = 0; i < HOSTS_N; i++) {
-          log0[i] = jobsLogLines(fleet.get(i));
-        }
         Thread.sleep(RESYNC.toMillis() * 2);
         writes = api.writeRequests() - api0;
         List<Map<String, Long>> hostTrips1 = new ArrayList<>();
@@ -153,7 +150,9 @@ class FleetBenchmark {
           threads1.add(releases.get(r).process().threadCpu());
           hostTrips1.add(releases.get(r).process().roundTripsByHost());
         }
-        // the host with the most round trips, and the jobs its log recorded (a probe is one job)
+        double up1 = uptime();
+        // the host with the most round trips, and the jobs its lock.log recorded as started in the same window
+        // (test hosts share this machine's kernel, so their /proc/uptime is this one's; a probe is one job)
         int most = 0;
         long mostTrips = -1;
         int over = 0;
@@ -167,7 +166,7 @@ class FleetBenchmark {
           }
         }
         jobs = "hosts with more than one round trip per resync " + over + "; most: h" + most + " " + mostTrips
-            + " in two resyncs, its jobs " + jobsSince(fleet.get(most), log0[most]);
+            + " in two resyncs, its jobs " + jobsBetween(fleet.get(most), up0, up1);
         for (int r = 0; r < SHARDS; r++) {
           trips[r] = (total(hostTrips1.get(r)) - total(hostTrips0.get(r))) / (double) PER_PROCESS / 2;
           cpu[r] = cpu1[r].minus(cpu0[r]).toNanos() / 1e6 / PER_PROCESS / 2;
@@ -363,15 +362,18 @@ class FleetBenchmark {
     return at;
   }
 
-  private static int jobsLogLines(TestHost vm) {
-    return Integer.parseInt(vm.shOk("cat /run/hostops/lock.log 2>/dev/null | wc -l").strip());
+  /** Seconds since boot, as the host program stamps its lock.log lines (test hosts share this kernel). */
+  private static double uptime() throws java.io.IOException {
+    return Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
   }
 
-  /** The jobs (by name, with counts) the host's jobs log recorded after its first {@code lines} lines. */
-  private static String jobsSince(TestHost vm, int lines) {
+  /** The jobs (by name, with counts) the host's lock.log recorded as started between two uptimes. */
+  private static String jobsBetween(TestHost vm, double from, double to) {
     Map<String, Integer> jobs = new java.util.TreeMap<>();
-    vm.shOk("tail -n +" + (lines + 1) + " /run/hostops/lock.log").lines().map(l -> l.split(" "))
-        .filter(f -> f.length >= 5 && f[0].equals("start")).forEach(f -> jobs.merge(f[4], 1, Integer::sum));
+    vm.shOk("cat /run/hostops/lock.log").lines().map(l -> l.split(" "))
+        .filter(f -> f.length >= 5 && f[0].equals("start") && Double.parseDouble(f[2]) >= from
+            && Double.parseDouble(f[2]) < to)
+        .forEach(f -> jobs.merge(f[4], 1, Integer::sum));
     return jobs.isEmpty() ? "none" : jobs.toString();
   }
 
