@@ -147,6 +147,15 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     List<String> wanted = new ArrayList<>(HostSelection.hostNames(service, hosts.values()));
     HostSelection.hostNames(service, foreign.values()).stream().filter(n -> !wanted.contains(n)).forEach(wanted::add);
     List<String> local = wanted.stream().filter(n -> !foreign.containsKey(n)).toList();
+    // applies bound for these hosts wait while this reconcile probes and decides (one batch, not several)
+    try (ApplyQueue.Expected expected = actuator.expect(local.stream().map(hosts::get).filter(Objects::nonNull).toList())) {
+      return reconcileOn(service, previous, hosts, foreign, wanted, local, expected);
+    }
+  }
+
+  private UpdateControl<HostService> reconcileOn(HostService service, HostServiceStatus previous, Map<String, Host> hosts,
+                                                 Map<String, Host> foreign, List<String> wanted, List<String> local,
+                                                 ApplyQueue.Expected expected) {
     References refs = references(service, hosts, local);
     RolloutStatus rollout = RolloutPhases.start(previous.rollout, service);
     ServiceObserver.Observation seen = observer.observe(service, refs,
@@ -165,7 +174,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     List<HostOutcome> outcomes = new ArrayList<>(seen.notProbed());
     outcomes.addAll(elsewhere);
     outcomes.addAll(decision.held());
-    outcomes.addAll(actuator.apply(service, decision.changing()));
+    outcomes.addAll(actuator.apply(service, decision.changing(), expected));
     outcomes.addAll(actuator.leave(service, previous, wanted, hosts));
     if (!elsewhere.isEmpty()) {
       LOG.info("hostservice={}/{} shard={} not applied on {}: their Hosts carry another {}",

@@ -41,9 +41,14 @@ final class ServiceActuator {
     this.work = work;
   }
 
+  /** Says that this reconcile may bring applies for these hosts (see {@link ApplyQueue.Expected}). */
+  ApplyQueue.Expected expect(java.util.Collection<Host> hosts) {
+    return applies.expect(hosts.stream().map(HostTargets::key).toList());
+  }
+
   /** Brings each host in line with its plan, all hosts at once. */
-  List<HostOutcome> apply(HostService service, List<TargetHost> changing) {
-    return work.each(changing, t -> apply(service, t));
+  List<HostOutcome> apply(HostService service, List<TargetHost> changing, ApplyQueue.Expected expected) {
+    return work.each(changing, t -> apply(service, t, expected));
   }
 
   /** Removes the service from the hosts in its last status that it no longer targets, all at once. */
@@ -81,7 +86,7 @@ final class ServiceActuator {
     return failed;
   }
 
-  private HostOutcome apply(HostService service, TargetHost t) {
+  private HostOutcome apply(HostService service, TargetHost t, ApplyQueue.Expected expected) {
     ApplyPlan plan = t.plan();
     if (plan.refusal() != null) {
       return new HostOutcome.Refused(t, plan.refusal());
@@ -91,7 +96,7 @@ final class ServiceActuator {
       if (!plan.isNoop()) {
         dev.hostops.host.Audit.resource(ServiceRenderer.owner(service), service.getMetadata().getGeneration(),
             service.getSpec().image, service.getSpec().adopt);
-        after = applies.apply(HostTargets.key(t.host()), t.ssh(), t.desired(), plan);
+        after = applies.apply(HostTargets.key(t.host()), t.ssh(), t.desired(), plan, expected);
         // stamped when the apply ended, not when it began: the Host's drift check may have probed while the
         // script ran (before its restart), and that older sight must not replace the apply's closing probe
         probes.put(HostTargets.key(t.host()), service.getMetadata().getName(), after, System.nanoTime());

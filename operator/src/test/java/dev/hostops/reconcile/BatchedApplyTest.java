@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hostops.api.HostService;
 import dev.hostops.api.ServiceFile;
 import dev.hostops.api.ValueSource;
+import dev.hostops.testhosts.NetworkLink;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import java.net.URI;
@@ -34,6 +35,19 @@ class BatchedApplyTest {
   void tenServicesCreatedOrChangedTogetherAreOneApply() throws Exception {
     TestHost vm = HOSTS.boot("batch1");
     tenTogether(vm, vm.port());
+  }
+
+  /**
+   * The same 50 ms away: the ten new services probe the host one after another (one script at a time
+   * holds its lock), so their applies arrive spread over about a second; the batch waits for the
+   * reconciles still probing instead of leaving them to the next one.
+   */
+  @Test
+  void tenServicesCreatedTogetherFiftyMillisecondsAwayAreOneApply() throws Exception {
+    TestHost vm = HOSTS.boot("batch2");
+    try (NetworkLink link = vm.behind(NetworkLink.Profile.WAN)) {
+      tenTogether(vm, link.port());
+    }
   }
 
   private static void tenTogether(TestHost vm, int port) throws Exception {
