@@ -34,7 +34,9 @@ public final class HostopsOperator implements AutoCloseable {
     this.operator = new Operator(o -> {
       o.withKubernetesClient(client)
           .withCloseClientOnStop(false)
-          .withMetrics(metrics);
+          .withMetrics(metrics)
+          // the copy each reconcile gets is read from JSON written once per resource version
+          .withResourceCloner(dev.hostops.reconcile.ResourceJson.INSTANCE);
       if (config.leaseNamespace() != null) {
         // two replicas are safe: only the lease holder reconciles; JOSDK exits when it loses the lease
         o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(config.shard().leaseName(),

@@ -8,26 +8,40 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Applies bound for one host, gathered into one script (group commit): the changes of every service
  * reconciled at about the same time cost one round trip, one daemon-reload and one settle wait, with
- * their units started in parallel. The first caller for a host leads: it waits until no other apply
+ * their units started in parallel. The first apply for a host opens a batch; it runs once no other apply
  * has joined for {@link #QUIET_MS} and no reconcile that said it may bring one ({@link #expect}) is still
- * deciding (at most {@link #MAX_WAIT_MS} in all), runs the batch, and keeps running batches while more
- * arrive; the others wait for their part of the result. A batch the host refuses is retried service by
- * service, so one service's failure is reported on that service only.
+ * deciding (at most {@link #MAX_WAIT_MS} after it opened). While it gathers, no thread waits for it (a
+ * timer checks), so the reconciles it waits for can use every thread of the host work pool to probe;
+ * applies that arrive while a batch runs form the next one. Each caller gets its own part of the result.
+ * A batch the host refuses is retried service by service, so one service's failure is reported on that
+ * service only.
  */
 public final class ApplyQueue {
   static final long QUIET_MS = 150;
   static final long MAX_WAIT_MS = 1500;
+  /** Times the gathering of batches; runs nothing else (the batches run on the executor). */
+  private static final java.util.concurrent.ScheduledExecutorService TIMER =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "hostops-apply-timer");
+        t.setDaemon(true);
+        return t;
+      });
 
   private record Pending(RenderedService desired, ApplyPlan plan, CompletableFuture<ServiceObservation> result) {}
 
   private static final class HostQueue {
     final List<Pending> pending = new ArrayList<>();
-    boolean leading;
+    /** A batch is gathering (a check is due) / running on the executor. */
+    boolean gathering;
+    boolean running;
+    long started;
     long lastJoin;
+    SshTarget target;
     /** Reconciles that said they may bring an apply here and have neither joined nor closed. */
     int coming;
   }
@@ -56,7 +70,9 @@ public final class ApplyQueue {
     private void settled(String hostKey, HostQueue q) {
       if (hosts.remove(hostKey)) {
         q.coming--;
-        q.notifyAll();
+        if (q.coming == 0 && q.gathering) {
+          later(hostKey, q, 0);
+        }
       }
     }
 
@@ -74,13 +90,20 @@ public final class ApplyQueue {
 
   private final HostSessions sessions;
   private final ServiceSync sync;
+  private final java.util.concurrent.Executor executor;
   private final Map<String, HostQueue> queues = new ConcurrentHashMap<>();
   private final java.util.function.ObjIntConsumer<String> applied;
 
-  /** @param applied told the Host key and the number of services of every script that ran */
-  public ApplyQueue(HostSessions sessions, ServiceSync sync, java.util.function.ObjIntConsumer<String> applied) {
+  /**
+   * @param executor runs the batches (the host work pool); nothing waits on one of its threads for a batch
+   *                 to gather, so the reconciles a batch waits for can still probe
+   * @param applied  told the Host key and the number of services of every script that ran
+   */
+  public ApplyQueue(HostSessions sessions, ServiceSync sync, java.util.concurrent.Executor executor,
+                    java.util.function.ObjIntConsumer<String> applied) {
     this.sessions = sessions;
     this.sync = sync;
+    this.executor = executor;
     this.applied = applied;
   }
 
@@ -92,30 +115,8 @@ public final class ApplyQueue {
   /** Carries out the plan on the host (with whatever else is bound there) and returns the service afterwards. */
   public ServiceObservation apply(String hostKey, SshTarget target, RenderedService desired, ApplyPlan plan)
       throws HostException {
-    return apply(hostKey, target, desired, plan, null);
-  }
-
-  /** Like {@link #apply(String, SshTarget, RenderedService, ApplyPlan)}, for a reconcile that said it may come. */
-  public ServiceObservation apply(String hostKey, SshTarget target, RenderedService desired, ApplyPlan plan,
-                                  Expected expected) throws HostException {
-    HostQueue q = queues.computeIfAbsent(hostKey, k -> new HostQueue());
-    Pending mine = new Pending(desired, plan, new CompletableFuture<>());
-    boolean lead;
-    synchronized (q) {
-      if (expected != null) {
-        expected.settled(hostKey, q);
-      }
-      q.pending.add(mine);
-      q.lastJoin = System.nanoTime();
-      lead = !q.leading;
-      q.leading = true;
-      q.notifyAll();
-    }
-    if (lead) {
-      lead(hostKey, target, q);
-    }
     try {
-      return mine.result().get();
+      return submit(hostKey, target, desired, plan, null).get();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof HostException h) {
         throw h;
@@ -127,33 +128,80 @@ public final class ApplyQueue {
     }
   }
 
-  private void lead(String hostKey, SshTarget target, HostQueue q) {
-    long started = System.nanoTime();
-    while (true) {
-      List<Pending> batch;
-      synchronized (q) {
-        while (true) {
-          long quietFor = (System.nanoTime() - q.lastJoin) / 1_000_000;
-          long waited = (System.nanoTime() - started) / 1_000_000;
-          if ((quietFor >= QUIET_MS && q.coming == 0) || waited >= MAX_WAIT_MS) {
-            break;
-          }
-          try {
-            q.wait(Math.max(1, Math.min(quietFor >= QUIET_MS ? MAX_WAIT_MS : QUIET_MS - quietFor, MAX_WAIT_MS - waited)));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            break;
-          }
-        }
-        if (q.pending.isEmpty()) {
-          q.leading = false;
-          return;
-        }
-        batch = new ArrayList<>(q.pending);
-        q.pending.clear();
+  /**
+   * Queues the plan for the host's next batch; the future ends with the service afterwards, or with the
+   * {@link HostException} the apply met. The caller holds no thread of the pool while the batch gathers.
+   */
+  public CompletableFuture<ServiceObservation> submit(String hostKey, SshTarget target, RenderedService desired,
+                                                      ApplyPlan plan, Expected expected) {
+    HostQueue q = queues.computeIfAbsent(hostKey, k -> new HostQueue());
+    Pending mine = new Pending(desired, plan, new CompletableFuture<>());
+    synchronized (q) {
+      if (expected != null) {
+        expected.settled(hostKey, q);
       }
-      run(hostKey, target, batch);
-      started = System.nanoTime();
+      q.target = target;
+      q.pending.add(mine);
+      q.lastJoin = System.nanoTime();
+      if (!q.running && !q.gathering) {
+        q.gathering = true;
+        q.started = q.lastJoin;
+        later(hostKey, q, QUIET_MS);
+      }
+    }
+    return mine.result();
+  }
+
+  private void later(String hostKey, HostQueue q, long ms) {
+    TIMER.schedule(() -> check(hostKey, q), ms, TimeUnit.MILLISECONDS);
+  }
+
+  /** Runs the gathered batch once the host has been quiet long enough, or waits a little longer. */
+  private void check(String hostKey, HostQueue q) {
+    List<Pending> batch;
+    SshTarget target;
+    synchronized (q) {
+      if (q.running || !q.gathering) {
+        return;
+      }
+      long quietFor = (System.nanoTime() - q.lastJoin) / 1_000_000;
+      long waited = (System.nanoTime() - q.started) / 1_000_000;
+      if (!((quietFor >= QUIET_MS && q.coming == 0) || waited >= MAX_WAIT_MS)) {
+        // quiet but a reconcile is still deciding: its settling checks again at once (see Expected)
+        later(hostKey, q, Math.max(1, Math.min(quietFor >= QUIET_MS ? MAX_WAIT_MS : QUIET_MS - quietFor,
+            MAX_WAIT_MS - waited)));
+        return;
+      }
+      batch = new ArrayList<>(q.pending);
+      q.pending.clear();
+      q.gathering = false;
+      q.running = true;
+      target = q.target;
+    }
+    try {
+      executor.execute(() -> {
+        try {
+          run(hostKey, target, batch);
+        } finally {
+          done(hostKey, q);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      batch.forEach(p -> p.result().completeExceptionally(
+          new HostUnreachableException("stopping: not applied to " + target.display(), stopped)));
+      done(hostKey, q);
+    }
+  }
+
+  /** A batch ended: what joined meanwhile gathers as the next one. */
+  private void done(String hostKey, HostQueue q) {
+    synchronized (q) {
+      q.running = false;
+      if (!q.pending.isEmpty()) {
+        q.gathering = true;
+        q.started = System.nanoTime();
+        later(hostKey, q, 0);
+      }
     }
   }
 

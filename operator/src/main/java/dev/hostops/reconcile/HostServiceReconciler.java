@@ -72,7 +72,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     HostWork work = new HostWork(hostWork);
     this.observer = new ServiceObserver(targets, sessions, sync, probes, resync, work);
     // applies of every service bound for one host go in one round trip
-    ApplyQueue applies = new ApplyQueue(sessions, sync, metrics::applied);
+    ApplyQueue applies = new ApplyQueue(sessions, sync, hostWork, metrics::applied);
     this.actuator = new ServiceActuator(targets, sessions, sync, applies, probes, work);
     this.recorder = new ServiceStatusRecorder(events, metrics, resync);
   }

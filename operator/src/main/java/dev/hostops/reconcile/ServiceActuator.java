@@ -14,6 +14,7 @@ import dev.hostops.render.ServiceRenderer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,9 +47,13 @@ final class ServiceActuator {
     return applies.expect(hosts.stream().map(HostTargets::key).toList());
   }
 
-  /** Brings each host in line with its plan, all hosts at once. */
+  /**
+   * Brings each host in line with its plan, all hosts at once. The applies are queued (ApplyQueue) and
+   * waited for here: no host work thread is held while a host's batch gathers.
+   */
   List<HostOutcome> apply(HostService service, List<TargetHost> changing, ApplyQueue.Expected expected) {
-    return work.each(changing, t -> apply(service, t, expected));
+    List<CompletableFuture<HostOutcome>> outcomes = changing.stream().map(t -> apply(service, t, expected)).toList();
+    return outcomes.stream().map(CompletableFuture::join).toList();
   }
 
   /** Removes the service from the hosts in its last status that it no longer targets, all at once. */
@@ -86,31 +91,36 @@ final class ServiceActuator {
     return failed;
   }
 
-  private HostOutcome apply(HostService service, TargetHost t, ApplyQueue.Expected expected) {
+  private CompletableFuture<HostOutcome> apply(HostService service, TargetHost t, ApplyQueue.Expected expected) {
     ApplyPlan plan = t.plan();
     if (plan.refusal() != null) {
-      return new HostOutcome.Refused(t, plan.refusal());
+      return CompletableFuture.completedFuture(new HostOutcome.Refused(t, plan.refusal()));
     }
-    try {
-      ServiceObservation after = t.seen();
-      if (!plan.isNoop()) {
-        dev.hostops.host.Audit.resource(ServiceRenderer.owner(service), service.getMetadata().getGeneration(),
-            service.getSpec().image, service.getSpec().adopt);
-        after = applies.apply(HostTargets.key(t.host()), t.ssh(), t.desired(), plan, expected);
+    if (plan.isNoop()) {
+      return CompletableFuture.completedFuture(new HostOutcome.Synced(t, t.seen()));
+    }
+    dev.hostops.host.Audit.resource(ServiceRenderer.owner(service), service.getMetadata().getGeneration(),
+        service.getSpec().image, service.getSpec().adopt);
+    String key = HostTargets.key(t.host());
+    return applies.submit(key, t.ssh(), t.desired(), plan, expected).handle((after, failure) -> {
+      if (failure == null) {
         // stamped when the apply ended, not when it began: the Host's drift check may have probed while the
         // script ran (before its restart), and that older sight must not replace the apply's closing probe
-        probes.put(HostTargets.key(t.host()), service.getMetadata().getName(), after, System.nanoTime());
+        probes.put(key, service.getMetadata().getName(), after, System.nanoTime());
+        return new HostOutcome.Synced(t, after);
       }
-      return new HostOutcome.Synced(t, after);
-    } catch (ServiceSync.ApplyFailedException e) {
-      return new HostOutcome.Fault(t, ServiceState.Error, e.getMessage());
-    } catch (HostException e) {
-      // only the apply talks to the host here: the change was sent
-      return new HostOutcome.Unanswered(t, ServiceStatusRecorder.UNREACHABLE + e.getMessage());
-    } catch (RuntimeException e) {
+      Throwable e = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+          ? c.getCause() : failure;
+      if (e instanceof ServiceSync.ApplyFailedException f) {
+        return new HostOutcome.Fault(t, ServiceState.Error, f.getMessage());
+      }
+      if (e instanceof HostException h) {
+        // only the apply talks to the host here: the change was sent
+        return new HostOutcome.Unanswered(t, ServiceStatusRecorder.UNREACHABLE + h.getMessage());
+      }
       LOG.error("hostservice={} host={} unexpected error", ServiceRenderer.owner(service), t.name(), e);
       return new HostOutcome.Fault(t, ServiceState.Error, e.getClass().getSimpleName() + ": " + e.getMessage());
-    }
+    });
   }
 
   private boolean remove(HostService service, Host host) throws HostTargets.InvalidHostException, HostException {

@@ -1,7 +1,6 @@
 package dev.hostops.reconcile;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.util.Objects;
 import java.util.function.Function;
@@ -14,18 +13,17 @@ import java.util.function.Function;
  * a conflict and the whole reconcile, host work included, run again: the status field is hostops' own.
  */
 final class StatusWrite {
-  private static final KubernetesSerialization JSON = new KubernetesSerialization();
-
   private StatusWrite() {}
 
   static <R extends HasMetadata> UpdateControl<R> onlyIfChanged(R resource, Function<R, Object> status,
                                                                  Function<R, UpdateControl<R>> reconcile) {
-    String before = JSON.asJson(status.apply(resource));
+    // the JSON of the status this version was read with is computed once per version (ResourceJson)
+    String before = ResourceJson.INSTANCE.statusJson(resource, status);
     UpdateControl<R> control = reconcile.apply(resource);
     if (!control.isPatchStatus()) {
       return control;
     }
-    if (Objects.equals(before, JSON.asJson(status.apply(resource)))) {
+    if (Objects.equals(before, ResourceJson.INSTANCE.asJson(status.apply(resource)))) {
       UpdateControl<R> none = UpdateControl.noUpdate();
       control.getScheduleDelay().ifPresent(none::rescheduleAfter);
       return none;
