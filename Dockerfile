@@ -10,9 +10,9 @@ COPY operator/target/hostops-operator-0.1.0-SNAPSHOT.jar /app/hostops.jar
 USER 65532:65532
 # The JVM for a process that is idle between resyncs (README "Speed and scale", measured by bin/bench fleet):
 # C1 only (C2 kept compiling the reconcile paths for 10+ minutes, 13-30 ms of CPU per host per resync,
-# more than the work itself) with its thresholds at a tenth (a method run once per reconcile is compiled
-# after minutes, not hours: with the default thresholds the reconcile paths ran interpreted for the first
-# windows, 1-3 ms more per host per resync, an A/B run of bench fleet --shards 2), the Serial collector (the heap is tens of MB; the JVM picks it anyway under
-# the chart's 512Mi limit), no hsperfdata sampling every 50 ms (jcmd still attaches; jps/jstat do not list it).
+# more than the work itself), C1's thresholds at a tenth (a method run once per reconcile is compiled after
+# minutes, not hours; with the default ones an A/B fleet run spent 1-3 ms more per host per resync in the
+# first idle windows), the Serial collector (the heap is tens of MB; the JVM picks it anyway under the
+# chart's 512Mi limit), no hsperfdata sampling every 50 ms (jcmd still attaches; jps/jstat do not list it).
 ENTRYPOINT ["java", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:MaxRAMPercentage=75", "-Djava.io.tmpdir=/tmp", "-cp", "/app/hostops.jar:/app/lib/*", "dev.hostops.Main"]
 CMD ["run"]
