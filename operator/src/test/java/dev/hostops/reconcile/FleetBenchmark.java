@@ -61,6 +61,7 @@ class FleetBenchmark {
   /** -Dfleet.change=false, -Dfleet.ansible=false: skip the image change, or Ansible (e.g. while profiling). */
   private static final boolean CHANGE = Boolean.parseBoolean(System.getProperty("fleet.change", "true"));
   private static final boolean ANSIBLE = Boolean.parseBoolean(System.getProperty("fleet.ansible", "true"));
+  private static final boolean HOSTOPS = Boolean.parseBoolean(System.getProperty("fleet.hostops", "true"));
   /** -Dfleet.idleWindows=N: idle windows of two resyncs each, measured one after another (the last is reported). */
   private static final int IDLE_WINDOWS = Integer.getInteger("fleet.idleWindows", 1);
   private static final dev.hostops.testhosts.NetworkLink.Profile PROFILE = dev.hostops.testhosts.NetworkLink.Profile
@@ -85,153 +86,155 @@ class FleetBenchmark {
       ports[i] = PROFILE == dev.hostops.testhosts.NetworkLink.Profile.DIRECT ? fleet.get(i).port()
           : fleet.get(i).behind(PROFILE).port();
     }
-    List<Release> releases = new ArrayList<>();
-    try (KubeApi api = KubeApi.start()) {
-      api.namespace(NS);
-      api.namespace(OPERATOR_NS);
-      KubernetesClient k = api.admin();
-      for (int r = 0; r < SHARDS; r++) {
-        String shard = SHARDS == 1 ? "" : String.valueOf((char) ('a' + r));
-        List<HasMetadata> rbac = shard.isEmpty() ? Chart.rbacOfRelease("hostops", OPERATOR_NS)
-            : Chart.rbacOfRelease("hostops-" + shard, OPERATOR_NS, "shard", shard);
-        api.apply(rbac);
-        // -Dfleet.javaOptions=…, or -Dfleet.javaOptions.SHARD=… for one shard's process (settings side by side)
-        String jvm = System.getProperty("fleet.javaOptions." + shard, System.getProperty("fleet.javaOptions", ""));
-        OperatorProcess p = OperatorProcess.start("fleet-" + (shard.isEmpty() ? "default" : shard),
-            api.kubeconfigAs(OPERATOR_NS, Chart.serviceAccount(rbac)), Map.of("POD_NAMESPACE", OPERATOR_NS,
-                "HOSTOPS_RESYNC_SECONDS", String.valueOf(RESYNC.toSeconds()), "HOSTOPS_SSH_TIMEOUT_SECONDS", "30",
-                "HOSTOPS_SHARD", shard), jvm.isBlank() ? List.of() : List.of(jvm.strip().split("\\s+")));
-        if (!jvm.isBlank()) {
-          System.out.printf("  %s: JVM options %s%n", shard.isEmpty() ? "default release" : "shard " + shard, jvm);
-        }
-        releases.add(new Release(shard, p, new ArrayList<>()));
-        for (int i = r * PER_PROCESS; i < (r + 1) * PER_PROCESS; i++) {
-          host(k, fleet.get(i), "h" + i, ports[i], shard);
-        }
-      }
-      String v1 = fleet.get(0).image("hostops/demo:v1");
-      long t0 = System.nanoTime();
-      for (Release r : releases) {
-        for (int s = 0; s < SERVICES; s++) {
-          String name = (r.shard().isEmpty() ? "" : r.shard() + "-") + "s" + s;
-          k.resource(service(name, r.shard(), v1)).create();
-          r.services().add(name);
-        }
-      }
-      double[] cold = awaitReady(k, releases, t0);
-
-      // idle: two resyncs with nothing to do, after one to settle; -Dfleet.idleWindows=N measures N windows
-      // in a row (a fresh JVM keeps compiling the reconcile paths for minutes), the last one reported
-      Thread.sleep(RESYNC.toMillis());
-      double[] trips = new double[SHARDS];
-      double[] cpu = new double[SHARDS];
-      long writes = 0;
-      String jobs = "";
-      String[] where = new String[SHARDS];
-      for (int w = 1; w <= IDLE_WINDOWS; w++) {
-        Duration[] cpu0 = new Duration[SHARDS];
-        List<Map<String, Duration>> threads0 = new ArrayList<>();
-        // one read of each process's /metrics per window end (as often as a Prometheus scraping every 30 s)
-        List<Map<String, Long>> hostTrips0 = new ArrayList<>();
-        double up0 = uptime();
+    if (HOSTOPS) { // -Dfleet.hostops=false: the Ansible half alone, on the same hosts
+      List<Release> releases = new ArrayList<>();
+      try (KubeApi api = KubeApi.start()) {
+        api.namespace(NS);
+        api.namespace(OPERATOR_NS);
+        KubernetesClient k = api.admin();
         for (int r = 0; r < SHARDS; r++) {
-          hostTrips0.add(releases.get(r).process().roundTripsByHost());
-          cpu0[r] = releases.get(r).process().cpuTime();
-          threads0.add(releases.get(r).process().threadCpu());
-        }
-        long api0 = api.writeRequests();
-        Thread.sleep(RESYNC.toMillis() * 2);
-        writes = api.writeRequests() - api0;
-        List<Map<String, Long>> hostTrips1 = new ArrayList<>();
-        Duration[] cpu1 = new Duration[SHARDS];
-        List<Map<String, Duration>> threads1 = new ArrayList<>();
-        for (int r = 0; r < SHARDS; r++) {
-          cpu1[r] = releases.get(r).process().cpuTime();
-          threads1.add(releases.get(r).process().threadCpu());
-          hostTrips1.add(releases.get(r).process().roundTripsByHost());
-        }
-        double up1 = uptime();
-        // the host with the most round trips, and the jobs its lock.log recorded as started in the same window
-        // (test hosts share this machine's kernel, so their /proc/uptime is this one's; a probe is one job)
-        int most = 0;
-        long mostTrips = -1;
-        int over = 0;
-        for (int i = 0; i < HOSTS_N; i++) {
-          int r = i / PER_PROCESS;
-          long t = hostTrips1.get(r).getOrDefault(NS + "/h" + i, 0L) - hostTrips0.get(r).getOrDefault(NS + "/h" + i, 0L);
-          over += t > 2 ? 1 : 0;
-          if (t > mostTrips) {
-            most = i;
-            mostTrips = t;
+          String shard = SHARDS == 1 ? "" : String.valueOf((char) ('a' + r));
+          List<HasMetadata> rbac = shard.isEmpty() ? Chart.rbacOfRelease("hostops", OPERATOR_NS)
+              : Chart.rbacOfRelease("hostops-" + shard, OPERATOR_NS, "shard", shard);
+          api.apply(rbac);
+          // -Dfleet.javaOptions=…, or -Dfleet.javaOptions.SHARD=… for one shard's process (settings side by side)
+          String jvm = System.getProperty("fleet.javaOptions." + shard, System.getProperty("fleet.javaOptions", ""));
+          OperatorProcess p = OperatorProcess.start("fleet-" + (shard.isEmpty() ? "default" : shard),
+              api.kubeconfigAs(OPERATOR_NS, Chart.serviceAccount(rbac)), Map.of("POD_NAMESPACE", OPERATOR_NS,
+                  "HOSTOPS_RESYNC_SECONDS", String.valueOf(RESYNC.toSeconds()), "HOSTOPS_SSH_TIMEOUT_SECONDS", "30",
+                  "HOSTOPS_SHARD", shard), jvm.isBlank() ? List.of() : List.of(jvm.strip().split("\\s+")));
+          if (!jvm.isBlank()) {
+            System.out.printf("  %s: JVM options %s%n", shard.isEmpty() ? "default release" : "shard " + shard, jvm);
+          }
+          releases.add(new Release(shard, p, new ArrayList<>()));
+          for (int i = r * PER_PROCESS; i < (r + 1) * PER_PROCESS; i++) {
+            host(k, fleet.get(i), "h" + i, ports[i], shard);
           }
         }
-        jobs = "hosts with more than one round trip per resync " + over + "; most: h" + most + " " + mostTrips
-            + " in two resyncs, its jobs " + jobsBetween(fleet.get(most), up0, up1);
-        for (int r = 0; r < SHARDS; r++) {
-          trips[r] = (total(hostTrips1.get(r)) - total(hostTrips0.get(r))) / (double) PER_PROCESS / 2;
-          cpu[r] = cpu1[r].minus(cpu0[r]).toNanos() / 1e6 / PER_PROCESS / 2;
-          where[r] = where(threads0.get(r), threads1.get(r));
-        }
-        if (IDLE_WINDOWS > 1) {
-          System.out.printf("  idle window %d: operator CPU per host per resync %s ms; round trips per host per resync"
-              + " %s; API writes %d%n", w, java.util.Arrays.toString(cpu), java.util.Arrays.toString(trips), writes);
-        }
-        for (int r = 0; r < SHARDS; r++) {
-          System.out.printf("  idle window %d, %s: where the CPU went (ms per host per resync, by thread): %s%n", w,
-              releases.get(r).label(), where[r]);
-        }
-      }
-      long[] heap = new long[SHARDS];
-      for (int r = 0; r < SHARDS; r++) {
-        heap[r] = heapAfterGc(releases.get(r).process());
-      }
-      if (!JFR.isEmpty()) {
-        OperatorProcess p = releases.get(0).process();
-        jcmd(p, "JFR.start", "name=idle", "settings=" + System.getProperty("fleet.jfr.settings", "profile"),
-            "filename=" + Path.of(JFR).toAbsolutePath());
-        Thread.sleep(RESYNC.toMillis());
-        Duration j0 = p.cpuTime();
-        Thread.sleep(RESYNC.toMillis() * 2);
-        System.out.printf("  idle under JFR (%s): operator CPU per host per resync %5.1f ms; recording in %s%n",
-            releases.get(0).label(), p.cpuTime().minus(j0).toNanos() / 1e6 / PER_PROCESS / 2, JFR);
-        jcmd(p, "JFR.stop", "name=idle");
-      }
-
-      // fleet-wide image change, maxUnavailable hosts at a time, every release at once
-      double[] change = new double[SHARDS + 1];
-      java.util.Arrays.fill(change, Double.NaN);
-      if (CHANGE) {
-        String v2 = fleet.get(0).image("hostops/demo:v2");
-        long c0 = System.nanoTime();
+        String v1 = fleet.get(0).image("hostops/demo:v1");
+        long t0 = System.nanoTime();
         for (Release r : releases) {
-          for (String name : r.services()) {
-            k.resources(HostService.class).inNamespace(NS).withName(name).edit(svc -> {
-              svc.getSpec().image = v2;
-              return svc;
-            });
+          for (int s = 0; s < SERVICES; s++) {
+            String name = (r.shard().isEmpty() ? "" : r.shard() + "-") + "s" + s;
+            k.resource(service(name, r.shard(), v1)).create();
+            r.services().add(name);
           }
         }
-        change = awaitReady(k, releases, c0);
-      }
+        double[] cold = awaitReady(k, releases, t0);
 
-      System.out.printf("hostops, %d hosts x %d services, %s (resync %d s):%n", HOSTS_N, SERVICES, SHARDS == 1
-          ? "one operator process" : SHARDS + " operator processes (label shards), " + PER_PROCESS + " hosts each",
-          RESYNC.toSeconds());
-      for (int r = 0; r < SHARDS; r++) {
-        System.out.printf("  %-15s cold convergence %6.1f s; idle: SSH round trips per host per resync %4.1f,"
-            + " operator CPU per host per resync %5.1f ms, heap after GC %d MB; image change (maxUnavailable %d)"
-            + " %6.1f s%n", releases.get(r).label(), cold[r], trips[r], cpu[r], heap[r], MAX_UNAVAILABLE, change[r]);
+        // idle: two resyncs with nothing to do, after one to settle; -Dfleet.idleWindows=N measures N windows
+        // in a row (a fresh JVM keeps compiling the reconcile paths for minutes), the last one reported
+        Thread.sleep(RESYNC.toMillis());
+        double[] trips = new double[SHARDS];
+        double[] cpu = new double[SHARDS];
+        long writes = 0;
+        String jobs = "";
+        String[] where = new String[SHARDS];
+        for (int w = 1; w <= IDLE_WINDOWS; w++) {
+          Duration[] cpu0 = new Duration[SHARDS];
+          List<Map<String, Duration>> threads0 = new ArrayList<>();
+          // one read of each process's /metrics per window end (as often as a Prometheus scraping every 30 s)
+          List<Map<String, Long>> hostTrips0 = new ArrayList<>();
+          double up0 = uptime();
+          for (int r = 0; r < SHARDS; r++) {
+            hostTrips0.add(releases.get(r).process().roundTripsByHost());
+            cpu0[r] = releases.get(r).process().cpuTime();
+            threads0.add(releases.get(r).process().threadCpu());
+          }
+          long api0 = api.writeRequests();
+          Thread.sleep(RESYNC.toMillis() * 2);
+          writes = api.writeRequests() - api0;
+          List<Map<String, Long>> hostTrips1 = new ArrayList<>();
+          Duration[] cpu1 = new Duration[SHARDS];
+          List<Map<String, Duration>> threads1 = new ArrayList<>();
+          for (int r = 0; r < SHARDS; r++) {
+            cpu1[r] = releases.get(r).process().cpuTime();
+            threads1.add(releases.get(r).process().threadCpu());
+            hostTrips1.add(releases.get(r).process().roundTripsByHost());
+          }
+          double up1 = uptime();
+          // the host with the most round trips, and the jobs its lock.log recorded as started in the same window
+          // (test hosts share this machine's kernel, so their /proc/uptime is this one's; a probe is one job)
+          int most = 0;
+          long mostTrips = -1;
+          int over = 0;
+          for (int i = 0; i < HOSTS_N; i++) {
+            int r = i / PER_PROCESS;
+            long t = hostTrips1.get(r).getOrDefault(NS + "/h" + i, 0L) - hostTrips0.get(r).getOrDefault(NS + "/h" + i, 0L);
+            over += t > 2 ? 1 : 0;
+            if (t > mostTrips) {
+              most = i;
+              mostTrips = t;
+            }
+          }
+          jobs = "hosts with more than one round trip per resync " + over + "; most: h" + most + " " + mostTrips
+              + " in two resyncs, its jobs " + jobsBetween(fleet.get(most), up0, up1);
+          for (int r = 0; r < SHARDS; r++) {
+            trips[r] = (total(hostTrips1.get(r)) - total(hostTrips0.get(r))) / (double) PER_PROCESS / 2;
+            cpu[r] = cpu1[r].minus(cpu0[r]).toNanos() / 1e6 / PER_PROCESS / 2;
+            where[r] = where(threads0.get(r), threads1.get(r));
+          }
+          if (IDLE_WINDOWS > 1) {
+            System.out.printf("  idle window %d: operator CPU per host per resync %s ms; round trips per host per resync"
+                + " %s; API writes %d%n", w, java.util.Arrays.toString(cpu), java.util.Arrays.toString(trips), writes);
+          }
+          for (int r = 0; r < SHARDS; r++) {
+            System.out.printf("  idle window %d, %s: where the CPU went (ms per host per resync, by thread): %s%n", w,
+                releases.get(r).label(), where[r]);
+          }
+        }
+        long[] heap = new long[SHARDS];
+        for (int r = 0; r < SHARDS; r++) {
+          heap[r] = heapAfterGc(releases.get(r).process());
+        }
+        if (!JFR.isEmpty()) {
+          OperatorProcess p = releases.get(0).process();
+          jcmd(p, "JFR.start", "name=idle", "settings=" + System.getProperty("fleet.jfr.settings", "profile"),
+              "filename=" + Path.of(JFR).toAbsolutePath());
+          Thread.sleep(RESYNC.toMillis());
+          Duration j0 = p.cpuTime();
+          Thread.sleep(RESYNC.toMillis() * 2);
+          System.out.printf("  idle under JFR (%s): operator CPU per host per resync %5.1f ms; recording in %s%n",
+              releases.get(0).label(), p.cpuTime().minus(j0).toNanos() / 1e6 / PER_PROCESS / 2, JFR);
+          jcmd(p, "JFR.stop", "name=idle");
+        }
+
+        // fleet-wide image change, maxUnavailable hosts at a time, every release at once
+        double[] change = new double[SHARDS + 1];
+        java.util.Arrays.fill(change, Double.NaN);
+        if (CHANGE) {
+          String v2 = fleet.get(0).image("hostops/demo:v2");
+          long c0 = System.nanoTime();
+          for (Release r : releases) {
+            for (String name : r.services()) {
+              k.resources(HostService.class).inNamespace(NS).withName(name).edit(svc -> {
+                svc.getSpec().image = v2;
+                return svc;
+              });
+            }
+          }
+          change = awaitReady(k, releases, c0);
+        }
+
+        System.out.printf("hostops, %d hosts x %d services, %s (resync %d s):%n", HOSTS_N, SERVICES, SHARDS == 1
+            ? "one operator process" : SHARDS + " operator processes (label shards), " + PER_PROCESS + " hosts each",
+            RESYNC.toSeconds());
+        for (int r = 0; r < SHARDS; r++) {
+          System.out.printf("  %-15s cold convergence %6.1f s; idle: SSH round trips per host per resync %4.1f,"
+              + " operator CPU per host per resync %5.1f ms, heap after GC %d MB; image change (maxUnavailable %d)"
+              + " %6.1f s%n", releases.get(r).label(), cold[r], trips[r], cpu[r], heap[r], MAX_UNAVAILABLE, change[r]);
+        }
+        if (SHARDS > 1) {
+          System.out.printf("  %-15s cold convergence %6.1f s; idle: SSH round trips per host per resync %4.1f,"
+              + " operator CPU per host per resync %5.1f ms; image change %6.1f s%n", "together", cold[SHARDS],
+              java.util.Arrays.stream(trips).average().orElse(0), java.util.Arrays.stream(cpu).average().orElse(0),
+              change[SHARDS]);
+        }
+        System.out.printf("  idle: API writes (all processes) %d; %s%n",
+            writes, jobs);
+      } finally {
+        releases.forEach(r -> r.process().close());
       }
-      if (SHARDS > 1) {
-        System.out.printf("  %-15s cold convergence %6.1f s; idle: SSH round trips per host per resync %4.1f,"
-            + " operator CPU per host per resync %5.1f ms; image change %6.1f s%n", "together", cold[SHARDS],
-            java.util.Arrays.stream(trips).average().orElse(0), java.util.Arrays.stream(cpu).average().orElse(0),
-            change[SHARDS]);
-      }
-      System.out.printf("  idle: API writes (all processes) %d; %s%n",
-          writes, jobs);
-    } finally {
-      releases.forEach(r -> r.process().close());
     }
 
     if (!ANSIBLE) {
