@@ -132,7 +132,7 @@ class FleetBenchmark {
         String[] where = new String[SHARDS];
         for (int w = 1; w <= IDLE_WINDOWS; w++) {
           Duration[] cpu0 = new Duration[SHARDS];
-          List<Map<String, Duration>> threads0 = new ArrayList<>();
+          List<Map<Long, OperatorProcess.ThreadCpu>> threads0 = new ArrayList<>();
           // one read of each process's /metrics per window end (as often as a Prometheus scraping every 30 s)
           List<Map<String, Long>> hostTrips0 = new ArrayList<>();
           double up0 = uptime();
@@ -146,7 +146,7 @@ class FleetBenchmark {
           writes = api.writeRequests() - api0;
           List<Map<String, Long>> hostTrips1 = new ArrayList<>();
           Duration[] cpu1 = new Duration[SHARDS];
-          List<Map<String, Duration>> threads1 = new ArrayList<>();
+          List<Map<Long, OperatorProcess.ThreadCpu>> threads1 = new ArrayList<>();
           for (int r = 0; r < SHARDS; r++) {
             cpu1[r] = releases.get(r).process().cpuTime();
             threads1.add(releases.get(r).process().threadCpu());
@@ -385,10 +385,15 @@ class FleetBenchmark {
   }
 
   /** The thread kinds that used the most CPU between two {@link OperatorProcess#threadCpu} readings, per host per resync. */
-  private static String where(Map<String, Duration> before, Map<String, Duration> after) {
-    return after.entrySet().stream()
-        .map(e -> Map.entry(e.getKey(), e.getValue().minus(before.getOrDefault(e.getKey(), Duration.ZERO))))
-        .filter(e -> !e.getValue().isNegative() && !e.getValue().isZero()) // a thread that ended takes its time with it
+  private static String where(Map<Long, OperatorProcess.ThreadCpu> before, Map<Long, OperatorProcess.ThreadCpu> after) {
+    Map<String, Duration> byKind = new java.util.HashMap<>();
+    after.forEach((tid, now) -> {
+      // a thread that ended takes its time with it; one that started counts from zero
+      Duration was = before.containsKey(tid) ? before.get(tid).cpu() : Duration.ZERO;
+      byKind.merge(now.kind(), now.cpu().minus(was), Duration::plus);
+    });
+    return byKind.entrySet().stream()
+        .filter(e -> !e.getValue().isNegative() && !e.getValue().isZero())
         .sorted(Map.Entry.<String, Duration>comparingByValue().reversed()).limit(8)
         .map(e -> String.format("%s %.1f", e.getKey(), e.getValue().toNanos() / 1e6 / PER_PROCESS / 2))
         .collect(java.util.stream.Collectors.joining(", "));

@@ -126,13 +126,18 @@ public final class OperatorProcess implements AutoCloseable {
     return byHost;
   }
 
+  /** One thread's CPU time so far and its kind (see {@link #threadCpu}). */
+  public record ThreadCpu(String kind, Duration cpu) {}
+
   /**
-   * CPU time so far per kind of thread (user and system, from /proc/PID/task): Linux names a JVM thread
-   * after its Java name, cut to 15 characters; digits and what follows a "-/" are dropped so a pool's
-   * threads count together ("pool-N-thread-N", "sshj-Reader", "C2 CompilerThreadN").
+   * CPU time so far per thread, by thread id (user and system, from /proc/PID/task), with its kind: Linux
+   * names a JVM thread after its Java name, cut to 15 characters; digits and what follows a "-/" are
+   * dropped so a pool's threads count together ("pool-N-thread-N", "sshj-Reader", "C1 CompilerThreadN").
+   * JOSDK renames its reconcile threads ("ReconcilerExecutor-…") while they reconcile and back after, so
+   * both names are one kind here; compare readings by thread id, never by name.
    */
-  public Map<String, Duration> threadCpu() throws IOException {
-    Map<String, Duration> cpu = new java.util.TreeMap<>();
+  public Map<Long, ThreadCpu> threadCpu() throws IOException {
+    Map<Long, ThreadCpu> cpu = new java.util.TreeMap<>();
     Path tasks = Path.of("/proc", String.valueOf(process.pid()), "task");
     try (var dirs = java.nio.file.Files.list(tasks)) {
       for (Path t : (Iterable<Path>) dirs::iterator) {
@@ -144,9 +149,13 @@ public final class OperatorProcess implements AutoCloseable {
         }
         int open = stat.indexOf('('), close = stat.lastIndexOf(')');
         String kind = stat.substring(open + 1, close).replaceAll("-/.*", "").replaceAll("[0-9]+", "N");
+        if (kind.startsWith("ReconcilerExec")) {
+          kind = "pool-N-thread-N";
+        }
         String[] f = stat.substring(close + 2).split(" ");
         long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
-        cpu.merge(kind, Duration.ofMillis(ticks * 10), Duration::plus); // USER_HZ is 100 on Linux
+        cpu.put(Long.parseLong(t.getFileName().toString()),
+            new ThreadCpu(kind, Duration.ofMillis(ticks * 10))); // USER_HZ is 100 on Linux
       }
     }
     return cpu;
