@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -110,22 +109,6 @@ public final class ApplyQueue {
   /** Says that the calling reconcile may bring applies for these hosts; close it when it has decided. */
   public Expected expect(java.util.Collection<String> hostKeys) {
     return new Expected(hostKeys);
-  }
-
-  /** Carries out the plan on the host (with whatever else is bound there) and returns the service afterwards. */
-  public ServiceObservation apply(String hostKey, SshTarget target, RenderedService desired, ApplyPlan plan)
-      throws HostException {
-    try {
-      return submit(hostKey, target, desired, plan, null).get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof HostException h) {
-        throw h;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new HostUnreachableException("interrupted while applying to " + target.display(), e);
-    }
   }
 
   /**

@@ -99,10 +99,16 @@ final class ServiceActuator {
     if (plan.isNoop()) {
       return CompletableFuture.completedFuture(new HostOutcome.Synced(t, t.seen()));
     }
-    dev.hostops.host.Audit.resource(ServiceRenderer.owner(service), service.getMetadata().getGeneration(),
-        service.getSpec().image, service.getSpec().adopt);
+    CompletableFuture<ServiceObservation> applied;
     String key = HostTargets.key(t.host());
-    return applies.submit(key, t.ssh(), t.desired(), plan, expected).handle((after, failure) -> {
+    try {
+      dev.hostops.host.Audit.resource(ServiceRenderer.owner(service), service.getMetadata().getGeneration(),
+          service.getSpec().image, service.getSpec().adopt);
+      applied = applies.submit(key, t.ssh(), t.desired(), plan, expected);
+    } catch (RuntimeException e) {
+      applied = CompletableFuture.failedFuture(e);
+    }
+    return applied.handle((after, failure) -> {
       if (failure == null) {
         // stamped when the apply ended, not when it began: the Host's drift check may have probed while the
         // script ran (before its restart), and that older sight must not replace the apply's closing probe
