@@ -40,7 +40,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   resources: ["hosts/status", "hostservices/status", "logscrapes/status"]
   verbs: ["get", "patch", "update"]
 - apiGroups: ["hostops.dev"]
-  resources: ["hostservices/finalizers"]
+  resources: ["hosts/finalizers", "hostservices/finalizers"]
   verbs: ["update"]
 - apiGroups: [""]
   resources: ["secrets", "configmaps"]

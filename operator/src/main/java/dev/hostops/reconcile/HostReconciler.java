@@ -36,9 +36,14 @@ import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Probes each Host and reports reachability, host key, OS and versions in its status. */
+/**
+ * Probes each Host and reports reachability, host key, OS and versions in its status. A deleted Host is
+ * let go only once no HostService runs on it any more (its finalizer): deleting everything at once
+ * ({@code kubectl delete -f dir/}, an Argo CD Application with cascade) lets the services' finalizers
+ * reach the machine first.
+ */
 @ControllerConfiguration(name = "host")
-public final class HostReconciler implements Reconciler<Host> {
+public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsdk.operator.api.reconciler.Cleaner<Host> {
   private static final Logger LOG = LoggerFactory.getLogger(HostReconciler.class);
 
   private final HostTargets targets;
@@ -158,6 +163,52 @@ public final class HostReconciler implements Reconciler<Host> {
         Boolean.TRUE.equals(status.reachable));
     host.setStatus(status);
     return UpdateControl.patchStatus(host).rescheduleAfter(resync);
+  }
+
+  /** How often a deleted Host looks again whether services still run on it. */
+  private static final Duration RELEASE_POLL = Duration.ofSeconds(3);
+
+  /**
+   * A deleted Host waits while any HostService targets it or still lists it in its status: their finalizers
+   * need it (its address, host key and login key) to take their units and containers off the machine.
+   * To give up on the machine, a user removes this finalizer by hand; the services then say which hosts
+   * keep what ({@link ServiceActuator#removeEverywhere}).
+   */
+  @Override
+  public io.javaoperatorsdk.operator.api.reconciler.DeleteControl cleanup(Host host, Context<Host> context) {
+    String key = HostTargets.key(host);
+    List<String> services = servicesOn(host);
+    if (services.isEmpty()) {
+      targets.forget(host);
+      probes.invalidate(key);
+      waiting.remove(host.getMetadata().getUid());
+      LOG.info("host={} released: no HostService runs on it", key);
+      return io.javaoperatorsdk.operator.api.reconciler.DeleteControl.defaultDelete();
+    }
+    String message = "deletion waits until hostops has removed " + String.join(", ", services)
+        + " from this host; to leave them on the machine instead, remove this Host's finalizer: kubectl patch host "
+        + host.getMetadata().getName() + " -n " + host.getMetadata().getNamespace()
+        + " --type=json -p '[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]'";
+    if (!message.equals(waiting.put(host.getMetadata().getUid(), message))) {
+      events.normal(host, "WaitingForServices", message);
+      LOG.info("host={} {}", key, message);
+    }
+    return io.javaoperatorsdk.operator.api.reconciler.DeleteControl.noFinalizerRemoval().rescheduleAfter(RELEASE_POLL);
+  }
+
+  /** What the last WaitingForServices Event of each deleted Host said (one Event per change, not per poll). */
+  private final java.util.Map<String, String> waiting = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Names of the HostServices of the Host's namespace that target it or list it in their status. */
+  private List<String> servicesOn(Host host) {
+    String name = host.getMetadata().getName();
+    return targets.client().resources(dev.hostops.api.HostService.class).inNamespace(host.getMetadata().getNamespace())
+        .list().getItems().stream()
+        .filter(s -> HostSelection.targets(s, host) || (s.getStatus() != null && s.getStatus().hosts != null
+            && s.getStatus().hosts.stream().anyMatch(h -> name.equals(h.host))))
+        .map(s -> s.getMetadata().getName())
+        .sorted()
+        .toList();
   }
 
   /**

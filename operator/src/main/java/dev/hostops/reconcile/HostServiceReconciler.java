@@ -210,10 +210,13 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     if (service.getStatus() != null) {
       service.getStatus().hosts.stream().map(h -> h.host).filter(h -> !names.contains(h)).forEach(names::add);
     }
-    List<String> failed = actuator.removeEverywhere(service, names, hosts);
-    if (!failed.isEmpty()) {
-      recorder.cleanupPending(service, failed);
+    ServiceActuator.Cleanup cleanup = actuator.removeEverywhere(service, names, hosts);
+    if (!cleanup.failed().isEmpty()) {
+      recorder.cleanupPending(service, cleanup.failed());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(CLEANUP_RETRY);
+    }
+    if (!cleanup.left().isEmpty()) {
+      recorder.leftOnHosts(service, cleanup.left());
     }
     recorder.deleted(service);
     return DeleteControl.defaultDelete();

@@ -45,8 +45,43 @@ public final class HostTargets {
 
   public SshTarget resolve(Host host) throws InvalidHostException {
     String ns = host.getMetadata().getNamespace();
-    return resolve(host, name -> cache.apply(ns, name).orElseGet(() -> client.secrets().inNamespace(ns).withName(name)
-        .get()));
+    SshTarget target = resolve(host, name -> cache.apply(ns, name).orElseGet(() -> client.secrets().inNamespace(ns)
+        .withName(name).get()));
+    if (host.getMetadata().getUid() != null) {
+      lastResolved.put(host.getMetadata().getUid(), target);
+    }
+    return target;
+  }
+
+  /**
+   * The last target each Host resolved to in this process, by the Host's uid: what a service's finalizer uses
+   * when the key Secret was deleted together with it ({@code kubectl delete -f dir/}, an Argo CD Application
+   * deleted with cascade). hostops may only read Secrets, so it cannot hold them back; it keeps what it read.
+   */
+  private final java.util.Map<String, SshTarget> lastResolved = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * As {@link #resolve(Host)}, for taking a service off a host: when the Host's key Secret is gone, the target
+   * it last resolved to in this process (an operator restarted since has none: then the Secret's absence is
+   * the answer, and the finalizer says so).
+   */
+  public SshTarget resolveToClean(Host host) throws InvalidHostException {
+    try {
+      return resolve(host);
+    } catch (InvalidHostException e) {
+      SshTarget last = host.getMetadata().getUid() == null ? null : lastResolved.get(host.getMetadata().getUid());
+      if (last == null) {
+        throw e;
+      }
+      return last;
+    }
+  }
+
+  /** Drops what {@link #resolve(Host)} kept of a Host that is gone. */
+  void forget(Host host) {
+    if (host.getMetadata().getUid() != null) {
+      lastResolved.remove(host.getMetadata().getUid());
+    }
   }
 
   /**

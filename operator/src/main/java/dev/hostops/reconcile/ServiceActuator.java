@@ -72,13 +72,27 @@ final class ServiceActuator {
     });
   }
 
-  /** Removes a deleted service from each host, one by one; returns the hosts it could not reach, and why. */
-  List<String> removeEverywhere(HostService service, List<String> names, Map<String, Host> hosts) {
+  /**
+   * What a deleted service's finalizer could not do: hosts it could not reach yet (retried), and hosts whose
+   * Host resource is gone, where what was applied stays on the machine (said, never silently skipped).
+   */
+  record Cleanup(List<String> failed, List<String> left) {}
+
+  /**
+   * Removes a deleted service from each host, one by one. A host whose Host resource is gone (its finalizer
+   * removed by hand) cannot be reached any more: when the service's last status shows it was applied there,
+   * that host is named in {@link Cleanup#left()}.
+   */
+  Cleanup removeEverywhere(HostService service, List<String> names, Map<String, Host> hosts) {
     List<String> failed = new ArrayList<>();
+    List<String> left = new ArrayList<>();
     for (String name : names) {
       Host host = hosts.get(name);
       if (host == null) {
-        continue; // the Host resource is gone: nothing left to reach
+        if (appliedOn(service, name)) {
+          left.add(name);
+        }
+        continue;
       }
       try {
         if (remove(service, host)) {
@@ -88,7 +102,13 @@ final class ServiceActuator {
         failed.add(name + ": " + e.getMessage());
       }
     }
-    return failed;
+    return new Cleanup(failed, left);
+  }
+
+  /** Whether the service's last status says something was applied on the host. */
+  private static boolean appliedOn(HostService service, String host) {
+    return service.getStatus() != null && service.getStatus().hosts != null && service.getStatus().hosts.stream()
+        .anyMatch(h -> host.equals(h.host) && (h.appliedHash != null || h.imageDigest != null || h.unit != null));
   }
 
   private CompletableFuture<HostOutcome> apply(HostService service, TargetHost t, ApplyQueue.Expected expected) {
@@ -130,7 +150,7 @@ final class ServiceActuator {
   }
 
   private boolean remove(HostService service, Host host) throws HostTargets.InvalidHostException, HostException {
-    return sessions.with(HostTargets.key(host), targets.resolve(host),
+    return sessions.with(HostTargets.key(host), targets.resolveToClean(host),
         c -> sync.remove(c, service.getMetadata().getName(), ServiceRenderer.owner(service)));
   }
 }

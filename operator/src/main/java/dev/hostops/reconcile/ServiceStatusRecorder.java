@@ -148,8 +148,18 @@ final class ServiceStatusRecorder {
 
   /** A deleted service that could not be removed from every host yet. */
   void cleanupPending(HostService service, List<String> failed) {
-    String message = "cannot remove from " + String.join("; ", failed) + " (retrying; delete the Host to give up)";
+    String message = "cannot remove from " + String.join("; ", failed) + " (retrying; to give up on a host, remove "
+        + "its Host's finalizer)";
     events.warning(service, "CleanupPending", message);
+    LOG.warn("hostservice={} {}", ServiceRenderer.owner(service), message);
+  }
+
+  /** A deleted service whose Hosts were let go by hand before it was removed from them: what stays where. */
+  void leftOnHosts(HostService service, List<String> hosts) {
+    String name = service.getMetadata().getName();
+    String message = "left on " + String.join(", ", hosts) + ": the Host resource is gone, so unit " + name
+        + ".service, container " + name + " and /root/" + name + " stay on that machine; remove them there by hand";
+    events.warning(service, "LeftOnHost", message);
     LOG.warn("hostservice={} {}", ServiceRenderer.owner(service), message);
   }
 

@@ -117,6 +117,7 @@ class HelmChartTest {
     assertFalse(grants.stream().anyMatch(g -> g.startsWith("/secrets:") && !g.matches("/secrets:(get|list|watch)")),
         "secrets are only read: " + grants);
     assertTrue(grants.contains("hostops.dev/hostservices/finalizers:update"));
+    assertTrue(grants.contains("hostops.dev/hosts/finalizers:update"));
     assertTrue(grants.contains("/events:create"));
     assertFalse(grants.stream().anyMatch(g -> g.endsWith(":delete")), "hostops deletes nothing in the cluster");
     assertEquals(1, kind(docs, "ClusterRoleBinding").size());
