@@ -73,6 +73,26 @@ class ArgoCdConfigTest {
     }
   }
 
+  @Test
+  void theExampleServicesRepositoryPutsSecretsAndHostsBeforeHostServices() throws Exception {
+    int seen = 0;
+    try (var files = Files.list(Path.of("../examples/argocd/services"))) {
+      for (Path f : files.sorted().toList()) {
+        for (JsonNode doc : new YAMLMapper().readValues(new YAMLMapper().createParser(f.toFile()), JsonNode.class)
+            .readAll()) {
+          String kind = doc.path("kind").asText();
+          String wave = doc.path("metadata").path("annotations").path("argocd.argoproj.io/sync-wave").asText("0");
+          assertEquals(kind.equals("HostService") ? "0" : "-1", wave, f + ": " + kind);
+          seen++;
+        }
+      }
+    }
+    assertEquals(3, seen);
+    String app = Files.readString(Path.of("../examples/argocd/application.yaml"));
+    assertTrue(app.contains("resources-finalizer.argocd.argoproj.io/background") && app.contains("PrunePropagationPolicy=background")
+        && app.contains("selfHeal: true") && app.contains("prune: true"), app);
+  }
+
   private static String globToRegex(String glob) {
     return glob.replace(".", "\\.").replace("*", ".*").replace("?", ".");
   }
