@@ -436,13 +436,13 @@ class ArgoCdTest {
     ok(kubectl.run("apply", "-n", PLAIN, "-f", dir.toString()));
     ok(kubectl.run("wait", "-n", PLAIN, "--for=condition=Ready", "hostservice/web", "--timeout=180s"));
     assertEquals("active", vm2.shOk("systemctl is-active web"));
-    assertTrue(kubectl.run("get", "-n", PLAIN, "host", "vm2", "-o", "jsonpath={.metadata.finalizers}").stdout()
-        .contains("hostops.dev"), "the Host has hostops' finalizer");
+    String finalizers = kubectl.run("get", "-n", PLAIN, "host", "vm2", "-o", "jsonpath={.metadata.finalizers}").stdout();
     ok(kubectl.run("delete", "-n", PLAIN, "-f", dir.toString(), "--timeout=180s"));
     assertEquals("", kubectl.run("get", "-n", PLAIN, "hostops,secrets", "-o", "name").stdout().strip());
     assertFalse(vm2.sh("test -e /etc/systemd/system/web.service").ok(), "unit removed");
     assertFalse(vm2.sh("docker inspect web").ok(), "container removed");
     assertFalse(vm2.sh("test -e /root/web").ok(), "files removed");
+    assertTrue(finalizers.contains("hostops.dev"), "the Host had hostops' finalizer: " + finalizers);
   }
 
   @Test
