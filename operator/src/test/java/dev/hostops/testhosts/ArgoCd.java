@@ -23,6 +23,7 @@ public final class ArgoCd implements AutoCloseable {
       .withGroup("argoproj.io").withVersion("v1alpha1").withPlural("applications").withKind("Application")
       .withNamespaced(true).build();
   private static final long PID = ProcessHandle.current().pid();
+  private static final String STATES = "/var/tmp/hostops-argocd";
 
   private final KubernetesClient client;
   private final String state;
@@ -34,13 +35,37 @@ public final class ArgoCd implements AutoCloseable {
 
   /** Starts Argo CD against the API server of {@code kubeconfig}; about ten seconds once it is built. */
   public static ArgoCd start(Path kubeconfig, KubernetesClient admin) {
-    String state = "/var/tmp/hostops-argocd/state-" + PID;
+    reap();
+    String state = STATES + "/state-" + PID;
     ExecResult r = run(state, "up", kubeconfig.toAbsolutePath().toString());
     if (!r.ok()) {
       throw new IllegalStateException("testhosts/argocd up failed (bin/test builds it: testhosts/argocd build): "
           + r.stderr());
     }
     return new ArgoCd(admin, state);
+  }
+
+  /**
+   * Stops what the Argo CDs of test JVMs that are gone left running (a killed JVM does not close its Argo CD:
+   * the processes run in their own session), and removes their state folders.
+   */
+  private static void reap() {
+    java.io.File[] states = new java.io.File(STATES).listFiles((d, n) -> n.matches("state-[0-9]+"));
+    if (states == null) {
+      return;
+    }
+    for (java.io.File state : states) {
+      long pid = Long.parseLong(state.getName().substring("state-".length()));
+      if (pid != PID && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+        continue;
+      }
+      run(state.getPath(), "down");
+      try (var walk = Files.walk(state.toPath())) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 
   /** The folder of the processes' logs. */
