@@ -59,7 +59,10 @@ public final class TagLookup {
     this.clock = clock;
   }
 
-  /** Insecure registries from HOSTOPS_INSECURE_REGISTRIES (or -Dhostops.insecureRegistries): host:port, comma separated. */
+  /**
+   * Insecure registries from HOSTOPS_INSECURE_REGISTRIES (or -Dhostops.insecureRegistries), comma separated:
+   * host:port, or a host for each of its ports. Tried over HTTPS first, then plain HTTP, as Docker does.
+   */
   public static TagLookup fromEnvironment() {
     String list = System.getProperty("hostops.insecureRegistries", System.getenv(INSECURE_ENV));
     return new TagLookup(list == null ? Set.of() : Stream.of(list.split(",")).map(String::trim)
@@ -102,7 +105,8 @@ public final class TagLookup {
 
   private Answer ask(ImageReference ref, Credential credential) {
     requests.incrementAndGet();
-    boolean plain = insecure.contains(ref.getRegistry());
+    boolean plain = insecure.contains(ref.getRegistry())
+        || insecure.contains(ref.getRegistry().replaceFirst(":[0-9]+$", ""));
     FailoverHttpClient http = new FailoverHttpClient(plain, plain, log -> { });
     String where = ref.getRegistry() + "/" + ref.getRepository() + ":" + ref.getQualifier();
     try {
