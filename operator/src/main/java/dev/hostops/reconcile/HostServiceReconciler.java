@@ -62,7 +62,9 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
   private final ServiceStatusRecorder recorder;
   private final ShardedHosts shardedHosts;
   private final Shard shard;
-  private final ImageTracking.Lookup tags;
+  private final TagLookup tags;
+  private final HostSessions sessions;
+  private final ServiceSync sync;
 
   public HostServiceReconciler(HostTargets targets, HostSessions sessions, ServiceSync sync, EventRecorder events,
                                ExecutorService hostWork, Duration resync, OperatorMetrics metrics, ProbeCache probes,
@@ -78,7 +80,9 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     ApplyQueue applies = new ApplyQueue(sessions, sync, hostWork, metrics::applied);
     this.actuator = new ServiceActuator(targets, sessions, sync, applies, probes, work);
     this.recorder = new ServiceStatusRecorder(events, metrics, resync);
-    this.tags = TagLookup.fromEnvironment()::digest;
+    this.tags = TagLookup.fromEnvironment();
+    this.sessions = sessions;
+    this.sync = sync;
   }
 
   @Override
@@ -162,7 +166,8 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
                                                  ApplyQueue.Expected expected) {
     References refs = references(service, hosts, local);
     ImageTracking.Choice image = ImageTracking.choose(service, previous.rollout, previous.update, previous.hosts,
-        tags, ServiceRenderer.registryConfig(service.getSpec(), refs, hostPullSecrets(hosts, local)), Instant.now());
+        lookup(service, hosts, local), ServiceRenderer.registryConfig(service.getSpec(), refs,
+            hostPullSecrets(hosts, local)), Instant.now());
     // the rest of the reconcile works on the image chosen: a tag pinned by digest renders as such
     HostService pinned = Objects.equals(image.image(), service.getSpec().image) ? service
         : RolloutPhases.withImage(service, image.image());
@@ -208,6 +213,30 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
           elsewhere.stream().map(o -> ((HostOutcome.NotProbed) o).target().name()).toList(), Shard.LABEL);
     }
     return recorder.record(service, previous, wanted, outcomes, decision, image);
+  }
+
+  /**
+   * Where a tag is looked up: by this process, or (spec.update.lookup Host, for a registry only the hosts
+   * reach) by the first of the service's hosts, which pulls it.
+   */
+  private ImageTracking.Lookup lookup(HostService service, Map<String, Host> hosts, List<String> local) {
+    if (service.getSpec().update == null || !service.getSpec().update.onHost()) {
+      return tags::digest;
+    }
+    String name = service.getMetadata().getName();
+    return (image, config, maxAge) -> tags.digest(image, config, maxAge, () -> {
+      Host first = local.stream().sorted().map(hosts::get).filter(Objects::nonNull).findFirst().orElse(null);
+      if (first == null) {
+        return new TagLookup.Answer(null, "looking up " + image + " on a host: no Host of the service exists",
+            Instant.now());
+      }
+      try {
+        return sessions.with(HostTargets.key(first), targets.resolve(first), c -> sync.pullDigest(c, name, image));
+      } catch (HostTargets.InvalidHostException | dev.hostops.host.HostException e) {
+        return new TagLookup.Answer(null, "looking up " + image + " on " + first.getMetadata().getName() + ": "
+            + e.getMessage(), Instant.now());
+      }
+    });
   }
 
   private static List<String> hostPullSecrets(Map<String, Host> hosts, List<String> names) {

@@ -81,6 +81,14 @@ public final class TagLookup {
    * @param maxAge       an answer kept for this long is given again without asking
    */
   public Answer digest(String image, byte[] dockerConfig, Duration maxAge) {
+    return digest(image, dockerConfig, maxAge, null);
+  }
+
+  /**
+   * The same, asked by {@code elsewhere} instead of this process (a host that pulls it: lookup Host), and kept
+   * the same way, apart from this process's own answers.
+   */
+  public Answer digest(String image, byte[] dockerConfig, Duration maxAge, java.util.function.Supplier<Answer> elsewhere) {
     ImageReference ref;
     try {
       ref = ImageReference.parse(image);
@@ -91,16 +99,22 @@ public final class TagLookup {
       return new Answer(ref.getDigest().get(), null, clock.instant());
     }
     Credential credential = credential(ref.getRegistry(), dockerConfig);
-    String key = ref.getRegistry() + "/" + ref.getRepository() + ":" + ref.getQualifier() + "|" + fingerprint(credential);
+    String key = ref.getRegistry() + "/" + ref.getRepository() + ":" + ref.getQualifier() + "|" + fingerprint(credential)
+        + (elsewhere == null ? "" : "|host");
     synchronized (locks.computeIfAbsent(key, k -> new Object())) {
       Answer kept = answers.get(key);
       if (kept != null && kept.at().plus(maxAge).isAfter(clock.instant())) {
         return kept;
       }
-      Answer fresh = ask(ref, credential);
+      Answer fresh = elsewhere == null ? ask(ref, credential) : count(elsewhere.get());
       answers.put(key, fresh);
       return fresh;
     }
+  }
+
+  private Answer count(Answer answer) {
+    requests.incrementAndGet();
+    return answer;
   }
 
   private Answer ask(ImageReference ref, Credential credential) {

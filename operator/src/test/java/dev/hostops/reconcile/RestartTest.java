@@ -151,6 +151,71 @@ class RestartTest {
     k8s.delete("web");
   }
 
+  /**
+   * A registry the hosts reach and the operator does not (the machine's own packets to it are refused): with
+   * spec.update.lookup Host the first host pulls the tag and says its digest, and the restart goes through;
+   * the operator's own lookup says why it cannot.
+   */
+  @Test
+  void aRegistryOnlyTheHostsReachIsLookedUpOnAHost() throws Exception {
+    String d = Registry.push("hostops/demo:v2", "hostops/rs-hostonly:latest");
+    String registry = hosts.get(1).registryLink(0);
+    String port = registry.substring(registry.indexOf(':') + 1);
+    String rule = "OUTPUT -p tcp -d " + registry.substring(0, registry.indexOf(':')) + " --dport " + port
+        + " -j REJECT --reject-with tcp-reset";
+    TestHosts.exec(List.of("sh", "-c", "iptables -I " + rule));
+    try {
+      HostService s = OperatorHarness.service("inner", registry + "/hostops/rs-hostonly:latest", "h1", "h2", "h3");
+      s.getSpec().update = new dev.hostops.api.UpdateSpec();
+      s.getSpec().update.lookup = "Host";
+      k8s.create(s);
+      Await.until(WAIT, () -> {
+        HostService now = k8s.get("inner");
+        return OperatorHarness.ready(now) && now.getStatus().update != null && d.equals(now.getStatus().update.digest)
+            && NAMES.stream().allMatch(h -> on(now, h).imageDigest != null && on(now, h).imageDigest.endsWith(d));
+      }, () -> describe(k8s.get("inner")));
+      assertTrue(k8s.get("inner").getStatus().rollout.image.endsWith("@" + d));
+      // the same tag looked up by the operator: it cannot, and says so; the hosts are left as they are
+      k8s.edit("inner", e -> e.getSpec().update.lookup = "Operator");
+      Map<String, String> before = startedOf("inner");
+      KubectlHostopsTest.Run run = KubectlHostopsTest.run(kubeconfig, "restart", "inner");
+      assertEquals(0, run.exit(), run.err());
+      Await.until(Duration.ofSeconds(60), () -> {
+        HostService now = k8s.get("inner");
+        return condition(now, "Degraded").contains("waits") && now.getStatus().update.message != null
+            && now.getStatus().update.message.startsWith("looking up " + registry);
+      }, () -> describe(k8s.get("inner")));
+      assertEquals(before, startedOf("inner"), "nothing restarted without a digest");
+      k8s.edit("inner", e -> e.getSpec().update.lookup = "Host");
+      Await.until(WAIT, () -> {
+        HostService now = k8s.get("inner");
+        return OperatorHarness.ready(now) && now.getStatus().rollout != null
+            && now.getSpec().restartedAt.equals(now.getStatus().rollout.restartedAt)
+            && RolloutStatus.COMPLETE.equals(now.getStatus().rollout.phase);
+      }, () -> describe(k8s.get("inner")));
+      Map<String, String> after = startedOf("inner");
+      for (TestHost h : hosts) {
+        assertNotEquals(before.get(h.name()), after.get(h.name()), h.name() + " restarted");
+      }
+    } finally {
+      TestHosts.exec(List.of("sh", "-c", "iptables -D " + rule));
+    }
+    k8s.delete("inner");
+  }
+
+  private static String condition(HostService s, String type) {
+    return s.getStatus() == null ? "" : s.getStatus().conditions.stream().filter(c -> type.equals(c.type))
+        .map(c -> c.message).findFirst().orElse("");
+  }
+
+  private static Map<String, String> startedOf(String name) {
+    Map<String, String> out = new HashMap<>();
+    for (TestHost h : hosts) {
+      out.put(h.name(), h.shOk("docker inspect -f '{{.State.StartedAt}}' " + name).strip());
+    }
+    return out;
+  }
+
   private static HostService awaitComplete(String restartedAt) {
     Await.until(WAIT, () -> {
       HostService now = k8s.get("web");
