@@ -120,7 +120,7 @@ class FleetBenchmark {
             r.services().add(name);
           }
         }
-        double[] cold = awaitReady(k, releases, t0);
+        double[] cold = awaitReady(k, releases, t0, "cold convergence", null);
 
         // idle: two resyncs with nothing to do, after one to settle; -Dfleet.idleWindows=N measures N windows
         // in a row (a fresh JVM keeps compiling the reconcile paths for minutes), the last one reported
@@ -213,7 +213,7 @@ class FleetBenchmark {
               });
             }
           }
-          change = awaitReady(k, releases, c0);
+          change = awaitReady(k, releases, c0, "image change", v2);
         }
 
         System.out.printf("hostops, %d hosts x %d services, %s (resync %d s):%n", HOSTS_N, SERVICES, SHARDS == 1
@@ -337,9 +337,18 @@ class FleetBenchmark {
   }
 
   /** Seconds from {@code since} until each release's services were all Ready at their generation; last: all. */
-  private static double[] awaitReady(KubernetesClient k, List<Release> releases, long since) throws InterruptedException {
+  /**
+   * Waits until every release's services are Ready; prints a progress line every 15 s and, with {@code newImage}
+   * (an image change), a line per wave: when the slowest service has maxUnavailable more hosts on it.
+   */
+  private static double[] awaitReady(KubernetesClient k, List<Release> releases, long since, String phase,
+                                     String newImage) throws InterruptedException {
     double[] at = new double[releases.size() + 1];
     java.util.Arrays.fill(at, -1);
+    System.out.printf("  %s: begun%n", phase);
+    double lastLine = 0;
+    double lastWave = 0;
+    int wave = 0;
     long deadline = since + TimeUnit.MINUTES.toNanos(20);
     while (at[releases.size()] < 0) {
       if (System.nanoTime() > deadline) {
@@ -356,9 +365,28 @@ class FleetBenchmark {
         }
         all &= ready;
       }
+      double t = secs(since);
+      long ready = now.values().stream().filter(OperatorHarness::ready).count();
+      if (newImage != null) {
+        // hosts on the new image, in the service that has fewest: a wave ends when it rises by maxUnavailable
+        int slowest = now.values().stream().mapToInt(svc -> svc.getStatus() == null ? 0 : (int) svc.getStatus().hosts
+            .stream().filter(h -> "Running".equals(h.state) && h.previousImageDigest != null
+                && !h.previousImageDigest.equals(h.imageDigest)).count()).min().orElse(0);
+        while (slowest >= (wave + 1) * MAX_UNAVAILABLE || all && slowest > wave * MAX_UNAVAILABLE) {
+          wave++;
+          System.out.printf("  %s: wave %d (%d hosts on it in every service) at %6.1f s (+%5.1f s)%n", phase, wave,
+              Math.min(slowest, wave * MAX_UNAVAILABLE), t, t - lastWave);
+          lastWave = t;
+        }
+      }
       if (all) {
-        at[releases.size()] = secs(since);
+        at[releases.size()] = t;
+        System.out.printf("  %s: every service Ready at %6.1f s%n", phase, t);
       } else {
+        if (t - lastLine >= 15) {
+          System.out.printf("  %s: %6.1f s, %d of %d services Ready%n", phase, t, ready, now.size());
+          lastLine = t;
+        }
         Thread.sleep(500);
       }
     }
