@@ -131,12 +131,14 @@ class CrdValidationTest {
         Arguments.of("replaced unit that is a path", service("image: r/demo:v1\nhosts: [vm1]\nadopt: true\n"
             + "replaces: ../../usr/lib/systemd/system/ssh.service"), List.of("spec.replaces", "should match")),
         Arguments.of("update interval below the minimum", service("image: r/demo:latest\nhosts: [vm1]\n"
-            + "update: {interval: 30s}"), List.of("spec.update", "spec.update.interval must be at least 1m")),
+            + "update: {interval: 30s}"), List.of("spec.update",
+            "spec.update.interval must be at least 1m: a registry is asked once per image per interval")),
         Arguments.of("update interval not a duration", service("image: r/demo:latest\nhosts: [vm1]\n"
             + "update: {interval: 5 minutes}"), List.of("spec.update.interval", "should match")),
         Arguments.of("update of an image given by digest", service("image: r/demo@sha256:"
             + "a".repeat(64) + "\nhosts: [vm1]\nupdate: {policy: Registry}"),
-            List.of("spec", "spec.update: spec.image must be a tag, not a digest")),
+            List.of("spec", "spec.update: spec.image must be a tag, not a digest (image@sha256:… never moves) nor a "
+                + "compose project")),
         Arguments.of("update of a compose project", service("hosts: [vm1]\ncompose: {content: x}\nupdate: {}"),
             List.of("spec", "spec.update: spec.image must be a tag")),
         Arguments.of("update lookup elsewhere", service("image: r/demo:latest\nhosts: [vm1]\nupdate: {lookup: Cluster}"),
