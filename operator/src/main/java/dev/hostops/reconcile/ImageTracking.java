@@ -89,10 +89,7 @@ final class ImageTracking {
       if (update.digest != null && candidate == null && blocked == null) {
         String wanted = base + "@" + update.digest;
         boolean moving = before != null && RolloutStatus.PROGRESSING.equals(before.phase) && carried != null;
-        if (update.digest.equals(update.failedDigest) && !wanted.equals(carried)) {
-          update.message = "waiting for a digest newer than " + update.failedDigest + " (it failed on a host and "
-              + "was reverted)";
-        } else if (update.digest.equals(update.failedDigest)) {
+        if (update.digest.equals(update.failedDigest)) {
           update.message = "waiting for a digest newer than " + update.failedDigest + " (it failed on a host and "
               + "was reverted)";
           candidate = carried;
