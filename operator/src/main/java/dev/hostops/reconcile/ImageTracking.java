@@ -75,7 +75,8 @@ final class ImageTracking {
         answer = lookup.digest(base, dockerConfig, interval);
       }
       if (answer != null) {
-        update.checkedAt = now.toString();
+        // when the registry was asked: a kept answer (another service's lookup of the image) keeps its time
+        update.checkedAt = (answer.at() == null ? now : answer.at()).toString();
         if (answer.found()) {
           if (update.digest != null && !answer.digest().equals(update.digest)) {
             updated = base + " moved from " + update.digest + " to " + answer.digest();
