@@ -77,11 +77,16 @@ final class ServiceStatusRecorder {
       events.normal(service, "ImageUpdated", image.updated());
       LOG.info("hostservice={} {}", ServiceRenderer.owner(service), image.updated());
     }
-    String lastBlocked = previous.conditions.stream().filter(c -> "Degraded".equals(c.type)).map(c -> c.message)
-        .findFirst().orElse("");
-    if (image != null && image.blocked() != null && !lastBlocked.contains(image.blocked())) {
-      events.warning(service, "RestartWaiting", image.blocked());
-      LOG.warn("hostservice={} {}", ServiceRenderer.owner(service), image.blocked());
+    String waitingKey = service.getMetadata().getUid() + "//restart"; // no Host name has a slash
+    if (image != null && image.blocked() != null) {
+      // once per restart and reason (this process's memory: a new leader may say it once more)
+      String[] last = reported.put(waitingKey, new String[] {image.blocked()});
+      if (last == null || !image.blocked().equals(last[0])) {
+        events.warning(service, "RestartWaiting", image.blocked());
+        LOG.warn("hostservice={} {}", ServiceRenderer.owner(service), image.blocked());
+      }
+    } else {
+      reported.remove(waitingKey);
     }
     reported.remove(service.getMetadata().getUid() + "/"); // the spec is fine: a problem later is news again
     HostServiceStatus status = new HostServiceStatus();
