@@ -213,7 +213,10 @@ class FleetBenchmark {
               });
             }
           }
+          double upChange = uptime();
           change = awaitReady(k, releases, c0, "image change", v2);
+          System.out.println("  image change: where the hosts' time went (lock.log, the jobs run under each host's "
+              + "lock): " + hostTime(fleet, upChange, uptime()));
         }
 
         System.out.printf("hostops, %d hosts x %d services, %s (resync %d s):%n", HOSTS_N, SERVICES, SHARDS == 1
@@ -396,6 +399,40 @@ class FleetBenchmark {
   /** Seconds since boot, as the host program stamps its lock.log lines (test hosts share this kernel). */
   private static double uptime() throws java.io.IOException {
     return Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+  }
+
+  /**
+   * Per job kind over every host, for the jobs started between two uptimes: how many, their mean and longest
+   * time under the lock, and how much of the window the busiest host was held (a host runs one job at a time:
+   * the rest wait for it, probes included).
+   */
+  private static String hostTime(List<TestHost> fleet, double from, double to) {
+    Map<String, double[]> kinds = new java.util.TreeMap<>(); // count, total, max
+    double busiest = 0;
+    for (TestHost vm : fleet) {
+      Map<String, Double> started = new java.util.HashMap<>();
+      Map<String, String> kindOf = new java.util.HashMap<>();
+      double held = 0;
+      for (String line : vm.shOk("cat /run/hostops/lock.log").lines().toList()) {
+        String[] f = line.split(" ");
+        if (f.length >= 5 && f[0].equals("start") && Double.parseDouble(f[2]) >= from && Double.parseDouble(f[2]) < to) {
+          started.put(f[1], Double.parseDouble(f[2]));
+          kindOf.put(f[1], f[4]);
+        } else if (f.length >= 5 && f[0].equals("end") && started.containsKey(f[1])) {
+          double took = Double.parseDouble(f[2]) - started.get(f[1]);
+          double[] k = kinds.computeIfAbsent(kindOf.get(f[1]), x -> new double[3]);
+          k[0]++;
+          k[1] += took;
+          k[2] = Math.max(k[2], took);
+          held += took;
+        }
+      }
+      busiest = Math.max(busiest, held / (to - from));
+    }
+    StringBuilder out = new StringBuilder();
+    kinds.forEach((kind, k) -> out.append(String.format("%s %d (mean %.2f s, longest %.2f s); ", kind, (int) k[0],
+        k[1] / k[0], k[2])));
+    return out.append(String.format("busiest host held %.0f%% of the %.0f s", busiest * 100, to - from)).toString();
   }
 
   /** The jobs (by name, with counts) the host's lock.log recorded as started between two uptimes. */
