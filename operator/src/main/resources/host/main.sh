@@ -117,7 +117,7 @@ serve_jobs() {
       *[!0-9]*:* | :* | *:) reply_end 2 "hostops: malformed request" ;;
     esac
     case $job in
-      facts | probe | apply | remove | logagent | inspect) ;;
+      facts | probe | apply | remove | logagent | inspect | pull) ;;
       *) reply_end 2 "hostops: unknown job" ;;
     esac
     f=$(mktemp $d/manifest.XXXXXX) || reply_end 98 "hostops: cannot store the script in /run/hostops"
@@ -163,5 +163,6 @@ case ${1:-} in
   remove) job_remove "$2" ;;
   logagent) job_logagent "$2" ;;
   inspect) job_inspect "$2" ;;
-  *) echo "usage: sh $0 facts|probe|apply|remove|logagent|inspect MANIFEST" >&2; exit 2 ;;
+  pull) job_pull "$2" ;;
+  *) echo "usage: sh $0 facts|probe|apply|remove|logagent|inspect|pull MANIFEST" >&2; exit 2 ;;
 esac

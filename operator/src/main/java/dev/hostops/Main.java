@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Main {
   static final int USAGE_ERROR = 2;
-  private static final String COMMANDS = "use run, render, import, local or stand-ins (hostops help shows how)";
+  private static final String COMMANDS = "use run, render, import, restart, local or stand-ins (hostops help shows how)";
   private static final String USAGE = """
       usage: hostops run                      run the operator against the cluster in KUBECONFIG / in-cluster
              hostops render [-n NS] -f FILE…  print every file the manifests put on each host (no cluster, no SSH)
@@ -31,6 +31,8 @@ public final class Main {
                                               the same, read over SSH from the Host in HOST-MANIFEST (with its key Secret)
              hostops local -f PATH… [--stand-in-images REGISTRY]
                                               operator + PATH applied to the cluster in KUBECONFIG; follows edits
+             hostops restart SERVICE [--host H] [-n NS]
+                                              restart on every host as a rollout (sets spec.restartedAt)
              hostops stand-ins REGISTRY PATH… the manifests with images replaced by local stand-ins
       """;
 
@@ -74,6 +76,9 @@ public final class Main {
         case "local" -> {
           LocalCommand.run(rest);
           return 0;
+        }
+        case "restart" -> {
+          return dev.hostops.cli.KubectlHostops.execute(args, System.in, out, err, "hostops");
         }
         case "stand-ins" -> {
           standIns(rest, out);

@@ -14,11 +14,16 @@ import java.util.List;
 @ValidationRule(value = "(has(self.hosts) && size(self.hosts) > 0) || has(self.hostSelector)",
     message = "spec.hosts or spec.hostSelector must name at least one host")
 @ValidationRule(value = "has(self.image) != has(self.compose)", message = "set exactly one of spec.image, spec.compose")
+@ValidationRule(value = "!has(self.update) || self.update.policy != 'Registry' || (has(self.image) && !self.image.contains('@'))",
+    message = "spec.update: spec.image must be a tag, not a digest (image@sha256:… never moves) nor a compose project")
 public class HostServiceSpec {
   /** Docker image reference: [registry[:port]/]path[:tag][@digest]. */
   public static final String IMAGE_PATTERN =
       "^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
           + "(@sha256:[a-f0-9]{64})?$";
+  /** spec.restartedAt: an RFC 3339 time (never a newline or anything systemd would expand: it goes into a comment). */
+  public static final String RESTARTED_AT_PATTERN =
+      "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$";
   /** docker run -p: [ip:][hostPort:]containerPort[/tcp|udp]. */
   public static final String PORT_PATTERN =
       "^(([0-9]{1,3}(\\.[0-9]{1,3}){3}|\\[[0-9a-fA-F:]+\\]):)?([0-9]{1,5}:)?[0-9]{1,5}(/(tcp|udp|sctp))?$";
@@ -120,6 +125,17 @@ public class HostServiceSpec {
 
   @JsonPropertyDescription("How a change is rolled out over the hosts.")
   public RolloutSpec rollout;
+
+  @Pattern(RESTARTED_AT_PATTERN)
+  @JsonPropertyDescription("Set it to the current time (RFC 3339, e.g. 2026-12-07T10:00:00Z) to restart the service on "
+      + "every host as a rollout, as `kubectl rollout restart` does for a Deployment: each host pulls first (the old "
+      + "container serves during the download), then restarts, maxUnavailable hosts at a time, each healthy for "
+      + "minReadySeconds before the next. The tag is looked up once, so every host gets the same digest. A restart "
+      + "restarts even when the pull brings the digest the host already runs. `kubectl hostops restart SERVICE` sets it.")
+  public String restartedAt;
+
+  @JsonPropertyDescription("Keep a tag up to date: look its digest up in the registry and roll a new one out.")
+  public UpdateSpec update;
 
   @JsonPropertyDescription("Stop and disable the service on every host, keeping its files (true), or run it (false).")
   public boolean suspend;

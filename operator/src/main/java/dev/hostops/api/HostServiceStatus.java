@@ -19,6 +19,10 @@ public class HostServiceStatus {
   @JsonPropertyDescription("The rollout of the current spec: its phase, and the image to roll back to.")
   public RolloutStatus rollout;
 
+  @JsonPropertyDescription("spec.update: the digest the watched tag points at, when it was looked up, and a digest "
+      + "that failed.")
+  public UpdateStatus update;
+
   @JsonPropertyDescription("What hostops saw on each target host after its last apply.")
   public List<ServiceOnHost> hosts = new ArrayList<>();
 }

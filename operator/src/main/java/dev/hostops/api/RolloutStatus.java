@@ -14,10 +14,14 @@ public class RolloutStatus {
   @JsonPropertyDescription("The metadata.generation this rollout brings to the hosts.")
   public Long generation;
 
-  @JsonPropertyDescription("spec.image of this rollout.")
+  @JsonPropertyDescription("The spec.restartedAt this rollout brings (a restart restarts every host, whatever its digest).")
+  public String restartedAt;
+
+  @JsonPropertyDescription("The image of this rollout: spec.image, pinned by digest (tag@sha256:…) when a restart or "
+      + "spec.update looked the tag up, so every host runs the same digest.")
   public String image;
 
-  @JsonPropertyDescription("spec.image of the rollout before this one.")
+  @JsonPropertyDescription("The image of the last rollout that completed.")
   public String fromImage;
 
   @JsonPropertyDescription("Progressing (hosts are being changed), Complete (every host ran it for minReadySeconds), "

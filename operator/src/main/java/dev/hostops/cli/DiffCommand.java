@@ -49,6 +49,24 @@ final class DiffCommand {
 
   private DiffCommand() {}
 
+  /**
+   * The service on the digest its tag is pinned to (a restart's or spec.update's lookup, in the live
+   * resource's status.rollout), when the manifest keeps that tag: what the operator would render.
+   */
+  private static HostService pinned(KubernetesClient client, HostService service) {
+    String image = service.getSpec().image;
+    HostService live = image == null || image.contains("@") ? null : client.resources(HostService.class)
+        .inNamespace(service.getMetadata().getNamespace()).withName(service.getMetadata().getName()).get();
+    String rolled = live == null || live.getStatus() == null || live.getStatus().rollout == null ? null
+        : live.getStatus().rollout.image;
+    if (rolled == null || !rolled.startsWith(image + "@sha256:") || "Never".equals(service.getSpec().pull)) {
+      return service;
+    }
+    HostService copy = io.fabric8.kubernetes.client.utils.Serialization.clone(service);
+    copy.getSpec().image = rolled;
+    return copy;
+  }
+
   /** One service rendered for the hosts it would run on. */
   private record Planned(RenderedService rendered, List<String> hosts) {}
 
@@ -73,7 +91,8 @@ final class DiffCommand {
       String ns = service.getMetadata().getNamespace();
       RenderedService rendered;
       try {
-        rendered = ServiceRenderer.render(service, references(client, resources, service), HostContext.DEFAULT);
+        rendered = ServiceRenderer.render(pinned(client, service), references(client, resources, service),
+            HostContext.DEFAULT);
       } catch (ServiceRenderer.InvalidServiceException e) {
         throw new UsageException("HostService " + owner + ": " + e.problems().get(0));
       }

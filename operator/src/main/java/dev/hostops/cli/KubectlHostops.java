@@ -27,6 +27,10 @@ public final class KubectlHostops {
                                                               docker exec in the service's container; its exit status
              kubectl hostops diff -f FILE… [-n NS]           what applying the manifests would change on each host
                                                               (read-only; exit 0 same, 1 different)
+             kubectl hostops restart SERVICE [--host H] [-n NS]
+                                                              restart on every host as a rollout (spec.restartedAt:
+                                                              pull first, maxUnavailable at a time); --host: that host
+                                                              only, at once
       """;
 
   private KubectlHostops() {}
@@ -45,9 +49,14 @@ public final class KubectlHostops {
 
   /** Runs one command and returns its exit code. */
   public static int execute(List<String> args, InputStream in, PrintStream out, PrintStream err) {
+    return execute(args, in, out, err, "kubectl hostops");
+  }
+
+  /** @param name how the command is called, for its messages: kubectl hostops, or hostops (bin/hostops restart) */
+  public static int execute(List<String> args, InputStream in, PrintStream out, PrintStream err, String name) {
     String command = args.isEmpty() ? "" : args.get(0);
     List<String> rest = args.isEmpty() ? List.of() : args.subList(1, args.size());
-    String prefix = "kubectl hostops" + (List.of("status", "logs", "exec", "diff").contains(command) ? " " + command : "");
+    String prefix = name + (List.of("status", "logs", "exec", "diff", "restart").contains(command) ? " " + command : "");
     Flags flags;
     try {
       flags = Flags.parse(command, rest);
@@ -70,6 +79,7 @@ public final class KubectlHostops {
         case "exec" -> ContainerExec.run(ServiceHosts.resolve(client, namespace, flags.service, flags.host, true),
             flags, in, out, err);
         case "diff" -> DiffCommand.run(client, namespace, flags.files, out, err);
+        case "restart" -> RestartCommand.run(client, namespace, flags.service, flags.host, out, err, prefix);
         default -> throw new IllegalStateException(command);
       };
     } catch (UsageException e) {
@@ -115,11 +125,11 @@ public final class KubectlHostops {
     static Flags parse(String command, List<String> args) throws UsageException {
       Flags f = new Flags();
       switch (command) {
-        case "status", "logs", "exec", "diff" -> { }
+        case "status", "logs", "exec", "diff", "restart" -> { }
         case "", "help", "-h", "--help" -> {
           return null;
         }
-        default -> throw new UsageException("unknown command '" + command + "': use status, logs, exec or diff");
+        default -> throw new UsageException("unknown command '" + command + "': use status, logs, exec, diff or restart");
       }
       List<String> positional = new ArrayList<>();
       for (int i = 0; i < args.size(); i++) {
@@ -132,10 +142,10 @@ public final class KubectlHostops {
         String inline = flag.equals(a) ? null : a.substring(a.indexOf('=') + 1);
         switch (command + " " + flag) {
           case "status -n", "status --namespace", "logs -n", "logs --namespace", "exec -n", "exec --namespace",
-               "diff -n", "diff --namespace" -> {
+               "diff -n", "diff --namespace", "restart -n", "restart --namespace" -> {
             f.namespace = inline != null ? inline : CommandLine.value(args, ++i, a, "a namespace");
           }
-          case "logs --host", "exec --host" -> f.host = inline != null ? inline : CommandLine.value(args, ++i, a, "a Host name");
+          case "logs --host", "exec --host", "restart --host" -> f.host = inline != null ? inline : CommandLine.value(args, ++i, a, "a Host name");
           case "logs -f", "logs --follow" -> f.follow = true;
           case "logs --since" -> f.since = since(inline != null ? inline : CommandLine.value(args, ++i, a, "a duration like 10m"));
           case "logs --tail" -> f.tail = tail(inline != null ? inline : CommandLine.value(args, ++i, a, "a number of lines"));
@@ -162,7 +172,7 @@ public final class KubectlHostops {
           }
           f.service = positional.isEmpty() ? null : positional.get(0);
         }
-        case "logs", "exec" -> {
+        case "logs", "exec", "restart" -> {
           if (positional.size() != 1) {
             throw new UsageException(positional.isEmpty() ? "which service? kubectl hostops " + command + " SERVICE"
                 + (command.equals("exec") ? " -- CMD…" : "")
@@ -193,6 +203,7 @@ public final class KubectlHostops {
       return switch (command) {
         case "logs" -> "flags: --host H, -f, --since 10m, --tail N, -n NS";
         case "exec" -> "flags: --host H, -i, -t, -n NS, then -- CMD…";
+        case "restart" -> "flags: --host H, -n NS";
         case "diff" -> "flags: -f FILE, -n NS";
         default -> "flags: -n NS";
       };

@@ -125,6 +125,31 @@ public final class ServiceSync {
     return List.copyOf(remember(host, HostProbe.parse(requests, r.stdout(), known(host))).values());
   }
 
+  /**
+   * The digest the host's Docker gets for a tag (it pulls it, with the service's own credentials when it has
+   * them): the repo digest of the image's repository, or why there is none, in Docker's words.
+   */
+  public dev.hostops.registry.TagLookup.Answer pullDigest(HostConnection host, String name, String image)
+      throws HostUnreachableException {
+    ExecResult r = host.run(HostProgram.Job.PULL, new Manifest().add("pull", name, image), timeout);
+    java.time.Instant now = java.time.Instant.now();
+    String where = "looking up " + image + " on " + host.target().display() + ": ";
+    if (!r.ok()) {
+      return new dev.hostops.registry.TagLookup.Answer(null, where + lastLine(r.stderr()), now);
+    }
+    String repo = image.replaceFirst("@.*$", "").replaceFirst(":[^:/]+$", "");
+    for (String line : r.stdout().lines().toList()) {
+      String[] f = line.split("\t", 2);
+      if (f.length == 2 && f[0].equals("failed")) {
+        return new dev.hostops.registry.TagLookup.Answer(null, where + f[1], now);
+      }
+      if (f.length == 2 && f[0].equals("digest") && f[1].startsWith(repo + "@")) {
+        return new dev.hostops.registry.TagLookup.Answer(f[1].substring(f[1].indexOf('@') + 1), null, now);
+      }
+    }
+    return new dev.hostops.registry.TagLookup.Answer(null, where + "Docker gave no digest of " + repo, now);
+  }
+
   /** Removes the service from the host; true when something was removed. */
   public boolean remove(HostConnection host, String name, String owner) throws HostException {
     ExecResult r = host.run(HostProgram.Job.REMOVE, HostApplier.removal(name, owner), timeout);

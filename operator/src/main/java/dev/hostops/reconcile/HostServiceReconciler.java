@@ -10,7 +10,9 @@ import dev.hostops.host.HostSessions;
 import dev.hostops.host.ProbeCache;
 import dev.hostops.host.ServiceSync;
 import dev.hostops.metrics.OperatorMetrics;
+import dev.hostops.registry.TagLookup;
 import dev.hostops.render.References;
+import dev.hostops.render.ServiceRenderer;
 import dev.hostops.render.ServiceValidation;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -60,6 +62,9 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
   private final ServiceStatusRecorder recorder;
   private final ShardedHosts shardedHosts;
   private final Shard shard;
+  private final TagLookup tags;
+  private final HostSessions sessions;
+  private final ServiceSync sync;
 
   public HostServiceReconciler(HostTargets targets, HostSessions sessions, ServiceSync sync, EventRecorder events,
                                ExecutorService hostWork, Duration resync, OperatorMetrics metrics, ProbeCache probes,
@@ -75,6 +80,9 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
     ApplyQueue applies = new ApplyQueue(sessions, sync, hostWork, metrics::applied);
     this.actuator = new ServiceActuator(targets, sessions, sync, applies, probes, work);
     this.recorder = new ServiceStatusRecorder(events, metrics, resync);
+    this.tags = TagLookup.fromEnvironment();
+    this.sessions = sessions;
+    this.sync = sync;
   }
 
   @Override
@@ -157,7 +165,29 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
                                                  Map<String, Host> foreign, List<String> wanted, List<String> local,
                                                  ApplyQueue.Expected expected) {
     References refs = references(service, hosts, local);
-    RolloutStatus rollout = RolloutPhases.start(previous.rollout, service);
+    ImageTracking.Choice image = ImageTracking.choose(service, previous.rollout, previous.update, previous.hosts,
+        lookup(service, hosts, local), ServiceRenderer.registryConfig(service.getSpec(), refs,
+            hostPullSecrets(hosts, local)), Instant.now());
+    // the rest of the reconcile works on the image chosen: a tag pinned by digest renders as such
+    HostService pinned = Objects.equals(image.image(), service.getSpec().image) ? service
+        : RolloutPhases.withImage(service, image.image());
+    UpdateControl<HostService> control = reconcileOn(pinned, image, previous, hosts, foreign, wanted, local, refs,
+        expected);
+    if (pinned == service || !control.isPatchStatus()) {
+      return control;
+    }
+    // the status was built on the copy: it goes out on the resource as read (its spec untouched)
+    service.setStatus(pinned.getStatus());
+    UpdateControl<HostService> same = UpdateControl.patchStatus(service);
+    control.getScheduleDelay().ifPresent(same::rescheduleAfter);
+    return same;
+  }
+
+  private UpdateControl<HostService> reconcileOn(HostService service, ImageTracking.Choice image,
+                                                 HostServiceStatus previous, Map<String, Host> hosts,
+                                                 Map<String, Host> foreign, List<String> wanted, List<String> local,
+                                                 References refs, ApplyQueue.Expected expected) {
+    RolloutStatus rollout = image.rollout();
     ServiceObserver.Observation seen = observer.observe(service, refs,
         targeted(service, local, hosts, previous, rollout));
     List<HostOutcome> elsewhere = foreign.keySet().stream().filter(wanted::contains)
@@ -170,7 +200,8 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       notProbed.addAll(elsewhere);
       return recorder.invalid(service, previous, seen.problems(), notProbed);
     }
-    RolloutDecider.Decision decision = RolloutDecider.decide(service, refs, seen, rollout, Instant.now());
+    RolloutDecider.Decision decision = RolloutDecider.decide(service, refs, seen, rollout, image.blocked(),
+        Instant.now());
     List<HostOutcome> outcomes = new ArrayList<>(seen.notProbed());
     outcomes.addAll(elsewhere);
     outcomes.addAll(decision.held());
@@ -181,7 +212,38 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
           service.getMetadata().getNamespace(), service.getMetadata().getName(), shard.name() == null ? "default" : shard.name(),
           elsewhere.stream().map(o -> ((HostOutcome.NotProbed) o).target().name()).toList(), Shard.LABEL);
     }
-    return recorder.record(service, previous, wanted, outcomes, decision);
+    return recorder.record(service, previous, wanted, outcomes, decision, image);
+  }
+
+  /**
+   * Where a tag is looked up: by this process, or (spec.update.lookup Host, for a registry only the hosts
+   * reach) by the first of the service's hosts, which pulls it.
+   */
+  private ImageTracking.Lookup lookup(HostService service, Map<String, Host> hosts, List<String> local) {
+    if (service.getSpec().update == null || !service.getSpec().update.onHost()) {
+      return tags::digest;
+    }
+    String name = service.getMetadata().getName();
+    return (image, config, maxAge) -> tags.digest(image, config, maxAge, () -> {
+      Host first = local.stream().sorted().map(hosts::get).filter(Objects::nonNull).findFirst().orElse(null);
+      if (first == null) {
+        return new TagLookup.Answer(null, "looking up " + image + " on a host: no Host of the service exists",
+            Instant.now());
+      }
+      try {
+        return sessions.with(HostTargets.key(first), targets.resolve(first), c -> sync.pullDigest(c, name, image));
+      } catch (HostTargets.InvalidHostException | dev.hostops.host.HostException e) {
+        return new TagLookup.Answer(null, "looking up " + image + " on " + first.getMetadata().getName() + ": "
+            + e.getMessage(), Instant.now());
+      }
+    });
+  }
+
+  private static List<String> hostPullSecrets(Map<String, Host> hosts, List<String> names) {
+    Set<String> secrets = new java.util.LinkedHashSet<>();
+    names.stream().map(hosts::get).filter(Objects::nonNull)
+        .forEach(h -> secrets.addAll(ServiceReferences.hostPullSecretNames(h)));
+    return List.copyOf(secrets);
   }
 
   /** The hosts the service targets, each with its last status entry. */

@@ -41,6 +41,12 @@ final class RolloutDecider {
    */
   static Decision decide(HostService service, References refs, ServiceObserver.Observation seen,
                          RolloutStatus rollout, Instant now) {
+    return decide(service, refs, seen, rollout, null, now);
+  }
+
+  /** @param blocked why no running container may be replaced now (a restart whose lookup failed), or null */
+  static Decision decide(HostService service, References refs, ServiceObserver.Observation seen,
+                         RolloutStatus rollout, String blocked, Instant now) {
     RolloutSpec spec = service.getSpec().rolloutOrDefault();
     List<TargetHost> all = new ArrayList<>(seen.probed());
     List<TargetHost> moving = all.stream().filter(t -> t.pinned() == null).toList();
@@ -88,7 +94,7 @@ final class RolloutDecider {
         message = halted + " (" + failing.stream().map(t -> t.name() + ": " + Rollout.why(t.seen()))
             .collect(Collectors.joining("; ")) + ")"
             + (spec.autoRevertOrDefault() && !RolloutPhases.imageChanged(rollout)
-            ? "; not reverted: spec.image did not change, there is no earlier image to go back to" : "");
+            ? "; not reverted: the image did not change, there is no earlier image to go back to" : "");
         halted = message;
       }
     } else if (decision.complete() && seen.notProbed().isEmpty() && !RolloutStatus.COMPLETE.equals(rollout.phase)) {
@@ -97,6 +103,16 @@ final class RolloutDecider {
     } else if (RolloutStatus.HALTED.equals(rollout.phase) && decision.failing().isEmpty()) {
       phase = RolloutStatus.PROGRESSING;
       message = null;
+    }
+    if (blocked != null && halted == null) {
+      halted = blocked;
+      moving.stream().filter(t -> Rollout.Candidate.disruptive(t.plan(), t.seen())).forEach(t -> held.add(t.name()));
+    }
+    if (RolloutStatus.COMPLETE.equals(phase) && message == null && rollout.restartedAt != null
+        && !RolloutStatus.COMPLETE.equals(rollout.phase) && ImageTracking.digest(rollout.image) != null) {
+      message = "restarted for spec.restartedAt " + rollout.restartedAt + " on " + rollout.image
+          + (RolloutPhases.imageChanged(rollout) ? " (was " + rollout.fromImage + ")"
+          : "; a restart restarts even when the pull brings the digest the hosts already ran");
     }
     String waiting = halted != null ? halted
         : "waiting for the rollout (maxUnavailable " + spec.maxUnavailableOrDefault() + ")";

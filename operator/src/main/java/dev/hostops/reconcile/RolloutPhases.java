@@ -34,12 +34,19 @@ final class RolloutPhases {
     RolloutStatus moved = new RolloutStatus(rollout.generation, rollout.image, rollout.fromImage, phase);
     moved.message = message;
     moved.previousImage = rollout.previousImage;
+    moved.restartedAt = rollout.restartedAt;
     return moved;
   }
 
   /** This rollout brings another image than the last one that completed. */
   static boolean imageChanged(RolloutStatus rollout) {
-    return rollout.fromImage != null && rollout.image != null && !rollout.fromImage.equals(rollout.image);
+    if (rollout.fromImage == null || rollout.image == null) {
+      return false;
+    }
+    String from = ImageTracking.digest(rollout.fromImage);
+    String to = ImageTracking.digest(rollout.image);
+    // a tag pinned to the digest it ran before is the same image (a restart that pulled no new digest)
+    return from != null && to != null ? !from.equals(to) : !rollout.fromImage.equals(rollout.image);
   }
 
   /** The image a failing host goes back to: the one it ran before the image it runs now, or null. */

@@ -4,6 +4,7 @@ import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceStatus;
 import dev.hostops.api.RolloutStatus;
 import dev.hostops.api.ServiceOnHost;
+import dev.hostops.api.UpdateStatus;
 import dev.hostops.host.ApplyPlan;
 import dev.hostops.host.ServiceObservation;
 import dev.hostops.metrics.OperatorMetrics;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class ServiceStatusRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceStatusRecorder.class);
   private static final Duration SETTLING = Duration.ofSeconds(2);
+  /** A restart waiting for its registry asks again this soon. */
+  private static final Duration BLOCKED_RETRY = Duration.ofSeconds(10);
   /** How the message of a host the operator cannot reach begins. */
   static final String UNREACHABLE = "unreachable: ";
 
@@ -51,10 +54,39 @@ final class ServiceStatusRecorder {
   /** The status after a reconcile that reached the hosts; rescheduled sooner while the rollout moves. */
   UpdateControl<HostService> record(HostService service, HostServiceStatus previous, List<String> wanted,
                                     List<HostOutcome> outcomes, RolloutDecider.Decision decision) {
+    return record(service, previous, wanted, outcomes, decision, null);
+  }
+
+  /** @param image the image chosen (a restart's or spec.update's lookup), or null */
+  UpdateControl<HostService> record(HostService service, HostServiceStatus previous, List<String> wanted,
+                                    List<HostOutcome> outcomes, RolloutDecider.Decision decision,
+                                    ImageTracking.Choice image) {
     RolloutStatus rollout = decision.rollout();
+    UpdateStatus update = image == null ? null : image.update();
     if (decision.reverted()) {
       events.warning(service, "RolloutReverted", rollout.message);
       LOG.warn("hostservice={} {}", ServiceRenderer.owner(service), rollout.message);
+      if (update != null && ImageTracking.digest(rollout.image) != null) {
+        // never tried again: the watcher waits for another digest
+        update.failedDigest = ImageTracking.digest(rollout.image);
+        update.message = "waiting for a digest newer than " + update.failedDigest + " (it failed on a host and was "
+            + "reverted)";
+      }
+    }
+    if (image != null && image.updated() != null) {
+      events.normal(service, "ImageUpdated", image.updated());
+      LOG.info("hostservice={} {}", ServiceRenderer.owner(service), image.updated());
+    }
+    String waitingKey = service.getMetadata().getUid() + "//restart"; // no Host name has a slash
+    if (image != null && image.blocked() != null) {
+      // once per restart and reason (this process's memory: a new leader may say it once more)
+      String[] last = reported.put(waitingKey, new String[] {image.blocked()});
+      if (last == null || !image.blocked().equals(last[0])) {
+        events.warning(service, "RestartWaiting", image.blocked());
+        LOG.warn("hostservice={} {}", ServiceRenderer.owner(service), image.blocked());
+      }
+    } else {
+      reported.remove(waitingKey);
     }
     reported.remove(service.getMetadata().getUid() + "/"); // the spec is fine: a problem later is news again
     HostServiceStatus status = new HostServiceStatus();
@@ -68,6 +100,7 @@ final class ServiceStatusRecorder {
     status.hosts.sort(Comparator.comparing(h -> h.host));
     rollout.previousImage = RolloutPhases.previousImage(status.hosts, wanted);
     status.rollout = rollout;
+    status.update = update;
 
     String halted = decision.halted();
     boolean suspended = service.getSpec().suspend;
@@ -101,7 +134,17 @@ final class ServiceStatusRecorder {
     service.setStatus(status);
     metrics.service(service.getMetadata().getNamespace(), service.getMetadata().getName(),
         !suspended && !wanted.isEmpty() && ready == wanted.size(), !bad.isEmpty());
-    return UpdateControl.patchStatus(service).rescheduleAfter(progressing ? SETTLING : resync);
+    Duration next = progressing ? SETTLING : image != null && image.blocked() != null ? BLOCKED_RETRY : resync;
+    if (update != null && service.getSpec().update != null) {
+      // the next lookup of a watched tag, if it comes before the resync
+      Duration interval = service.getSpec().update.intervalOrDefault();
+      Duration untilCheck = update.checkedAt == null ? Duration.ZERO
+          : Duration.between(java.time.Instant.now(), java.time.Instant.parse(update.checkedAt).plus(interval));
+      if (untilCheck.compareTo(next) < 0) {
+        next = untilCheck.isNegative() ? Duration.ofSeconds(1) : untilCheck.plusMillis(100);
+      }
+    }
+    return UpdateControl.patchStatus(service).rescheduleAfter(next);
   }
 
   /**
@@ -141,6 +184,7 @@ final class ServiceStatusRecorder {
             + hosts.size();
     // the rollout's memory (the image of the last complete rollout, a revert) outlives a bad edit
     status.rollout = previous.rollout;
+    status.update = previous.update;
     service.setStatus(status);
     // a missing Secret or ConfigMap wakes the service when it appears; the resync is a safety net
     return UpdateControl.patchStatus(service).rescheduleAfter(resync);

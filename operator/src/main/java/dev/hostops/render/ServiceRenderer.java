@@ -152,7 +152,24 @@ public final class ServiceRenderer {
     }
     return new RenderedService(name, owner, files, reloadablePaths, readAtPull, dirs, spec.startOnBoot,
         spec.schedule != null, spec.suspend, spec.compose != null, spec.adopt,
-        UnitRenderer.pulls(name, spec, composeCommand, dockerConfig != null), spec.replaces);
+        pulls(name, spec, composeCommand, dockerConfig != null), spec.replaces);
+  }
+
+  /** What an apply pulls before it (re)starts the service: the unit's own pulls, after a pinned tag's. */
+  private static List<List<String>> pulls(String name, HostServiceSpec spec, String composeCommand, boolean creds) {
+    List<List<String>> pulls = new ArrayList<>(UnitRenderer.prefetch(name, spec, creds));
+    pulls.addAll(UnitRenderer.pulls(name, spec, composeCommand, creds));
+    return pulls;
+  }
+
+  /**
+   * The Docker config.json a lookup of the service's image uses: its own imagePullSecrets, then those of the
+   * Hosts it runs on; null when there are none or one cannot be read (the render reports that).
+   */
+  public static byte[] registryConfig(HostServiceSpec spec, References refs, List<String> hostPullSecrets) {
+    List<String> problems = new ArrayList<>();
+    byte[] config = pullCredentials(spec, refs, new HostContext(null, hostPullSecrets), problems);
+    return problems.isEmpty() ? config : null;
   }
 
   /** The service's Docker config with its pull credentials (its own Secrets, then the Host's), or null. */

@@ -25,6 +25,7 @@ public final class ServiceValidation {
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern IMAGE = Pattern.compile(HostServiceSpec.IMAGE_PATTERN);
   private static final Pattern PORT = Pattern.compile(HostServiceSpec.PORT_PATTERN);
+  private static final Pattern RESTARTED_AT = Pattern.compile(HostServiceSpec.RESTARTED_AT_PATTERN);
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Set<String> RESERVED_NAMES = Set.of("docker", "ssh", "sshd", "systemd", "dbus", "hostops");
 
@@ -50,6 +51,15 @@ public final class ServiceValidation {
       problems.add("spec.image: required (or spec.compose)");
     } else if (!IMAGE.matcher(spec.image).matches()) {
       problems.add("spec.image: '" + printable(spec.image) + "' is not a Docker image reference");
+    }
+    // the unit carries restartedAt in a comment: never a newline, never anything systemd would expand
+    if (spec.restartedAt != null && !RESTARTED_AT.matcher(spec.restartedAt).matches()) {
+      problems.add("spec.restartedAt: '" + printable(spec.restartedAt) + "' is not an RFC 3339 time like "
+          + "2026-12-07T10:00:00Z");
+    }
+    if (spec.update != null && spec.update.watches() && (spec.image == null || spec.image.contains("@"))) {
+      problems.add("spec.update: spec.image must be a tag, not a digest (image@sha256:… never moves) nor a compose "
+          + "project");
     }
     if (spec.hostsOrEmpty().isEmpty() && spec.hostSelector == null) {
       problems.add("spec.hosts: name at least one host, or set spec.hostSelector");

@@ -34,6 +34,10 @@ public final class UnitRenderer {
     ServiceLayout layout = new ServiceLayout(name);
     StringBuilder u = new StringBuilder();
     u.append(header(owner));
+    if (spec.restartedAt != null) {
+      // a new value changes the unit, and so restarts the service (pattern-checked: no newline, nothing systemd expands)
+      u.append("# Restarted at ").append(spec.restartedAt).append(" (spec.restartedAt)\n");
+    }
     u.append("[Unit]\n");
     u.append("Description=").append(SystemdQuoting.text("hostops service " + owner)).append('\n');
     List<String> deps = new ArrayList<>(List.of("docker.service"));
@@ -134,6 +138,23 @@ public final class UnitRenderer {
       }
     }
     return out;
+  }
+
+  /**
+   * The pull an apply runs before restarting a service whose image is a tag pinned by digest (tag@sha256:…,
+   * as a restart or spec.update pins it), so the old container serves during the download. The unit itself
+   * does not pull it ({@link #pulls}). None for an image given by digest alone: a host put back on the digest
+   * it ran before needs no registry.
+   */
+  public static List<List<String>> prefetch(String name, HostServiceSpec spec, boolean pullCredentials) {
+    if (!"Always".equals(spec.pull) || spec.compose != null || !pinned(spec.image)
+        || !spec.image.substring(spec.image.lastIndexOf('/') + 1, spec.image.indexOf('@')).contains(":")) {
+      return List.of();
+    }
+    List<String> pull = new ArrayList<>(pullCredentials
+        ? List.of(DOCKER, "--config", new ServiceLayout(name).dockerConfigDir(), "pull") : List.of(DOCKER, "pull"));
+    pull.add(spec.image);
+    return List.of(pull);
   }
 
   private static List<String> with(List<String> base, String word) {

@@ -130,6 +130,24 @@ class CrdValidationTest {
             + "reload: [caddy, reload]\nreloadWorkdir: etc/caddy"), List.of("spec.reloadWorkdir", "should match")),
         Arguments.of("replaced unit that is a path", service("image: r/demo:v1\nhosts: [vm1]\nadopt: true\n"
             + "replaces: ../../usr/lib/systemd/system/ssh.service"), List.of("spec.replaces", "should match")),
+        Arguments.of("update interval below the minimum", service("image: r/demo:latest\nhosts: [vm1]\n"
+            + "update: {interval: 30s}"), List.of("spec.update",
+            "spec.update.interval must be at least 1m: a registry is asked once per image per interval")),
+        Arguments.of("update interval not a duration", service("image: r/demo:latest\nhosts: [vm1]\n"
+            + "update: {interval: 5 minutes}"), List.of("spec.update.interval", "should match")),
+        Arguments.of("update of an image given by digest", service("image: r/demo@sha256:"
+            + "a".repeat(64) + "\nhosts: [vm1]\nupdate: {policy: Registry}"),
+            List.of("spec", "spec.update: spec.image must be a tag, not a digest (image@sha256:… never moves) nor a "
+                + "compose project")),
+        Arguments.of("update of a compose project", service("hosts: [vm1]\ncompose: {content: x}\nupdate: {}"),
+            List.of("spec", "spec.update: spec.image must be a tag")),
+        Arguments.of("update lookup elsewhere", service("image: r/demo:latest\nhosts: [vm1]\nupdate: {lookup: Cluster}"),
+            List.of("spec.update.lookup", "should match")),
+        Arguments.of("restartedAt not a time", service("image: r/demo:v1\nhosts: [vm1]\nrestartedAt: 'now'"),
+            List.of("spec.restartedAt", "should match")),
+        Arguments.of("restartedAt with a newline", service("image: r/demo:v1\nhosts: [vm1]\n"
+            + "restartedAt: \"2026-12-07T10:00:00Z\\nExecStartPre=/bin/sh\""),
+            List.of("spec.restartedAt", "should match")),
         Arguments.of("unknown field", service("image: r/demo:v1\nhosts: [vm1]\nimagePolicy: x"),
             List.of("imagePolicy", "unknown field")),
         Arguments.of("Host without knownHosts", host("address: 203.0.113.10\nsshKeySecretRef: {name: vm1-ssh}"),

@@ -120,7 +120,7 @@ class FleetBenchmark {
             r.services().add(name);
           }
         }
-        double[] cold = awaitReady(k, releases, t0);
+        double[] cold = awaitReady(k, releases, t0, "cold convergence", null);
 
         // idle: two resyncs with nothing to do, after one to settle; -Dfleet.idleWindows=N measures N windows
         // in a row (a fresh JVM keeps compiling the reconcile paths for minutes), the last one reported
@@ -213,7 +213,10 @@ class FleetBenchmark {
               });
             }
           }
-          change = awaitReady(k, releases, c0);
+          double upChange = uptime();
+          change = awaitReady(k, releases, c0, "image change", v2);
+          System.out.println("  image change: where the hosts' time went (lock.log, the jobs run under each host's "
+              + "lock): " + hostTime(fleet, upChange, uptime()));
         }
 
         System.out.printf("hostops, %d hosts x %d services, %s (resync %d s):%n", HOSTS_N, SERVICES, SHARDS == 1
@@ -337,9 +340,18 @@ class FleetBenchmark {
   }
 
   /** Seconds from {@code since} until each release's services were all Ready at their generation; last: all. */
-  private static double[] awaitReady(KubernetesClient k, List<Release> releases, long since) throws InterruptedException {
+  /**
+   * Waits until every release's services are Ready; prints a progress line every 15 s and, with {@code newImage}
+   * (an image change), a line per wave: when the slowest service has maxUnavailable more hosts on it.
+   */
+  private static double[] awaitReady(KubernetesClient k, List<Release> releases, long since, String phase,
+                                     String newImage) throws InterruptedException {
     double[] at = new double[releases.size() + 1];
     java.util.Arrays.fill(at, -1);
+    System.out.printf("  %s: begun%n", phase);
+    double lastLine = 0;
+    double lastWave = 0;
+    int wave = 0;
     long deadline = since + TimeUnit.MINUTES.toNanos(20);
     while (at[releases.size()] < 0) {
       if (System.nanoTime() > deadline) {
@@ -356,9 +368,28 @@ class FleetBenchmark {
         }
         all &= ready;
       }
+      double t = secs(since);
+      long ready = now.values().stream().filter(OperatorHarness::ready).count();
+      if (newImage != null) {
+        // hosts on the new image, in the service that has fewest: a wave ends when it rises by maxUnavailable
+        int slowest = now.values().stream().mapToInt(svc -> svc.getStatus() == null ? 0 : (int) svc.getStatus().hosts
+            .stream().filter(h -> "Running".equals(h.state) && h.previousImageDigest != null
+                && !h.previousImageDigest.equals(h.imageDigest)).count()).min().orElse(0);
+        while (slowest >= (wave + 1) * MAX_UNAVAILABLE || all && slowest > wave * MAX_UNAVAILABLE) {
+          wave++;
+          System.out.printf("  %s: wave %d (%d hosts on it in every service) at %6.1f s (+%5.1f s)%n", phase, wave,
+              Math.min(slowest, wave * MAX_UNAVAILABLE), t, t - lastWave);
+          lastWave = t;
+        }
+      }
       if (all) {
-        at[releases.size()] = secs(since);
+        at[releases.size()] = t;
+        System.out.printf("  %s: every service Ready at %6.1f s%n", phase, t);
       } else {
+        if (t - lastLine >= 15) {
+          System.out.printf("  %s: %6.1f s, %d of %d services Ready%n", phase, t, ready, now.size());
+          lastLine = t;
+        }
         Thread.sleep(500);
       }
     }
@@ -368,6 +399,40 @@ class FleetBenchmark {
   /** Seconds since boot, as the host program stamps its lock.log lines (test hosts share this kernel). */
   private static double uptime() throws java.io.IOException {
     return Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+  }
+
+  /**
+   * Per job kind over every host, for the jobs started between two uptimes: how many, their mean and longest
+   * time under the lock, and how much of the window the busiest host was held (a host runs one job at a time:
+   * the rest wait for it, probes included).
+   */
+  private static String hostTime(List<TestHost> fleet, double from, double to) {
+    Map<String, double[]> kinds = new java.util.TreeMap<>(); // count, total, max
+    double busiest = 0;
+    for (TestHost vm : fleet) {
+      Map<String, Double> started = new java.util.HashMap<>();
+      Map<String, String> kindOf = new java.util.HashMap<>();
+      double held = 0;
+      for (String line : vm.shOk("cat /run/hostops/lock.log").lines().toList()) {
+        String[] f = line.split(" ");
+        if (f.length >= 5 && f[0].equals("start") && Double.parseDouble(f[2]) >= from && Double.parseDouble(f[2]) < to) {
+          started.put(f[1], Double.parseDouble(f[2]));
+          kindOf.put(f[1], f[4]);
+        } else if (f.length >= 5 && f[0].equals("end") && started.containsKey(f[1])) {
+          double took = Double.parseDouble(f[2]) - started.get(f[1]);
+          double[] k = kinds.computeIfAbsent(kindOf.get(f[1]), x -> new double[3]);
+          k[0]++;
+          k[1] += took;
+          k[2] = Math.max(k[2], took);
+          held += took;
+        }
+      }
+      busiest = Math.max(busiest, held / (to - from));
+    }
+    StringBuilder out = new StringBuilder();
+    kinds.forEach((kind, k) -> out.append(String.format("%s %d (mean %.2f s, longest %.2f s); ", kind, (int) k[0],
+        k[1] / k[0], k[2])));
+    return out.append(String.format("busiest host held %.0f%% of the %.0f s", busiest * 100, to - from)).toString();
   }
 
   /** The jobs (by name, with counts) the host's lock.log recorded as started between two uptimes. */

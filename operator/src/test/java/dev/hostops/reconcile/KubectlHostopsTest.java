@@ -345,6 +345,19 @@ class KubectlHostopsTest {
   }
 
   @Test
+  void restartOnOneHostRestartsThatHostOnly() throws Exception {
+    String on1 = vm1.shOk("docker inspect -f '{{.State.StartedAt}}' web").strip();
+    String on2 = vm2.shOk("docker inspect -f '{{.State.StartedAt}}' web").strip();
+    Run r = run("restart", "web", "--host", "vm2");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().startsWith("hostservice/web restarted on vm2 (pulled "), r.out());
+    assertEquals(on1, vm1.shOk("docker inspect -f '{{.State.StartedAt}}' web").strip(), "vm1 untouched");
+    Await.until(Duration.ofSeconds(30), () -> !on2.equals(vm2.sh("docker inspect -f '{{.State.StartedAt}}' web")
+        .stdout().strip()) && "true".equals(vm2.sh("docker inspect -f '{{.State.Running}}' web").stdout().strip()),
+        () -> vm2.sh("systemctl status web --no-pager").stdout());
+  }
+
+  @Test
   void mistakesAreOneLineExitTwoAndReachNoHost() throws Exception {
     int before1 = logins(vm1);
     int before2 = logins(vm2);
@@ -362,7 +375,14 @@ class KubectlHostopsTest {
             "kubectl hostops logs: --since needs a duration like 30s, 10m, 2h or 1d, not 'yesterday'"),
         new Case(List.of("exec", "web"), "kubectl hostops exec: no command: kubectl hostops exec SERVICE -- CMD…"),
         new Case(List.of("diff", "-f", "/nonexistent.yaml"), null),
-        new Case(List.of("stauts"), "kubectl hostops: unknown command 'stauts': use status, logs, exec or diff"));
+        new Case(List.of("restart", "nosuch"), "kubectl hostops restart: no HostService 'nosuch' in namespace team"),
+        new Case(List.of("restart", "idle"), "kubectl hostops restart: idle is suspended (spec.suspend): there is "
+            + "nothing running to restart; set spec.suspend to false to start it"),
+        new Case(List.of("restart", "web", "--host", "vm9"),
+            "kubectl hostops restart: Host 'vm9' is not among the hosts of web (vm1, vm2)"),
+        new Case(List.of("restart"), "kubectl hostops restart: which service? kubectl hostops restart SERVICE"),
+        new Case(List.of("restart", "web", "-f"), "kubectl hostops restart: unknown flag -f (flags: --host H, -n NS)"),
+        new Case(List.of("stauts"), "kubectl hostops: unknown command 'stauts': use status, logs, exec, diff or restart"));
     for (Case c : cases) {
       Run r = run(c.args().toArray(String[]::new));
       assertEquals(2, r.exit(), c.args() + ": " + r.err());

@@ -67,6 +67,8 @@ final class OperatorHarness implements AutoCloseable {
     api.apply(rbac);
     operatorClient = api.clientAs(OPERATOR_NS, Chart.serviceAccount(rbac));
     config = new OperatorConfig(resync, sshTimeout, 8, watch, LOKI_URL, metricsPort, null);
+    // the test registries speak plain HTTP, as the hosts' daemon.json lets them (insecure-registries)
+    System.setProperty("hostops.insecureRegistries", dev.hostops.testhosts.Registry.INSECURE);
     operator = new HostopsOperator(operatorClient, config);
     this.metricsPort = operator.start();
   }

@@ -25,6 +25,12 @@ class ServiceValidationTest {
         Arguments.of((Consumer<HostService>) s -> s.getSpec().image = "Nginx", "spec.image: 'Nginx' is not"),
         Arguments.of((Consumer<HostService>) s -> s.getSpec().image = null, "spec.image: required"),
         Arguments.of((Consumer<HostService>) s -> s.getSpec().hosts = List.of(), "spec.hosts: name at least one host"),
+        Arguments.of((Consumer<HostService>) s -> s.getSpec().restartedAt = "2026-12-07T10:00:00Z\nExecStartPre=/bin/sh",
+            "spec.restartedAt: '2026-12-07T10:00:00Z\\x0aExecStartPre=/bin/sh' is not an RFC 3339 time"),
+        Arguments.of((Consumer<HostService>) s -> {
+          s.getSpec().image = "r/web@sha256:" + "a".repeat(64);
+          s.getSpec().update = new dev.hostops.api.UpdateSpec();
+        }, "spec.update: spec.image must be a tag, not a digest"),
         Arguments.of((Consumer<HostService>) s -> s.getSpec().ports = List.of("80:80 -v /:/host"), "spec.ports[0]:"),
         Arguments.of((Consumer<HostService>) s -> s.getSpec().ports = List.of("80:80/icmp"), "spec.ports[0]:"),
         Arguments.of((Consumer<HostService>) s -> s.getSpec().env = List.of(new EnvVar("A B", "x")), "spec.env[0].name:"),

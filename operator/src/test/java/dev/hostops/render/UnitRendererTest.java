@@ -91,6 +91,26 @@ class UnitRendererTest {
   }
 
   @Test
+  void aRestartIsANewUnitAndAPinnedTagIsPulledBeforeTheRestartOnly() {
+    HostService s = service("web", "reg.example/team/web:latest@sha256:" + "a".repeat(64));
+    String before = ServiceRenderer.render(s).files().get(0).contentAsText();
+    s.getSpec().restartedAt = "2026-12-07T10:00:00.123Z";
+    RenderedService restarted = ServiceRenderer.render(s);
+    String unit = restarted.files().get(0).contentAsText();
+    assertTrue(unit.contains("\n# Restarted at 2026-12-07T10:00:00.123Z (spec.restartedAt)\n[Unit]\n"), unit);
+    assertEquals(before, unit.replace("# Restarted at 2026-12-07T10:00:00.123Z (spec.restartedAt)\n", ""));
+    // the apply pulls the pinned tag while the old container serves; the unit itself does not pull it
+    assertEquals(List.of(List.of("/usr/bin/docker", "pull", s.getSpec().image)), restarted.pulls());
+    assertTrue(!unit.contains("ExecStartPre=-/usr/bin/docker pull"), unit);
+    // a digest alone (a host put back on the one it ran) is never pulled: no registry needed
+    s.getSpec().image = "reg.example/team/web@sha256:" + "a".repeat(64);
+    assertEquals(List.of(), ServiceRenderer.render(s).pulls());
+    s.getSpec().pull = "Never";
+    s.getSpec().image = "reg.example/team/web:latest@sha256:" + "a".repeat(64);
+    assertEquals(List.of(), ServiceRenderer.render(s).pulls());
+  }
+
+  @Test
   void hashChangesWithContentOnly() {
     HostService a = service("museum", "museum:1");
     HostService b = service("museum", "museum:1");

@@ -122,6 +122,11 @@ public final class NetworkLink implements AutoCloseable {
     baseline = receivedUpstream();
   }
 
+  /** Turns a proxy of testhosts (e.g. NAME-registry, from {@code testhosts registry-link}) off (refusing) or on. */
+  public static void enable(String proxy, boolean on) {
+    call("POST", "/proxies/" + proxy, "{\"enabled\":" + on + "}", false);
+  }
+
   /** Closes every connection now and refuses new ones until {@link #whole}. */
   public void cutNow() {
     call("POST", "/proxies/" + proxy, "{\"enabled\":false}", false);
