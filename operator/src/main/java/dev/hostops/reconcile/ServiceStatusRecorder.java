@@ -134,7 +134,13 @@ final class ServiceStatusRecorder {
     service.setStatus(status);
     metrics.service(service.getMetadata().getNamespace(), service.getMetadata().getName(),
         !suspended && !wanted.isEmpty() && ready == wanted.size(), !bad.isEmpty());
-    Duration next = progressing ? SETTLING : image != null && image.blocked() != null ? BLOCKED_RETRY : resync;
+    // every host runs the new version but the rollout waits for minReadySeconds: it completes at the next look,
+    // not a resync later (kubectl wait on status.rollout.phase)
+    boolean settling = halted == null && RolloutStatus.PROGRESSING.equals(rollout.phase) && !wanted.isEmpty()
+        && ready == wanted.size() && startedWithin(status.hosts,
+        Duration.ofSeconds(service.getSpec().rolloutOrDefault().minReadySecondsOrDefault() + 30L));
+    Duration next = progressing || settling ? SETTLING
+        : image != null && image.blocked() != null ? BLOCKED_RETRY : resync;
     if (update != null && service.getSpec().update != null) {
       // the next lookup of a watched tag, if it comes before the resync
       Duration interval = service.getSpec().update.intervalOrDefault();
@@ -398,6 +404,18 @@ final class ServiceStatusRecorder {
     e.state = state.name();
     e.message = message;
     return e;
+  }
+
+  /** Some host's container started within this long: a rollout may still be waiting for minReadySeconds. */
+  private static boolean startedWithin(List<ServiceOnHost> hosts, Duration window) {
+    java.time.Instant since = java.time.Instant.now().minus(window);
+    return hosts.stream().map(h -> h.startedAt).filter(Objects::nonNull).anyMatch(t -> {
+      try {
+        return java.time.OffsetDateTime.parse(t).toInstant().isAfter(since);
+      } catch (RuntimeException e) {
+        return false;
+      }
+    });
   }
 
   private static boolean is(ServiceOnHost entry, Predicate<ServiceState> test) {

@@ -386,8 +386,62 @@ class ArgoCdTest {
     assertStaysSynced(c5, Duration.ofSeconds(10));
   }
 
+  /**
+   * spec.restartedAt in a commit restarts the service (a rollout, like any spec change). From the terminal,
+   * `kubectl hostops restart` of that service is refused in one line, since Git owns the field and a sync would
+   * set it back and restart again; of a service whose manifest does not carry it, it restarts once, and
+   * neither Argo CD's self-heal nor hostops undoes or repeats it.
+   */
   @Test
   @Order(6)
+  void aRestartInACommitRollsOutAndOneFromTheTerminalIsNeitherUndoneNorRepeated() throws Exception {
+    String before = startedAt("web");
+    String restarted = web("v2", "two").replace("  rollout:", "  restartedAt: \"2026-12-07T12:00:00Z\"\n  rollout:");
+    String c = commitAndAwait("web: restart", files("services/web.yaml", restarted), "Healthy");
+    Await.until(WAIT, () -> {
+      HostService now = k8s.get("web");
+      return OperatorHarness.ready(now) && now.getStatus().rollout != null
+          && "2026-12-07T12:00:00Z".equals(now.getStatus().rollout.restartedAt)
+          && dev.hostops.api.RolloutStatus.COMPLETE.equals(now.getStatus().rollout.phase);
+    }, () -> describe(k8s.get("web")));
+    assertNotEquals(before, startedAt("web"), "the commit restarted web");
+    assertStaysSynced(c, Duration.ofSeconds(5));
+
+    KubectlHostopsTest.Run refused = KubectlHostopsTest.run(k8s.api.kubeconfig(), "restart", "web", "-n", NS);
+    assertEquals(2, refused.exit(), refused.err());
+    assertEquals(1, refused.err().strip().lines().count(), refused.err());
+    assertTrue(refused.err().contains("spec.restartedAt of web comes from a manifest (argocd-controller)"),
+        refused.err());
+
+    String apiBefore = startedAt("api");
+    int history = ArgoCd.history(app());
+    KubectlHostopsTest.Run run = KubectlHostopsTest.run(k8s.api.kubeconfig(), "restart", "api", "-n", NS);
+    assertEquals(0, run.exit(), run.err());
+    String restartedAt = k8s.get("api").getSpec().restartedAt;
+    Await.until(WAIT, () -> {
+      HostService now = k8s.get("api");
+      return OperatorHarness.ready(now) && now.getStatus().rollout != null
+          && restartedAt.equals(now.getStatus().rollout.restartedAt)
+          && dev.hostops.api.RolloutStatus.COMPLETE.equals(now.getStatus().rollout.phase);
+    }, () -> describe(k8s.get("api")));
+    String apiAfter = startedAt("api");
+    assertNotEquals(apiBefore, apiAfter, "the terminal restarted api");
+    // half a minute with a hard refresh in it: Argo CD does not sync the field away, nothing restarts again
+    Thread.sleep(25_000);
+    argo.refresh(APP);
+    Thread.sleep(5_000);
+    assertEquals(restartedAt, k8s.get("api").getSpec().restartedAt, "self-heal kept the terminal's restart");
+    assertEquals(apiAfter, startedAt("api"), "api restarted once");
+    assertEquals(history, ArgoCd.history(app()), "no sync for a terminal restart");
+    assertEquals("Synced", ArgoCd.sync(app()), state());
+  }
+
+  private static String startedAt(String name) {
+    return vm.shOk("docker inspect -f '{{.State.StartedAt}}' " + name).strip();
+  }
+
+  @Test
+  @Order(7)
   void aHostServiceRemovedFromGitIsPrunedOffTheHost() throws Exception {
     String c6 = commitAndAwait("api: gone", files("services/api.yaml", null), "Healthy");
     Await.until(WAIT, () -> k8s.get("api") == null, () -> describe(k8s.get("api")));
@@ -400,7 +454,7 @@ class ArgoCdTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void deletingTheApplicationWithCascadeCleansTheHostsAndLeavesNothingTerminating() {
     ok(kubectl.run("delete", "-n", ArgoCd.NS, "application", APP, "--wait=false"));
     Await.until(WAIT, () -> app() == null && k8s.get("web") == null && k8s.host("vm1") == null,
@@ -438,7 +492,7 @@ class ArgoCdTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void kubectlDeleteOfTheWholeFolderCleansTheHostThoughItsKeySecretGoesFirst() throws Exception {
     Path dir = plainDir();
     ok(kubectl.run("apply", "-n", PLAIN, "-f", dir.toString()));
@@ -454,7 +508,7 @@ class ArgoCdTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void aHostLetGoByHandIsNamedWithWhatStaysOnIt() throws Exception {
     Path dir = plainDir();
     ok(kubectl.run("apply", "-n", PLAIN, "-f", dir.toString()));
