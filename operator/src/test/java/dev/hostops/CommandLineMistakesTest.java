@@ -46,12 +46,14 @@ class CommandLineMistakesTest {
   static Stream<Arguments> mistakes() {
     String known = "known here: address, imagePullSecrets, knownHosts, logAgent, port, proxyJump, sshKeySecretRef, user";
     return Stream.of(
-        mistake(List.of(), null, "hostops: no command: use run, render, import, local or stand-ins (hostops help shows how)"),
-        mistake(List.of("deploy"), null, "hostops: unknown command 'deploy': use run, render, import, local or stand-ins "
+        mistake(List.of(), null, "hostops: no command: use run, render, import, restart, local or stand-ins (hostops help shows how)"),
+        mistake(List.of("deploy"), null, "hostops: unknown command 'deploy': use run, render, import, restart, local or stand-ins "
             + "(hostops help shows how)"),
-        mistake(List.of("--render"), null, "hostops: unknown command '--render': use run, render, import, local or stand-ins "
+        mistake(List.of("--render"), null, "hostops: unknown command '--render': use run, render, import, restart, local or stand-ins "
             + "(hostops help shows how)"),
         mistake(List.of("render"), null, "hostops render: no manifests given: hostops render [-n NAMESPACE] -f FILE…"),
+        mistake(List.of("restart"), null, "hostops restart: which service? kubectl hostops restart SERVICE"),
+        mistake(List.of("restart", "Web"), null, "hostops restart: 'Web' is not a HostService name"),
         mistake(List.of("render", "--file", "@FILE@"), HOST, "hostops render: unknown flag --file (flags: -f FILE, -n NAMESPACE)"),
         mistake(List.of("render", "-f"), null, "hostops render: -f needs a file or folder"),
         mistake(List.of("render", "-f", "-n", "x"), null, "hostops render: -f needs a file or folder"),

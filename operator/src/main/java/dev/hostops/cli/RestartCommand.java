@@ -59,9 +59,12 @@ final class RestartCommand {
           .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager(FIELD_MANAGER).withForce(false).build(), patch);
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
+        // the API server names the field manager that owns the field: conflict with "argocd-controller" using …
+        java.util.regex.Matcher owner = java.util.regex.Pattern.compile("conflict with \"([^\"]+)\"")
+            .matcher(KubectlHostops.apiProblem(e));
         throw new UsageException("spec.restartedAt of " + name + " comes from a manifest ("
-            + KubectlHostops.apiProblem(e).replaceFirst("^.*conflict with ", "").replaceFirst(": .spec.restartedAt.*$", "")
-            + "): restart by changing it there (a commit in Git), or a sync would set it back and restart again");
+            + (owner.find() ? owner.group(1) : "another field manager") + "): restart by changing it there (a commit "
+            + "in Git), or a sync would set it back and restart again");
       }
       throw e;
     }
