@@ -17,6 +17,10 @@ public class RolloutStatus {
   @JsonPropertyDescription("The spec.restartedAt this rollout brings (a restart restarts every host, whatever its digest).")
   public String restartedAt;
 
+  @JsonPropertyDescription("This rollout restarts every host because spec.restartedAt moved, even those whose image "
+      + "does not change.")
+  public Boolean restart;
+
   @JsonPropertyDescription("The image of this rollout: spec.image, pinned by digest (tag@sha256:…) when a restart or "
       + "spec.update looked the tag up, so every host runs the same digest.")
   public String image;

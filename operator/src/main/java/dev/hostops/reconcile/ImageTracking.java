@@ -105,6 +105,10 @@ final class ImageTracking {
     }
     String image = candidate != null ? candidate : carried != null ? carried : base;
     RolloutStatus rollout = start(before, generation, image, spec.restartedAt, blocked != null, hosts);
+    if (restart && blocked == null && rollout.generation != null && rollout.generation.equals(generation)
+        && RolloutStatus.PROGRESSING.equals(rollout.phase) && rollout.restart == null) {
+      rollout.restart = true;
+    }
     return new Choice(image, rollout, update, blocked, updated);
   }
 

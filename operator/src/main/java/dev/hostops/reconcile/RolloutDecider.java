@@ -108,10 +108,11 @@ final class RolloutDecider {
       halted = blocked;
       moving.stream().filter(t -> Rollout.Candidate.disruptive(t.plan(), t.seen())).forEach(t -> held.add(t.name()));
     }
-    if (RolloutStatus.COMPLETE.equals(phase) && message == null && rollout.restartedAt != null
-        && !RolloutStatus.COMPLETE.equals(rollout.phase) && ImageTracking.digest(rollout.image) != null) {
+    if (RolloutStatus.COMPLETE.equals(phase) && message == null && Boolean.TRUE.equals(rollout.restart)
+        && !RolloutStatus.COMPLETE.equals(rollout.phase)) {
       message = "restarted for spec.restartedAt " + rollout.restartedAt + " on " + rollout.image
-          + (RolloutPhases.imageChanged(rollout) ? " (was " + rollout.fromImage + ")"
+          + (ImageTracking.digest(rollout.image) == null ? " (nothing looked up: the image is not a pulled tag)"
+          : RolloutPhases.imageChanged(rollout) ? " (was " + rollout.fromImage + ")"
           : "; a restart restarts even when the pull brings the digest the hosts already ran");
     }
     String waiting = halted != null ? halted

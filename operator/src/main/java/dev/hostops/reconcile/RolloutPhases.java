@@ -35,6 +35,7 @@ final class RolloutPhases {
     moved.message = message;
     moved.previousImage = rollout.previousImage;
     moved.restartedAt = rollout.restartedAt;
+    moved.restart = rollout.restart;
     return moved;
   }
 

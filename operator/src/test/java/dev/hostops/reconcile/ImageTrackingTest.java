@@ -68,6 +68,7 @@ class ImageTrackingTest {
     assertEquals(TAG + "@" + B, c.image());
     assertEquals("2026-12-07T11:59:00Z", c.rollout().restartedAt);
     assertEquals(TAG + "@" + A, c.rollout().fromImage, "what the hosts ran, by digest");
+    assertEquals(Boolean.TRUE, c.rollout().restart);
     assertTrue(RolloutPhases.imageChanged(c.rollout()));
     assertEquals(1, asked.size());
     // the same rollout on the next reconcile: nothing asked again
@@ -80,6 +81,7 @@ class ImageTrackingTest {
     ImageTracking.Choice later = ImageTracking.choose(edited, next.rollout(), null, List.of(h1), registry, null, NOW);
     assertEquals(TAG + "@" + B, later.image());
     assertEquals(1, asked.size());
+    assertEquals(null, later.rollout().restart, "an env change is no restart");
   }
 
   @Test
