@@ -201,9 +201,7 @@ class BastionTest {
         + bastion.shOk("cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub");
     long t0 = System.nanoTime();
     for (String name : List.of("one", "two")) {
-      Host h = k8s.host(name);
-      h.getSpec().proxyJump.knownHosts = line;
-      k8s.client.resource(h).update();
+      k8s.editHost(name, h -> h.getSpec().proxyJump.knownHosts = line);
     }
     awaitMessageOnBoth("web", "must not arrive");
     System.out.printf("bastion key pinned anew -> Ready on both: %d ms%n", (System.nanoTime() - t0) / 1_000_000);

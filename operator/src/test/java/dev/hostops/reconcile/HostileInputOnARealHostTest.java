@@ -179,10 +179,10 @@ class HostileInputOnARealHostTest {
   /** Values that pass validation reach the host's promtail file verbatim, and run nowhere. */
   @Test
   void logScrapeValuesReachTheHostVerbatim() {
-    Host h = k8s.host("vm1");
-    h.getSpec().logAgent = new LogAgentSpec();
-    h.getSpec().logAgent.lokiUrl = "http://loki.internal:3100/loki/api/v1/push?tenant=" + RUN.replace(" ", "%20");
-    k8s.client.resource(h).update();
+    k8s.editHost("vm1", h -> {
+      h.getSpec().logAgent = new LogAgentSpec();
+      h.getSpec().logAgent.lokiUrl = "http://loki.internal:3100/loki/api/v1/push?tenant=" + RUN.replace(" ", "%20");
+    });
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put("cmd", RUN);
     labels.put("yaml", "a: b # c");

@@ -41,12 +41,11 @@ class LogScrapeTest {
   static void start() throws Exception {
     host = HOSTS.boot("logs");
     k8s = new OperatorHarness(RESYNC, Duration.ofSeconds(10));
-    Host h = new Host();
     k8s.addHost(host, "vm1", "root", Map.of("env", "prod"));
-    h = k8s.host("vm1");
-    h.getSpec().logAgent = new LogAgentSpec();
-    h.getSpec().logAgent.lokiUrl = "http://loki.internal:3100/loki/api/v1/push";
-    k8s.client.resource(h).update();
+    k8s.editHost("vm1", h -> {
+      h.getSpec().logAgent = new LogAgentSpec();
+      h.getSpec().logAgent.lokiUrl = "http://loki.internal:3100/loki/api/v1/push";
+    });
 
     HostService promtail = k8s.service("promtail", "registry.hostops.test:5000/hostops/busybox:latest", "vm1");
     Volume config = new Volume();
@@ -164,11 +163,11 @@ class LogScrapeTest {
   void aHostCanAskForAlloyInstead() {
     TestHost other = HOSTS.boot("alloy");
     k8s.addHost(other, "vm2", "root", Map.of("env", "alloy"));
-    Host h = k8s.host("vm2");
-    h.getSpec().logAgent = new LogAgentSpec();
-    h.getSpec().logAgent.format = "alloy";
-    h.getSpec().logAgent.lokiUrl = "http://loki.internal:3100/loki/api/v1/push";
-    k8s.client.resource(h).update();
+    k8s.editHost("vm2", h -> {
+      h.getSpec().logAgent = new LogAgentSpec();
+      h.getSpec().logAgent.format = "alloy";
+      h.getSpec().logAgent.lokiUrl = "http://loki.internal:3100/loki/api/v1/push";
+    });
     LogScrape s = scrape("alloyjobs", null, List.of("listmonk"));
     s.getSpec().hostSelector = new LabelSelectorBuilder().addToMatchLabels("env", "alloy").build();
     k8s.client.resource(s).create();

@@ -138,6 +138,25 @@ final class OperatorHarness implements AutoCloseable {
     }
   }
 
+  /**
+   * Changes a Host's spec as {@code kubectl edit} does; retried when the operator wrote in between (its
+   * finalizer is added at the first reconcile, its status at every probe).
+   */
+  void editHost(String name, java.util.function.Consumer<Host> change) {
+    for (int attempt = 1; ; attempt++) {
+      Host h = host(name);
+      change.accept(h);
+      try {
+        client.resource(h).update();
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
   void delete(String name) {
     client.resource(get(name)).delete();
   }

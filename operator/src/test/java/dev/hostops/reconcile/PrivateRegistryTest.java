@@ -133,9 +133,7 @@ class PrivateRegistryTest {
     // 5. the same credentials as the Host's default instead of the service's own: the unit and the file stay
     String unit = host.shOk("cat /etc/systemd/system/private.service");
     String config = host.shOk("cat /root/private/.docker/config.json");
-    var h = k8s.host("vm");
-    h.getSpec().imagePullSecrets = List.of(new ObjectName("regcred"));
-    k8s.client.resource(h).update();
+    k8s.editHost("vm", h -> h.getSpec().imagePullSecrets = List.of(new ObjectName("regcred")));
     k8s.edit("private", s -> s.getSpec().imagePullSecrets = null);
     Thread.sleep(RESYNC.toMillis() * 3);
     k8s.awaitReady("private", WAIT);
