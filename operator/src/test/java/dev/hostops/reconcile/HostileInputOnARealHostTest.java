@@ -214,13 +214,12 @@ class HostileInputOnARealHostTest {
     assertEquals("true", onHost.get("job"));
     @SuppressWarnings("unchecked")
     String url = (String) ((List<Map<String, Object>>) config.get("clients")).get(0).get("url");
-    assertEquals(h.getSpec().logAgent.lokiUrl, url);
+    assertEquals("http://loki.internal:3100/loki/api/v1/push?tenant=" + RUN.replace(" ", "%20"), url);
 
     // a hostile container name for the reload: refused by name, the file stays as it was
     String before = host.shOk("cat /root/promtail/promtail.yaml");
-    h = k8s.host("vm1");
-    h.getSpec().logAgent.container = "-x" + RUN;
-    Host hostile = h;
+    Host hostile = k8s.host("vm1");
+    hostile.getSpec().logAgent.container = "-x" + RUN;
     if (!refusedByTheServer(() -> k8s.client.resource(hostile).update(), "spec.logAgent.container")) {
       Await.until(WAIT, () -> k8s.host("vm1").getStatus().logConfig.problem != null
           && k8s.host("vm1").getStatus().logConfig.problem.startsWith("spec.logAgent.container: '-x" + RUN + "'"),
