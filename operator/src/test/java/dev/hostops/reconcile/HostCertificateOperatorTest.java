@@ -41,11 +41,9 @@ class HostCertificateOperatorTest {
     ca = HostCa.create("fleet");
     vm.presentHostCertificate(ca.sign(vm.hostPublicKey(), "-h", "-n", "127.0.0.1", "-V", "-5m:+1h"));
     k8s = new OperatorHarness(Duration.ofSeconds(2), Duration.ofSeconds(5));
-    Host h = k8s.addHost(vm, "vm", "root", Map.of());
-    k8s.client.resource(h).edit(x -> {
-      x.getSpec().knownHosts = "# the fleet's host CA: every VM it signs, whatever its key\n" + ca.trustLine("*");
-      return x;
-    });
+    k8s.addHost(vm, "vm", "root", Map.of());
+    k8s.editHost("vm", x -> x.getSpec().knownHosts = "# the fleet's host CA: every VM it signs, whatever its key\n"
+        + ca.trustLine("*"));
   }
 
   @AfterAll
@@ -108,12 +106,10 @@ class HostCertificateOperatorTest {
 
   @Test
   void aKeySecretHoldingNoPrivateKeyIsOneMessageNamingTheField() {
-    Host h = k8s.addHost(vm, "wrongkey", "root", Map.of());
+    k8s.addHost(vm, "wrongkey", "root", Map.of());
     k8s.secret("wrong-secret", Map.of("ssh-privatekey", "placeholder"));
-    k8s.client.resource(h).edit(x -> {
-      x.getSpec().sshKeySecretRef = new dev.hostops.api.SecretKeyRef("wrong-secret", "ssh-privatekey");
-      return x;
-    });
+    k8s.editHost("wrongkey", x -> x.getSpec().sshKeySecretRef = new dev.hostops.api.SecretKeyRef("wrong-secret",
+        "ssh-privatekey"));
     String publicKey = vm.shOk("cat /root/.ssh/authorized_keys | head -1");
     for (var c : List.of(
         Map.entry(publicKey, "holds a public key; hostops needs the private key"),
@@ -127,6 +123,6 @@ class HostCertificateOperatorTest {
       assertEquals("InvalidSpec", r.reason);
       assertFalse(r.message.contains(c.getKey().strip().split("\n")[0].substring(8)), r.message);
     }
-    assertEquals(h.getMetadata().getName(), "wrongkey");
+    assertEquals("wrongkey", k8s.host("wrongkey").getMetadata().getName());
   }
 }
