@@ -166,7 +166,8 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
                                                  ApplyQueue.Expected expected) {
     References refs = references(service, hosts, local);
     ImageTracking.Choice image = ImageTracking.choose(service, previous.rollout, previous.update, previous.hosts,
-        lookup(service, hosts, local), ServiceRenderer.registryConfig(service.getSpec(), refs,
+        // the credentials are rendered only when a lookup is due, not at every idle resync
+        lookup(service, hosts, local), () -> ServiceRenderer.registryConfig(service.getSpec(), refs,
             hostPullSecrets(hosts, local)), Instant.now());
     // the rest of the reconcile works on the image chosen: a tag pinned by digest renders as such
     HostService pinned = Objects.equals(image.image(), service.getSpec().image) ? service

@@ -41,7 +41,7 @@ final class ImageTracking {
   private ImageTracking() {}
 
   static Choice choose(HostService service, RolloutStatus before, UpdateStatus lastUpdate, List<ServiceOnHost> hosts,
-                       Lookup lookup, byte[] dockerConfig, Instant now) {
+                       Lookup lookup, java.util.function.Supplier<byte[]> dockerConfig, Instant now) {
     HostServiceSpec spec = service.getSpec();
     String base = spec.image;
     Long generation = service.getMetadata().getGeneration();
@@ -55,7 +55,7 @@ final class ImageTracking {
     String blocked = null;
     TagLookup.Answer restartAnswer = null;
     if (tracks && restart) {
-      restartAnswer = lookup.digest(base, dockerConfig, RESTART_LOOKUP_AGE);
+      restartAnswer = lookup.digest(base, dockerConfig.get(), RESTART_LOOKUP_AGE);
       if (restartAnswer.found()) {
         candidate = base + "@" + restartAnswer.digest();
       } else {
@@ -72,7 +72,7 @@ final class ImageTracking {
       Duration interval = watch.intervalOrDefault();
       TagLookup.Answer answer = restartAnswer;
       if (answer == null && due(update.checkedAt, interval, now)) {
-        answer = lookup.digest(base, dockerConfig, interval);
+        answer = lookup.digest(base, dockerConfig.get(), interval);
       }
       if (answer != null) {
         // when the registry was asked: a kept answer (another service's lookup of the image) keeps its time

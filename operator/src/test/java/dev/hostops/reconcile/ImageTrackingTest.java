@@ -48,7 +48,7 @@ class ImageTrackingTest {
 
   @Test
   void withoutRestartOrUpdateTheImageIsTheSpecsAndNothingIsAsked() {
-    ImageTracking.Choice c = ImageTracking.choose(service(1), null, null, List.of(), registry, null, NOW);
+    ImageTracking.Choice c = ImageTracking.choose(service(1), null, null, List.of(), registry, () -> null, NOW);
     assertEquals(TAG, c.image());
     assertTrue(asked.isEmpty());
     assertNull(c.update());
@@ -64,7 +64,7 @@ class ImageTrackingTest {
     h1.host = "h1";
     h1.imageDigest = "reg.example:5000/team/web@" + A;
     answer = B;
-    ImageTracking.Choice c = ImageTracking.choose(s, before, null, List.of(h1), registry, null, NOW);
+    ImageTracking.Choice c = ImageTracking.choose(s, before, null, List.of(h1), registry, () -> null, NOW);
     assertEquals(TAG + "@" + B, c.image());
     assertEquals("2026-12-07T11:59:00Z", c.rollout().restartedAt);
     assertEquals(TAG + "@" + A, c.rollout().fromImage, "what the hosts ran, by digest");
@@ -72,13 +72,13 @@ class ImageTrackingTest {
     assertTrue(RolloutPhases.imageChanged(c.rollout()));
     assertEquals(1, asked.size());
     // the same rollout on the next reconcile: nothing asked again
-    ImageTracking.Choice next = ImageTracking.choose(s, c.rollout(), null, List.of(h1), registry, null, NOW);
+    ImageTracking.Choice next = ImageTracking.choose(s, c.rollout(), null, List.of(h1), registry, () -> null, NOW);
     assertEquals(TAG + "@" + B, next.image());
     assertEquals(1, asked.size());
     // an env change later keeps the pinned digest
     HostService edited = service(3);
     edited.getSpec().restartedAt = "2026-12-07T11:59:00Z";
-    ImageTracking.Choice later = ImageTracking.choose(edited, next.rollout(), null, List.of(h1), registry, null, NOW);
+    ImageTracking.Choice later = ImageTracking.choose(edited, next.rollout(), null, List.of(h1), registry, () -> null, NOW);
     assertEquals(TAG + "@" + B, later.image());
     assertEquals(1, asked.size());
     assertEquals(null, later.rollout().restart, "an env change is no restart");
@@ -92,7 +92,7 @@ class ImageTrackingTest {
     h1.host = "h1";
     h1.imageDigest = "reg.example:5000/team/web@" + A;
     ImageTracking.Choice c = ImageTracking.choose(s, rollout(1, TAG, RolloutStatus.COMPLETE), null, List.of(h1),
-        registry, null, NOW);
+        registry, () -> null, NOW);
     assertEquals(TAG + "@" + A, c.image());
     assertFalse(RolloutPhases.imageChanged(c.rollout()));
   }
@@ -103,7 +103,7 @@ class ImageTrackingTest {
     s.getSpec().restartedAt = "2026-12-07T11:59:00Z";
     problem = "looking up reg.example:5000/team/web:latest: Connection refused";
     RolloutStatus before = rollout(1, TAG + "@" + A, RolloutStatus.COMPLETE);
-    ImageTracking.Choice c = ImageTracking.choose(s, before, null, List.of(), registry, null, NOW);
+    ImageTracking.Choice c = ImageTracking.choose(s, before, null, List.of(), registry, () -> null, NOW);
     assertTrue(c.blocked().contains("Connection refused") && c.blocked().contains("old containers keep serving"),
         c.blocked());
     assertEquals(Long.valueOf(1), c.rollout().generation, "the restart has not begun");
@@ -120,13 +120,13 @@ class ImageTrackingTest {
     last.digest = A;
     last.checkedAt = NOW.minusSeconds(60).toString();
     RolloutStatus moving = rollout(1, TAG + "@" + A, RolloutStatus.PROGRESSING);
-    ImageTracking.Choice notDue = ImageTracking.choose(s, moving, last, List.of(), registry, null, NOW);
+    ImageTracking.Choice notDue = ImageTracking.choose(s, moving, last, List.of(), registry, () -> null, NOW);
     assertTrue(asked.isEmpty(), "not due for 4 more minutes");
     assertEquals(TAG + "@" + A, notDue.image());
 
     last.checkedAt = NOW.minus(Duration.ofMinutes(5)).toString();
     answer = B;
-    ImageTracking.Choice due = ImageTracking.choose(s, moving, last, List.of(), registry, null, NOW);
+    ImageTracking.Choice due = ImageTracking.choose(s, moving, last, List.of(), registry, () -> null, NOW);
     assertEquals(List.of(TAG + " PT5M"), asked);
     assertEquals(TAG + "@" + A, due.image(), "B waits while A rolls out");
     assertEquals(B, due.update().digest);
@@ -134,7 +134,7 @@ class ImageTrackingTest {
     assertTrue(due.updated().contains(A) && due.updated().contains(B), due.updated());
 
     RolloutStatus done = rollout(1, TAG + "@" + A, RolloutStatus.COMPLETE);
-    ImageTracking.Choice next = ImageTracking.choose(s, done, due.update(), List.of(), registry, null, NOW);
+    ImageTracking.Choice next = ImageTracking.choose(s, done, due.update(), List.of(), registry, () -> null, NOW);
     assertEquals(TAG + "@" + B, next.image());
     assertEquals(RolloutStatus.PROGRESSING, next.rollout().phase);
     assertEquals(TAG + "@" + A, next.rollout().fromImage);
@@ -151,13 +151,13 @@ class ImageTrackingTest {
     last.checkedAt = NOW.minus(Duration.ofMinutes(10)).toString();
     RolloutStatus reverted = rollout(1, TAG + "@" + B, RolloutStatus.REVERTED);
     answer = B;
-    ImageTracking.Choice again = ImageTracking.choose(s, reverted, last, List.of(), registry, null, NOW);
+    ImageTracking.Choice again = ImageTracking.choose(s, reverted, last, List.of(), registry, () -> null, NOW);
     assertEquals(TAG + "@" + B, again.image(), "the reverted rollout stays as it is");
     assertEquals(RolloutStatus.REVERTED, again.rollout().phase);
     assertTrue(again.update().message.startsWith("waiting for a digest newer than " + B), again.update().message);
 
     answer = C;
-    ImageTracking.Choice next = ImageTracking.choose(s, reverted, again.update(), List.of(), registry, null,
+    ImageTracking.Choice next = ImageTracking.choose(s, reverted, again.update(), List.of(), registry, () -> null,
         NOW.plus(Duration.ofMinutes(6)));
     assertEquals(TAG + "@" + C, next.image());
     assertEquals(RolloutStatus.PROGRESSING, next.rollout().phase);
@@ -172,7 +172,7 @@ class ImageTrackingTest {
     last.digest = A;
     problem = "looking up " + TAG + ": the registry refused the credentials: 401 Unauthorized";
     ImageTracking.Choice c = ImageTracking.choose(s, rollout(1, TAG + "@" + A, RolloutStatus.COMPLETE), last,
-        List.of(), registry, null, NOW);
+        List.of(), registry, () -> null, NOW);
     assertEquals(TAG + "@" + A, c.image());
     assertTrue(c.update().message.contains("401 Unauthorized") && c.update().message.contains("left as they are"),
         c.update().message);
