@@ -124,18 +124,7 @@ final class OperatorHarness implements AutoCloseable {
 
   /** Changes the spec as a user's {@code kubectl edit} does; retried when a status write came in between. */
   void edit(String name, java.util.function.Consumer<HostService> change) {
-    for (int attempt = 1; ; attempt++) {
-      HostService s = get(name);
-      change.accept(s);
-      try {
-        client.resource(s).update();
-        return;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 5) {
-          throw e;
-        }
-      }
-    }
+    updateRetried(() -> get(name), change);
   }
 
   /**
@@ -143,11 +132,17 @@ final class OperatorHarness implements AutoCloseable {
    * finalizer is added at the first reconcile, its status at every probe).
    */
   void editHost(String name, java.util.function.Consumer<Host> change) {
+    updateRetried(() -> host(name), change);
+  }
+
+  /** Reads, changes and updates a resource; read and changed anew when another writer came in between (409). */
+  private <T extends HasMetadata> void updateRetried(java.util.function.Supplier<T> read,
+                                                     java.util.function.Consumer<T> change) {
     for (int attempt = 1; ; attempt++) {
-      Host h = host(name);
-      change.accept(h);
+      T r = read.get();
+      change.accept(r);
       try {
-        client.resource(h).update();
+        client.resource(r).update();
         return;
       } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
         if (e.getCode() != 409 || attempt == 5) {
