@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,9 @@ public final class KubeApi implements AutoCloseable {
   /** The committed CRDs, as users install them (CrdDriftTest keeps them equal to the model). */
   private static final List<String> CRDS = List.of("hosts.hostops.dev.yaml", "hostservices.hostops.dev.yaml",
       "logscrapes.hostops.dev.yaml");
+
+  /** How long etcd and the API server each get to start (kube-api-test's own default). */
+  private static final Duration STARTUP_BOUND = Duration.ofSeconds(60);
 
   private final KubeAPIServer server;
   private final KubernetesClient admin;
@@ -70,10 +74,12 @@ public final class KubeApi implements AutoCloseable {
 
   /** Starts a server, with or without hostops' CRDs (a Helm install brings its own). */
   public static KubeApi start(boolean crds) {
+    waitOutMidnight();
     KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
         .withApiServerVersion(VERSION)
         .withOfflineMode(true) // nothing may be downloaded here: testhosts/controlplane build made the binaries
         .withUpdateKubeConfig(false)
+        .withStartupTimeout((int) STARTUP_BOUND.toMillis())
         .build());
     try {
       server.start();
@@ -90,6 +96,25 @@ public final class KubeApi implements AutoCloseable {
     } catch (IOException e) {
       server.stop();
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * kube-api-test 7.5.2 measures its start-up deadline on {@link LocalTime}, which wraps at
+   * midnight: a server started in the last minute of a day "times out" at once (the CI run of
+   * 2026-12-07 lost six test classes between 23:59:24 and 23:59:57). Starting after midnight
+   * instead costs at most three minutes once a day.
+   */
+  private static void waitOutMidnight() {
+    LocalTime now = LocalTime.now();
+    if (now.isAfter(LocalTime.MAX.minus(STARTUP_BOUND.multipliedBy(3)))) { // etcd, then the API server
+      long ms = Duration.between(now, LocalTime.MAX).toMillis() + 2_000;
+      try {
+        Thread.sleep(ms);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
     }
   }
 
