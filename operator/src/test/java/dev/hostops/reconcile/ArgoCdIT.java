@@ -44,7 +44,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * through is recorded (a watch), so "never OutOfSync right after a sync" is checked on all of them.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ArgoCdTest {
+class ArgoCdIT {
   @RegisterExtension static final TestHosts HOSTS = new TestHosts();
   private static final Duration WAIT = Duration.ofMinutes(3);
   private static final String APP = "vm-services";
@@ -240,7 +240,7 @@ class ArgoCdTest {
       GenericKubernetesResource a = app();
       return commit.equals(ArgoCd.revision(a)) && sync.equals(ArgoCd.sync(a)) && health.equals(ArgoCd.health(a))
           && "Succeeded".equals(ArgoCd.operationPhase(a)) && commit.equals(ArgoCd.operationRevision(a));
-    }, ArgoCdTest::state);
+    }, ArgoCdIT::state);
   }
 
   /** The states seen since {@code from}. */
