@@ -12,8 +12,10 @@ import dev.hostops.host.ServiceObservation;
 import dev.hostops.host.ServiceSync;
 import dev.hostops.render.ServiceRenderer;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,11 +107,19 @@ final class ServiceActuator {
     return new Cleanup(failed, left);
   }
 
-  /** Whether the service's last status says something was applied on the host. */
-  private static boolean appliedOn(HostService service, String host) {
+  /**
+   * Whether the service's last status says something may have been applied on the host: an entry that
+   * saw or applied something, or one whose state is not "never touched" (a fault written from a stale
+   * copy of the status can lack what was applied before it; saying too much beats saying nothing).
+   */
+  static boolean appliedOn(HostService service, String host) {
     return service.getStatus() != null && service.getStatus().hosts != null && service.getStatus().hosts.stream()
-        .anyMatch(h -> host.equals(h.host) && (h.appliedHash != null || h.imageDigest != null || h.unit != null));
+        .anyMatch(h -> host.equals(h.host) && (h.appliedHash != null || h.imageDigest != null || h.unit != null
+            || !NEVER_APPLIED.contains(ServiceState.of(h))));
   }
+
+  /** States in which hostops has put nothing on the host: its Host missing or unprobed, a refusal. */
+  private static final Set<ServiceState> NEVER_APPLIED = EnumSet.of(ServiceState.Pending, ServiceState.Refused);
 
   private CompletableFuture<HostOutcome> apply(HostService service, TargetHost t, ApplyQueue.Expected expected) {
     ApplyPlan plan = t.plan();
