@@ -1,11 +1,11 @@
 package dev.hostops.host;
 
 import dev.hostops.host.ServiceObservation.FileState;
-import dev.hostops.importer.UnitEquivalence;
 import dev.hostops.host.ServiceObservation.UnitState;
 import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceLayout;
+import dev.hostops.unit.UnitEquivalence;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,6 +2,7 @@ package dev.hostops.host;
 
 import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
+import dev.hostops.unit.UnitEquivalence;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +79,7 @@ public final class ServiceSync {
     // adopting a hand-written unit: its env files are compared by content, so one more look (once per adopt)
     List<String> paths = new java.util.ArrayList<>(request(host, desired).paths());
     int asked = paths.size();
-    dev.hostops.importer.UnitEquivalence.envFiles(desired.unitName(), foreign).stream()
+    UnitEquivalence.envFiles(desired.unitName(), foreign).stream()
         .filter(p -> !paths.contains(p)).forEach(paths::add);
     if (paths.size() == asked) {
       return seen;

@@ -1,4 +1,4 @@
-package dev.hostops.importer;
+package dev.hostops.unit;
 
 import dev.hostops.render.SystemdQuoting;
 import java.util.ArrayList;
@@ -60,7 +60,7 @@ public record ExecCommand(boolean ignoreFailure, List<String> words, List<String
   }
 
   /** Splits into words: whitespace separates, quotes group, backslash escapes (C style). */
-  static List<String> split(String s) {
+  public static List<String> split(String s) {
     List<String> words = new ArrayList<>();
     StringBuilder w = null;
     char quote = 0;

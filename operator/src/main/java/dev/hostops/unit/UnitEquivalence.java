@@ -1,4 +1,4 @@
-package dev.hostops.importer;
+package dev.hostops.unit;
 
 import java.util.Map;
 import java.util.Objects;
