@@ -12,6 +12,7 @@ import dev.hostops.api.ServiceFile;
 import dev.hostops.api.ValueSource;
 import dev.hostops.api.Volume;
 import dev.hostops.render.ServiceLayout;
+import dev.hostops.render.ServiceValidation;
 import dev.hostops.render.SystemdQuoting;
 import dev.hostops.unit.DockerExec;
 import dev.hostops.unit.DockerRun;
@@ -39,12 +40,6 @@ public final class UnitImporter {
   private static final Pattern PORT = Pattern.compile(HostServiceSpec.PORT_PATTERN);
   private static final Pattern IMAGE = Pattern.compile(HostServiceSpec.IMAGE_PATTERN);
   private static final Pattern KEY = Pattern.compile("[-._a-zA-Z0-9]+");
-  /** docker run flags spec.extraArgs takes (ServiceValidation's allow-list), and which of them take no value. */
-  private static final Set<String> EXTRA = Set.of("--memory", "--memory-reservation", "--memory-swap", "--cpus",
-      "--cpu-shares", "--user", "--workdir", "--network", "--ulimit", "--shm-size", "--tmpfs", "--init",
-      "--read-only", "--stop-timeout", "--stop-signal", "--label", "--entrypoint", "--health-cmd",
-      "--health-interval", "--health-retries", "--health-timeout", "--health-start-period", "--no-healthcheck",
-      "--pids-limit", "--group-add", "--dns", "--dns-search", "--platform", "--log-driver");
   /** [Unit]/[Service]/[Install] settings hostops writes itself, or that say nothing about what runs. */
   private static final Set<String> HANDLED = Set.of("Description", "Documentation", "Requires", "After", "Wants",
       "StartLimitIntervalSec", "StartLimitInterval", "StartLimitBurst", "Type", "ExecStartPre", "ExecStart",
@@ -296,7 +291,7 @@ public final class UnitImporter {
           case "--restart" -> note("--restart " + v + ": Docker restarting the container fights systemd's Restart=; "
               + "hostops leaves it to systemd, so adopting restarts it");
           default -> {
-            if (EXTRA.contains(o.flag())) {
+            if (ServiceValidation.EXTRA_FLAGS.contains(o.flag())) {
               spec.extraArgs = add(spec.extraArgs, v == null ? o.flag() : o.flag() + "=" + v);
             } else {
               note(o.flag() + (v == null ? "" : " " + v) + ": a docker run flag hostops does not take (it widens "

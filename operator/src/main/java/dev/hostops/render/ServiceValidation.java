@@ -117,8 +117,11 @@ public final class ServiceValidation {
   private static final Pattern RELOAD_WORKDIR = Pattern.compile("/[^\\x00\\n\\r]*");
   private static final Pattern REPLACES = Pattern.compile("[A-Za-z0-9_:][A-Za-z0-9_.:-]{0,240}[.]service");
   private static final Pattern ON_CALENDAR = Pattern.compile("[A-Za-z0-9 *:,./~_+-]{1,128}");
-  /** docker run flags allowed in extraArgs: resource limits and runtime details, nothing that widens access. */
-  static final Set<String> EXTRA_FLAGS = Set.of("--memory", "--memory-reservation", "--memory-swap", "--cpus",
+  /**
+   * docker run flags allowed in extraArgs: resource limits and runtime details, nothing that widens access. The
+   * one list: import takes these flags into spec.extraArgs and notes every other.
+   */
+  public static final Set<String> EXTRA_FLAGS = Set.of("--memory", "--memory-reservation", "--memory-swap", "--cpus",
       "--cpu-shares", "--user", "--workdir", "--network", "--ulimit", "--shm-size", "--tmpfs", "--init",
       "--read-only", "--stop-timeout", "--stop-signal", "--label", "--entrypoint", "--health-cmd",
       "--health-interval", "--health-retries", "--health-timeout", "--health-start-period", "--no-healthcheck",
