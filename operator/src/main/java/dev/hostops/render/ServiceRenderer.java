@@ -13,26 +13,33 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /** Renders a HostService into the files it puts on a host. Pure: no I/O. */
 public final class ServiceRenderer {
   public static final String UNIT_DIR = ServiceLayout.UNIT_DIR;
-  /** How problems that come from the Host (not from the service) begin: they hold up that host only. */
+  /** How the messages of problems that come from the Host (not from the service) begin, for people. */
   public static final String HOST_PROBLEM = "the Host's ";
 
   private ServiceRenderer() {}
 
   /** A service that cannot be rendered as it is; each problem names its field. */
   public static final class InvalidServiceException extends Exception {
-    private final List<String> problems;
+    private final List<RenderProblem> problems;
 
-    public InvalidServiceException(List<String> problems) {
-      super(String.join("; ", problems));
+    public InvalidServiceException(List<RenderProblem> problems) {
+      super(problems.stream().map(RenderProblem::message).collect(Collectors.joining("; ")));
       this.problems = List.copyOf(problems);
     }
 
+    /** The messages, for people. */
     public List<String> problems() {
-      return problems;
+      return problems.stream().map(RenderProblem::message).toList();
+    }
+
+    /** Whether every problem has this reason. */
+    public boolean all(RenderProblem.Reason reason) {
+      return problems.stream().allMatch(p -> p.reason() == reason);
     }
   }
 
@@ -52,15 +59,17 @@ public final class ServiceRenderer {
     String owner = owner(service);
     HostServiceSpec spec = service.getSpec();
     ServiceLayout layout = new ServiceLayout(name);
+    List<RenderProblem> hostProblems = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     List<HostFile> files = new ArrayList<>();
     List<String> reloadablePaths = new ArrayList<>();
     List<String> readAtPull = new ArrayList<>();
     List<HostDirectory> subdirs = new ArrayList<>();
     if (spec.compose != null && host.composeCommand() == null) {
-      problems.add("spec.compose: the host has neither `docker compose` nor `docker-compose`");
+      hostProblems.add(new RenderProblem(RenderProblem.Reason.HOST_LACKS_COMPOSE,
+          "spec.compose: the host has neither `docker compose` nor `docker-compose`"));
     }
-    byte[] dockerConfig = pullCredentials(spec, refs, host, problems);
+    byte[] dockerConfig = pullCredentials(spec, refs, host, hostProblems);
     String composeCommand = host.composeCommand() == null ? "docker compose" : host.composeCommand();
     files.add(HostFile.text(layout.unitPath(), "644",
         UnitRenderer.service(name, owner, spec, composeCommand, dockerConfig != null)));
@@ -139,8 +148,10 @@ public final class ServiceRenderer {
         files.add(new HostFile(layout.composePath(), "644", content, false));
       }
     }
-    if (!problems.isEmpty()) {
-      throw new InvalidServiceException(problems);
+    // the compose and pull-credential problems come first, as they always did
+    problems.forEach(p -> hostProblems.add(new RenderProblem(RenderProblem.Reason.SERVICE, p)));
+    if (!hostProblems.isEmpty()) {
+      throw new InvalidServiceException(hostProblems);
     }
     List<HostDirectory> dirs = new ArrayList<>();
     if (files.size() > (spec.schedule != null ? 2 : 1) || !subdirs.isEmpty()) {
@@ -167,23 +178,26 @@ public final class ServiceRenderer {
    * Hosts it runs on; null when there are none or one cannot be read (the render reports that).
    */
   public static byte[] registryConfig(HostServiceSpec spec, References refs, List<String> hostPullSecrets) {
-    List<String> problems = new ArrayList<>();
+    List<RenderProblem> problems = new ArrayList<>();
     byte[] config = pullCredentials(spec, refs, new HostContext(null, hostPullSecrets), problems);
     return problems.isEmpty() ? config : null;
   }
 
   /** The service's Docker config with its pull credentials (its own Secrets, then the Host's), or null. */
-  private static byte[] pullCredentials(HostServiceSpec spec, References refs, HostContext host, List<String> problems) {
+  private static byte[] pullCredentials(HostServiceSpec spec, References refs, HostContext host,
+                                        List<RenderProblem> problems) {
     List<RegistryCredentials.Source> sources = new ArrayList<>();
     List<ObjectName> own = spec.orEmpty(spec.imagePullSecrets);
     for (int i = 0; i < own.size(); i++) {
-      sources.add(new RegistryCredentials.Source("spec.imagePullSecrets[" + i + "]", own.get(i).name));
+      sources.add(new RegistryCredentials.Source("spec.imagePullSecrets[" + i + "]", own.get(i).name,
+          RenderProblem.Reason.SERVICE));
     }
     List<String> defaults = host.imagePullSecrets() == null ? List.of() : host.imagePullSecrets();
     for (int i = 0; i < defaults.size(); i++) {
       String name = defaults.get(i);
       if (own.stream().noneMatch(o -> name.equals(o.name))) {
-        sources.add(new RegistryCredentials.Source(HOST_PROBLEM + "spec.imagePullSecrets[" + i + "]", name));
+        sources.add(new RegistryCredentials.Source(HOST_PROBLEM + "spec.imagePullSecrets[" + i + "]", name,
+            RenderProblem.Reason.HOST_SETTINGS));
       }
     }
     return sources.isEmpty() ? null : RegistryCredentials.configJson(sources, refs, problems);
