@@ -298,10 +298,11 @@ final class ServiceStatusRecorder {
       return entry;
     }
     ServiceState state = ServiceState.of(entry);
+    // what was last said about the host stays while it is in the same state; a probe never reports the states
+    // whose messages say the host was not seen (Unreachable, Pending) or held back (Waiting), so those go
     entry.message = applied != null ? applied
         : before != null && before.message != null && Objects.equals(before.state, entry.state)
-        && !before.message.startsWith(UNREACHABLE) && !before.message.startsWith("waiting")
-        && !before.message.startsWith("rollout") ? before.message : "in sync";
+        && ServiceState.of(before).isObserved() ? before.message : "in sync";
     String failedPull = after.unit().failedPull();
     String dockerError = after.dockerErrorSummary();
     if (failedPull != null && !t.desired().scheduled()) {
