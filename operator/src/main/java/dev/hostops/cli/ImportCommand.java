@@ -138,7 +138,8 @@ public final class ImportCommand {
       target = HostTargets.resolve(host, secrets);
     } catch (HostTargets.InvalidHostException e) {
       throw new UsageException(manifest + ": Host " + host.getMetadata().getName() + ": " + e.getMessage()
-          + (e.getMessage().contains(" not found") ? " (put the Secret in the same file)" : ""));
+          + (e.reason() == HostTargets.InvalidHostException.Reason.SECRET_NOT_FOUND
+          ? " (put the Secret in the same file)" : ""));
     }
     Duration timeout = Duration.ofSeconds(30);
     try (HostConnection c = HostConnection.open(target, timeout)) {

@@ -38,8 +38,18 @@ public final class HostTargets {
 
   /** A Host that cannot be used as it is; the message names the field and never quotes a secret. */
   public static final class InvalidHostException extends Exception {
-    public InvalidHostException(String message) {
+    /** Why the Host cannot be used; the message says it to people. */
+    public enum Reason { INVALID_SPEC, SECRET_NOT_FOUND, SECRET_UNUSABLE }
+
+    private final Reason reason;
+
+    public InvalidHostException(Reason reason, String message) {
       super(message);
+      this.reason = reason;
+    }
+
+    public Reason reason() {
+      return reason;
     }
   }
 
@@ -112,7 +122,7 @@ public final class HostTargets {
   public static SshTarget resolve(Host host, Function<String, Secret> secrets) throws InvalidHostException {
     List<String> problems = HostValidation.problems(host);
     if (!problems.isEmpty()) {
-      throw new InvalidHostException(String.join("; ", problems));
+      throw new InvalidHostException(InvalidHostException.Reason.INVALID_SPEC, String.join("; ", problems));
     }
     HostSpec spec = host.getSpec();
     SshTarget target = new SshTarget(spec.address, spec.port == 0 ? 22 : spec.port,
@@ -133,16 +143,19 @@ public final class HostTargets {
     String key = ref.key == null ? "ssh-privatekey" : ref.key;
     Secret secret = secrets.apply(ref.name);
     if (secret == null) {
-      throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " not found");
+      throw new InvalidHostException(InvalidHostException.Reason.SECRET_NOT_FOUND,
+          field + ": Secret " + ns + "/" + ref.name + " not found");
     }
     byte[] bytes = ServiceReferences.secretData(secret).get(key);
     String value = bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
     if (value == null || value.isBlank()) {
-      throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " has no key '" + key + "'");
+      throw new InvalidHostException(InvalidHostException.Reason.SECRET_UNUSABLE,
+          field + ": Secret " + ns + "/" + ref.name + " has no key '" + key + "'");
     }
     String problem = dev.hostops.host.LoginKey.problem(value);
     if (problem != null) {
-      throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " key '" + key + "' " + problem
+      throw new InvalidHostException(InvalidHostException.Reason.SECRET_UNUSABLE,
+          field + ": Secret " + ns + "/" + ref.name + " key '" + key + "' " + problem
           + "; nothing is sent to the host until it holds one");
     }
     return value;
