@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * {@code hostops import UNIT-FILE [TIMER-FILE]…} and {@code hostops import --from-host HOST-MANIFEST
@@ -81,7 +83,7 @@ public final class ImportCommand {
       String text;
       try {
         text = Files.readString(p, StandardCharsets.UTF_8);
-      } catch (java.nio.file.NoSuchFileException e) {
+      } catch (NoSuchFileException e) {
         throw new UsageException(operand + ": no such file");
       } catch (IOException e) {
         throw new UsageException(operand + ": cannot read (" + e.getMessage() + ")");
@@ -131,7 +133,7 @@ public final class ImportCommand {
       throw new UsageException(manifest + ": needs exactly one Host (found " + hostList.size() + ")");
     }
     Host host = hostList.get(0);
-    java.util.function.Function<String, Secret> secrets = name -> resources.stream().filter(Secret.class::isInstance)
+    Function<String, Secret> secrets = name -> resources.stream().filter(Secret.class::isInstance)
         .map(Secret.class::cast).filter(s -> s.getMetadata().getName().equals(name)).findFirst().orElse(null);
     SshTarget target;
     try {

@@ -1,7 +1,9 @@
 package dev.hostops.host;
 
 import dev.hostops.render.ShellQuoting;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.function.IntConsumer;
 import java.util.regex.Pattern;
 
@@ -128,9 +130,9 @@ public final class LoginKeyRotation {
   /** SHA256:… of a public key given as type and base64. */
   static String publicFingerprint(String publicKey) {
     try {
-      byte[] blob = java.util.Base64.getDecoder().decode(publicKey.substring(publicKey.indexOf(' ') + 1));
-      return "SHA256:" + java.util.Base64.getEncoder().withoutPadding()
-          .encodeToString(java.security.MessageDigest.getInstance("SHA-256").digest(blob));
+      byte[] blob = Base64.getDecoder().decode(publicKey.substring(publicKey.indexOf(' ') + 1));
+      return "SHA256:" + Base64.getEncoder().withoutPadding()
+          .encodeToString(MessageDigest.getInstance("SHA-256").digest(blob));
     } catch (Exception e) {
       return null;
     }

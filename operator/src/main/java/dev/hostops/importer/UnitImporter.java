@@ -4,6 +4,7 @@ import dev.hostops.api.HostService;
 import dev.hostops.unit.UnitFile;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -78,7 +79,7 @@ public final class UnitImporter {
     if (NAME.matcher(unitName).matches()) {
       return unitName;
     }
-    String n = unitName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+", "");
+    String n = unitName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+", "");
     if (n.length() > 63) {
       n = n.substring(0, 63);
     }

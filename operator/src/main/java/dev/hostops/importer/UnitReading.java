@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /** One import: the unit (and its timer) read setting by setting into a HostService spec and notes. */
 final class UnitReading {
@@ -241,7 +242,7 @@ final class UnitReading {
       return;
     }
     String key = v.substring(0, eq);
-    spec.env = spec.orEmpty(spec.env).stream().filter(e -> !e.name.equals(key)).collect(java.util.stream.Collectors
+    spec.env = spec.orEmpty(spec.env).stream().filter(e -> !e.name.equals(key)).collect(Collectors
         .toCollection(ArrayList::new));
     spec.env.add(new EnvVar(key, v.substring(eq + 1)));
   }

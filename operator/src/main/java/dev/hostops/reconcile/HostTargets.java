@@ -4,12 +4,15 @@ import dev.hostops.api.Host;
 import dev.hostops.api.HostSpec;
 import dev.hostops.api.ProxyJumpSpec;
 import dev.hostops.api.SecretKeyRef;
+import dev.hostops.host.LoginKey;
 import dev.hostops.host.SshTarget;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -68,7 +71,7 @@ public final class HostTargets {
    * when the key Secret was deleted together with it ({@code kubectl delete -f dir/}, an Argo CD Application
    * deleted with cascade). hostops may only read Secrets, so it cannot hold them back; it keeps what it read.
    */
-  private final java.util.Map<String, SshTarget> lastResolved = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, SshTarget> lastResolved = new ConcurrentHashMap<>();
 
   /**
    * As {@link #resolve(Host)}, for taking a service off a host: when the Host's key Secret is gone, the target
@@ -106,7 +109,7 @@ public final class HostTargets {
     try {
       String value = privateKey(host, "status.loginKey.secretRef", ref, name -> cache.apply(ns, name)
           .orElseGet(() -> client.secrets().inNamespace(ns).withName(name).get()));
-      if (!dev.hostops.host.LoginKey.fingerprint(value).equals(fingerprint)) {
+      if (!LoginKey.fingerprint(value).equals(fingerprint)) {
         return null;
       }
       return new SshTarget(target.address(), target.port(), target.user(), value, target.knownHosts(), target.proxyJump());
@@ -152,7 +155,7 @@ public final class HostTargets {
       throw new InvalidHostException(InvalidHostException.Reason.SECRET_UNUSABLE,
           field + ": Secret " + ns + "/" + ref.name + " has no key '" + key + "'");
     }
-    String problem = dev.hostops.host.LoginKey.problem(value);
+    String problem = LoginKey.problem(value);
     if (problem != null) {
       throw new InvalidHostException(InvalidHostException.Reason.SECRET_UNUSABLE,
           field + ": Secret " + ns + "/" + ref.name + " key '" + key + "' " + problem
