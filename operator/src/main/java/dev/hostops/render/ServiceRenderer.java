@@ -59,17 +59,17 @@ public final class ServiceRenderer {
     String owner = owner(service);
     HostServiceSpec spec = service.getSpec();
     ServiceLayout layout = new ServiceLayout(name);
-    List<RenderProblem> hostProblems = new ArrayList<>();
-    List<String> problems = new ArrayList<>();
+    List<RenderProblem> problems = new ArrayList<>();
+    List<String> serviceProblems = new ArrayList<>(); // of the service's own references
     List<HostFile> files = new ArrayList<>();
     List<String> reloadablePaths = new ArrayList<>();
     List<String> readAtPull = new ArrayList<>();
     List<HostDirectory> subdirs = new ArrayList<>();
     if (spec.compose != null && host.composeCommand() == null) {
-      hostProblems.add(new RenderProblem(RenderProblem.Reason.HOST_LACKS_COMPOSE,
+      problems.add(new RenderProblem(RenderProblem.Reason.HOST_LACKS_COMPOSE,
           "spec.compose: the host has neither `docker compose` nor `docker-compose`"));
     }
-    byte[] dockerConfig = pullCredentials(spec, refs, host, hostProblems);
+    byte[] dockerConfig = pullCredentials(spec, refs, host, problems);
     String composeCommand = host.composeCommand() == null ? "docker compose" : host.composeCommand();
     files.add(HostFile.text(layout.unitPath(), "644",
         UnitRenderer.service(name, owner, spec, composeCommand, dockerConfig != null)));
@@ -83,10 +83,10 @@ public final class ServiceRenderer {
       byte[] content;
       boolean secret = false;
       if (f.secretRef != null) {
-        content = lookup(refs.secrets(), "Secret", f.secretRef, field + ".secretRef", problems);
+        content = lookup(refs.secrets(), "Secret", f.secretRef, field + ".secretRef", serviceProblems);
         secret = true;
       } else if (f.configMapRef != null) {
-        content = lookup(refs.configMaps(), "ConfigMap", f.configMapRef, field + ".configMapRef", problems);
+        content = lookup(refs.configMaps(), "ConfigMap", f.configMapRef, field + ".configMapRef", serviceProblems);
       } else {
         content = f.content == null ? new byte[0] : f.content.getBytes(StandardCharsets.UTF_8);
       }
@@ -108,7 +108,7 @@ public final class ServiceRenderer {
       ObjectName ref = secret ? d.secretRef : d.configMapRef;
       Map<String, byte[]> data = (secret ? refs.secrets() : refs.configMaps()).get(ref.name);
       if (data == null) {
-        problems.add(field + ": " + (secret ? "Secret " : "ConfigMap ") + ref.name + " not found");
+        serviceProblems.add(field + ": " + (secret ? "Secret " : "ConfigMap ") + ref.name + " not found");
         continue;
       }
       String dir = layout.directoryPath(d);
@@ -116,7 +116,7 @@ public final class ServiceRenderer {
       for (Map.Entry<String, byte[]> e : new TreeMap<>(data).entrySet()) {
         // Kubernetes allows [-._a-zA-Z0-9]+ as keys; "." and ".." are the only ones that are not file names
         if (!e.getKey().matches("[-._a-zA-Z0-9]+") || e.getKey().equals(".") || e.getKey().equals("..")) {
-          problems.add(field + ": key '" + e.getKey() + "' of " + ref.name + " is not a file name");
+          serviceProblems.add(field + ": key '" + e.getKey() + "' of " + ref.name + " is not a file name");
           continue;
         }
         files.add(new HostFile(dir + "/" + e.getKey(), secret ? "600" : "644", e.getValue(), secret));
@@ -136,22 +136,23 @@ public final class ServiceRenderer {
       boolean secret = e.secretRef != null;
       String field = "spec.envFrom[" + i + "]." + (secret ? "secretRef" : "configMapRef");
       byte[] content = envFile(secret ? refs.secrets() : refs.configMaps(), secret ? "Secret" : "ConfigMap",
-          secret ? e.secretRef : e.configMapRef, field, problems);
+          secret ? e.secretRef : e.configMapRef, field, serviceProblems);
       if (content != null) {
         files.add(new HostFile(layout.envFilePath(e), "600", content, secret));
       }
     }
     if (spec.compose != null) {
       byte[] content = spec.compose.content != null ? spec.compose.content.getBytes(StandardCharsets.UTF_8)
-          : lookup(refs.configMaps(), "ConfigMap", spec.compose.configMapRef, "spec.compose.configMapRef", problems);
+          : lookup(refs.configMaps(), "ConfigMap", spec.compose.configMapRef, "spec.compose.configMapRef",
+          serviceProblems);
       if (content != null) {
         files.add(new HostFile(layout.composePath(), "644", content, false));
       }
     }
-    // the compose and pull-credential problems come first, as they always did
-    problems.forEach(p -> hostProblems.add(new RenderProblem(RenderProblem.Reason.SERVICE, p)));
-    if (!hostProblems.isEmpty()) {
-      throw new InvalidServiceException(hostProblems);
+    // after the compose and pull-credential problems, as they always came
+    serviceProblems.forEach(p -> problems.add(new RenderProblem(RenderProblem.Reason.SERVICE, p)));
+    if (!problems.isEmpty()) {
+      throw new InvalidServiceException(problems);
     }
     List<HostDirectory> dirs = new ArrayList<>();
     if (files.size() > (spec.schedule != null ? 2 : 1) || !subdirs.isEmpty()) {
