@@ -1,6 +1,7 @@
 package dev.hostops;
 
 import dev.hostops.host.HostSessions;
+import dev.hostops.host.ProbeCache;
 import dev.hostops.host.ServiceSync;
 import dev.hostops.reconcile.EventRecorder;
 import dev.hostops.reconcile.HostReconciler;
@@ -9,8 +10,13 @@ import dev.hostops.reconcile.HostTargets;
 import dev.hostops.reconcile.LogScrapeReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.hostops.metrics.OperatorMetrics;
+import dev.hostops.reconcile.ResourceJson;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -36,7 +42,7 @@ public final class HostopsOperator implements AutoCloseable {
           .withCloseClientOnStop(false)
           .withMetrics(metrics)
           // the copy each reconcile gets is read from JSON written once per resource version
-          .withResourceCloner(dev.hostops.reconcile.ResourceJson.INSTANCE);
+          .withResourceCloner(ResourceJson.INSTANCE);
       if (config.leaseNamespace() != null) {
         // two replicas are safe: only the lease holder reconciles; JOSDK exits when it loses the lease
         o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(config.shard().leaseName(),
@@ -45,7 +51,7 @@ public final class HostopsOperator implements AutoCloseable {
     });
     HostTargets targets = new HostTargets(client);
     ServiceSync sync = new ServiceSync(config.sshTimeout());
-    dev.hostops.host.ProbeCache probes = new dev.hostops.host.ProbeCache();
+    ProbeCache probes = new ProbeCache();
     EventRecorder events = new EventRecorder(client);
     operator.register(new HostReconciler(targets, sessions, events, config.resync(), config.sshTimeout(),
         config.lokiUrl(), metrics, sync, probes, config.shard()), c -> namespaces(c, config));
@@ -54,7 +60,7 @@ public final class HostopsOperator implements AutoCloseable {
         probes, config.shard()), c -> namespaces(c, config));
   }
 
-  private static void namespaces(io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<?> c,
+  private static void namespaces(ControllerConfigurationOverrider<?> c,
                                  OperatorConfig config) {
     if (!config.namespaces().isEmpty()) {
       c.settingNamespaces(config.namespaces());
@@ -70,8 +76,8 @@ public final class HostopsOperator implements AutoCloseable {
       try {
         port = metrics.serve(config.metricsPort(), () -> operator.getRuntimeInfo().isStarted()
             && operator.getRuntimeInfo().allEventSourcesAreHealthy());
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot serve metrics on port " + config.metricsPort(), e);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot serve metrics on port " + config.metricsPort(), e);
       }
     }
     try {
@@ -90,7 +96,7 @@ public final class HostopsOperator implements AutoCloseable {
   /** An RBAC refusal anywhere in the cause chain, as the API server worded it; null if none. */
   static String forbidden(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 403) {
+      if (t instanceof KubernetesClientException k && k.getCode() == 403) {
         return k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getMessage();
       }
     }

@@ -1,11 +1,17 @@
 package dev.hostops;
 
 import dev.hostops.cli.CommandLine;
+import dev.hostops.cli.ImportCommand;
+import dev.hostops.cli.KubectlHostops;
 import dev.hostops.cli.LocalCommand;
+import dev.hostops.cli.Manifests;
 import dev.hostops.cli.RenderCommand;
+import dev.hostops.cli.StandIns;
 import dev.hostops.cli.UsageException;
+import dev.hostops.host.HostConnection;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,7 +54,7 @@ public final class Main {
     }
     if (args.length > 0 && "import".equals(args[0])) {
       // on a host's lock (import --from-host) a person's one-off, not an operator process
-      dev.hostops.host.HostConnection.identifyAsCommand("import");
+      HostConnection.identifyAsCommand("import");
     }
     int exit = execute(List.of(args), System.getenv(), System.out, System.err);
     if (exit != 0 || args.length == 0 || !List.of("run", "local").contains(args[0])) {
@@ -71,14 +77,14 @@ public final class Main {
           return render(rest, out, err);
         }
         case "import" -> {
-          return dev.hostops.cli.ImportCommand.run(rest, out, err);
+          return ImportCommand.run(rest, out, err);
         }
         case "local" -> {
           LocalCommand.run(rest);
           return 0;
         }
         case "restart" -> {
-          return dev.hostops.cli.KubectlHostops.execute(args, System.in, out, err, "hostops");
+          return KubectlHostops.execute(args, System.in, out, err, "hostops");
         }
         case "stand-ins" -> {
           standIns(rest, out);
@@ -106,9 +112,9 @@ public final class Main {
     }
     String registry = args.get(0);
     List<Path> paths = args.subList(1, args.size()).stream().map(Path::of).toList();
-    var resources = new dev.hostops.cli.StandIns(registry + "/hostops/demo:v1", registry + "/hostops/busybox:latest")
-        .apply(dev.hostops.cli.Manifests.read(paths, "default"));
-    var serialization = new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+    var resources = new StandIns(registry + "/hostops/demo:v1", registry + "/hostops/busybox:latest")
+        .apply(Manifests.read(paths, "default"));
+    var serialization = new KubernetesSerialization();
     for (var r : resources) {
       out.print(serialization.asYaml(r));
     }

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import dev.hostops.reconcile.Shard;
+import dev.hostops.render.LogScrapeValidation;
+import dev.hostops.render.ServiceValidation;
 
 /**
  * Operator settings, from environment variables (the Helm chart sets them).
@@ -43,8 +45,8 @@ public record OperatorConfig(Duration resync, Duration sshTimeout, int hostThrea
   /** @throws IllegalArgumentException naming the variable whose value is unusable */
   public static OperatorConfig fromEnvironment(Map<String, String> env) {
     String lokiUrl = env.get("HOSTOPS_LOKI_URL");
-    if (lokiUrl != null && !lokiUrl.isEmpty() && dev.hostops.render.LogScrapeValidation.lokiUrlProblem(lokiUrl) != null) {
-      throw new IllegalArgumentException("HOSTOPS_LOKI_URL: " + dev.hostops.render.LogScrapeValidation.lokiUrlProblem(lokiUrl));
+    if (lokiUrl != null && !lokiUrl.isEmpty() && LogScrapeValidation.lokiUrlProblem(lokiUrl) != null) {
+      throw new IllegalArgumentException("HOSTOPS_LOKI_URL: " + LogScrapeValidation.lokiUrlProblem(lokiUrl));
     }
     Shard shard;
     try {
@@ -76,7 +78,7 @@ public record OperatorConfig(Duration resync, Duration sshTimeout, int hostThrea
     } catch (NumberFormatException e) {
       // said below
     }
-    throw new IllegalArgumentException(name + ": '" + dev.hostops.render.ServiceValidation.printable(v)
+    throw new IllegalArgumentException(name + ": '" + ServiceValidation.printable(v)
         + "' is not a whole number of at least " + min);
   }
 

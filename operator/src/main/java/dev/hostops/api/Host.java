@@ -3,6 +3,7 @@ package dev.hostops.api;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
@@ -11,7 +12,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group(Host.GROUP)
 @Version(Host.VERSION)
 @ShortNames("vm")
-@io.fabric8.kubernetes.model.annotation.Categories("hostops")
+@Categories("hostops")
 @AdditionalPrinterColumn(name = "Address", jsonPath = ".spec.address", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
     type = AdditionalPrinterColumn.Type.STRING)

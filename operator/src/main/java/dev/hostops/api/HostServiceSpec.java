@@ -63,7 +63,7 @@ public class HostServiceSpec {
   public boolean startOnBoot = true;
 
   @Default("Always")
-  @io.fabric8.generator.annotation.Pattern("^(Always|Never)$")
+  @Pattern("^(Always|Never)$")
   @JsonPropertyDescription("Always (default): `docker pull` before every start, so a restart runs the newest image. "
       + "Never: run the image already on the host (for services updated by a separate step).")
   public String pull = "Always";

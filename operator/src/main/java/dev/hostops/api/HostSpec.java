@@ -7,6 +7,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import java.util.List;
 
 public class HostSpec {
   /** A DNS name, an IPv4 address, or an IPv6 address without brackets; never starts with '-'. */
@@ -51,7 +52,7 @@ public class HostSpec {
 
   @JsonPropertyDescription("Default image pull Secrets (kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg) for "
       + "every HostService that runs on this host, after the service's own spec.imagePullSecrets.")
-  public java.util.List<ObjectName> imagePullSecrets;
+  public List<ObjectName> imagePullSecrets;
 
   @JsonPropertyDescription("The host's log agent (promtail or Alloy) whose config hostops writes from LogScrapes.")
   public LogAgentSpec logAgent;

@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.AnyType;
 import java.util.List;
 import java.util.Map;
 
@@ -41,5 +42,5 @@ public class LogJob {
   @JsonPropertyDescription("promtail pipeline_stages: each item one stage, like {regex: {expression: ...}}. Passed "
       + "through as written to promtail; translated to the matching stage.* blocks of a loki.process component for "
       + "Alloy hosts (labelallow/labeldrop become label_keep/label_drop).")
-  public List<io.fabric8.kubernetes.api.model.AnyType> pipelineStages;
+  public List<AnyType> pipelineStages;
 }

@@ -2,6 +2,8 @@ package dev.hostops.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import java.util.List;
 
 /** The runbook's log convention: /root/var/logs on the host is /var/logs in the container. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -14,5 +16,5 @@ public class LogSpec {
   public boolean stdoutToFile;
 
   @JsonPropertyDescription("docker run --log-opt values, e.g. max-size=10m.")
-  public java.util.List<@io.fabric8.generator.annotation.Pattern("^[a-z0-9_.-]+=[^\\x00\\n]*$") String> options;
+  public List<@Pattern("^[a-z0-9_.-]+=[^\\x00\\n]*$") String> options;
 }

@@ -2,6 +2,7 @@ package dev.hostops.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PreStartStep {
-  @io.fabric8.generator.annotation.Pattern(HostServiceSpec.IMAGE_PATTERN)
+  @Pattern(HostServiceSpec.IMAGE_PATTERN)
   @JsonPropertyDescription("Image to run; defaults to the service's image.")
   public String image;
 

@@ -4,11 +4,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 
 /** How systemd restarts the service when its container exits (`Restart=`, `RestartSec=`). */
 public class RestartSpec {
   @Default("on-failure")
-  @io.fabric8.generator.annotation.Pattern("^(no|on-failure|always)$")
+  @Pattern("^(no|on-failure|always)$")
   @JsonPropertyDescription("systemd Restart=: no, on-failure (default) or always.")
   public String policy = "on-failure";
 

@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -62,7 +63,7 @@ final class DiffCommand {
     if (rolled == null || !rolled.startsWith(image + "@sha256:") || "Never".equals(service.getSpec().pull)) {
       return service;
     }
-    HostService copy = io.fabric8.kubernetes.client.utils.Serialization.clone(service);
+    HostService copy = Serialization.clone(service);
     copy.getSpec().image = rolled;
     return copy;
   }

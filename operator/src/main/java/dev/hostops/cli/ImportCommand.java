@@ -8,11 +8,11 @@ import dev.hostops.host.HostException;
 import dev.hostops.host.HostProgram;
 import dev.hostops.host.Manifest;
 import dev.hostops.host.SshTarget;
-import dev.hostops.importer.DockerRun;
-import dev.hostops.importer.ExecCommand;
-import dev.hostops.importer.UnitFile;
 import dev.hostops.importer.UnitImporter;
 import dev.hostops.reconcile.HostTargets;
+import dev.hostops.unit.DockerRun;
+import dev.hostops.unit.ExecCommand;
+import dev.hostops.unit.UnitFile;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * {@code hostops import UNIT-FILE [TIMER-FILE]…} and {@code hostops import --from-host HOST-MANIFEST
@@ -81,7 +83,7 @@ public final class ImportCommand {
       String text;
       try {
         text = Files.readString(p, StandardCharsets.UTF_8);
-      } catch (java.nio.file.NoSuchFileException e) {
+      } catch (NoSuchFileException e) {
         throw new UsageException(operand + ": no such file");
       } catch (IOException e) {
         throw new UsageException(operand + ": cannot read (" + e.getMessage() + ")");
@@ -131,14 +133,15 @@ public final class ImportCommand {
       throw new UsageException(manifest + ": needs exactly one Host (found " + hostList.size() + ")");
     }
     Host host = hostList.get(0);
-    java.util.function.Function<String, Secret> secrets = name -> resources.stream().filter(Secret.class::isInstance)
+    Function<String, Secret> secrets = name -> resources.stream().filter(Secret.class::isInstance)
         .map(Secret.class::cast).filter(s -> s.getMetadata().getName().equals(name)).findFirst().orElse(null);
     SshTarget target;
     try {
       target = HostTargets.resolve(host, secrets);
     } catch (HostTargets.InvalidHostException e) {
       throw new UsageException(manifest + ": Host " + host.getMetadata().getName() + ": " + e.getMessage()
-          + (e.getMessage().contains(" not found") ? " (put the Secret in the same file)" : ""));
+          + (e.reason() == HostTargets.InvalidHostException.Reason.SECRET_NOT_FOUND
+          ? " (put the Secret in the same file)" : ""));
     }
     Duration timeout = Duration.ofSeconds(30);
     try (HostConnection c = HostConnection.open(target, timeout)) {

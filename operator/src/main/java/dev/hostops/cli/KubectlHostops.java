@@ -1,13 +1,16 @@
 package dev.hostops.cli;
 
+import dev.hostops.host.HostConnection;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * The kubectl plugin ({@code bin/kubectl-hostops}, run as {@code kubectl hostops …}): logs, exec, diff and
@@ -41,7 +44,7 @@ public final class KubectlHostops {
     // a person waits at the terminal: an API server that does not answer is said at once, not after retries
     System.setProperty("kubernetes.request.retry.backoffLimit", "0");
     // on a host's lock a person's command, not an operator (host/main.sh locked_job)
-    dev.hostops.host.HostConnection.identifyAsCommand("kubectl-hostops");
+    HostConnection.identifyAsCommand("kubectl-hostops");
     int exit = execute(List.of(args), System.in, System.out, System.err);
     System.out.flush();
     System.exit(exit);
@@ -119,7 +122,7 @@ public final class KubectlHostops {
     boolean stdin;
     boolean tty;
     final List<String> command = new ArrayList<>();
-    final List<java.nio.file.Path> files = new ArrayList<>();
+    final List<Path> files = new ArrayList<>();
 
     /** The flags, or null when help was asked for. */
     static Flags parse(String command, List<String> args) throws UsageException {
@@ -155,7 +158,7 @@ public final class KubectlHostops {
             f.stdin = true;
             f.tty = true;
           }
-          case "diff -f", "diff --filename" -> f.files.add(java.nio.file.Path.of(inline != null ? inline
+          case "diff -f", "diff --filename" -> f.files.add(Path.of(inline != null ? inline
               : CommandLine.value(args, ++i, a, "a file or folder")));
           default -> {
             if (a.startsWith("-") && a.length() > 1) {
@@ -211,7 +214,7 @@ public final class KubectlHostops {
 
     /** A duration (10s, 5m, 2h, 1d) as journalctl's relative time in seconds, "-600s". */
     static String since(String value) throws UsageException {
-      var m = java.util.regex.Pattern.compile("([0-9]{1,7})([smhd])").matcher(value);
+      var m = Pattern.compile("([0-9]{1,7})([smhd])").matcher(value);
       if (!m.matches()) {
         throw new UsageException("--since needs a duration like 30s, 10m, 2h or 1d, not '" + value + "'");
       }

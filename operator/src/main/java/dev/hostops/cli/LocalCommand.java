@@ -7,14 +7,20 @@ import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
 import dev.hostops.host.ExecResult;
 import dev.hostops.host.HostConnection;
+import dev.hostops.host.HostProgram;
+import dev.hostops.host.Manifest;
 import dev.hostops.reconcile.HostTargets;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -102,7 +108,7 @@ public final class LocalCommand {
     if (standIns != null) {
       wanted = standIns.apply(wanted);
     }
-    Set<String> keys = new java.util.HashSet<>();
+    Set<String> keys = new HashSet<>();
     for (HasMetadata r : wanted) {
       String key = r.getKind() + "/" + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
       keys.add(key);
@@ -144,14 +150,14 @@ public final class LocalCommand {
     StringBuilder b = new StringBuilder();
     b.append(String.format("%-20s %-22s %-16s %-9s%n", "HOST", "ADDRESS", "READY", "SERVICES"));
     for (Host h : client.resources(Host.class).inNamespace(NS).list().getItems().stream()
-        .sorted(java.util.Comparator.comparing(h -> h.getMetadata().getName())).toList()) {
+        .sorted(Comparator.comparing(h -> h.getMetadata().getName())).toList()) {
       b.append(String.format("%-20s %-22s %-16s %-9s%n", h.getMetadata().getName(),
           h.getSpec().address + ":" + h.getSpec().port, condition(h, "Ready"),
           h.getStatus() == null || h.getStatus().services == null ? "" : h.getStatus().services));
     }
     b.append(String.format("%n%-20s %-48s %-6s %-20s%n", "HOSTSERVICE", "IMAGE", "HOSTS", "READY"));
     for (HostService s : client.resources(HostService.class).inNamespace(NS).list().getItems().stream()
-        .sorted(java.util.Comparator.comparing(h -> h.getMetadata().getName())).toList()) {
+        .sorted(Comparator.comparing(h -> h.getMetadata().getName())).toList()) {
       b.append(String.format("%-20s %-48s %-6s %-20s%n", s.getMetadata().getName(), s.getSpec().image == null ? "(compose)" : s.getSpec().image,
           s.getStatus() == null || s.getStatus().readyHosts == null ? "" : s.getStatus().readyHosts,
           condition(s, "Ready")));
@@ -169,12 +175,12 @@ public final class LocalCommand {
     Host host = client.resources(Host.class).inNamespace(NS).withName(hostName).get();
     try (HostConnection c = HostConnection.open(new HostTargets(client).resolve(host), Duration.ofSeconds(10))) {
       String path = "/etc/systemd/system/" + s.getMetadata().getName() + ".service";
-      ExecResult r = c.run(dev.hostops.host.HostProgram.Job.INSPECT, new dev.hostops.host.Manifest().add("read", path),
+      ExecResult r = c.run(HostProgram.Job.INSPECT, new Manifest().add("read", path),
           Duration.ofSeconds(10));
       String[] f = r.stdout().strip().split("\t", 3);
       System.out.println("\n" + path + " on " + hostName + ":\n");
-      System.out.print(f.length == 3 ? new String(java.util.Base64.getDecoder().decode(f[2]),
-          java.nio.charset.StandardCharsets.UTF_8) : "(not there)\n");
+      System.out.print(f.length == 3 ? new String(Base64.getDecoder().decode(f[2]),
+          StandardCharsets.UTF_8) : "(not there)\n");
     } catch (Exception e) {
       System.out.println("(could not read the unit from " + hostName + ": " + e.getMessage() + ")");
     }

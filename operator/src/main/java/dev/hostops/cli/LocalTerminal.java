@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.function.Consumer;
+import sun.misc.Signal;
 
 /**
  * The person's terminal during {@code exec -t}: put in raw mode (every key, Ctrl-C included, goes to the
@@ -46,7 +47,7 @@ final class LocalTerminal {
 
   void onResize(Consumer<int[]> resized) {
     try {
-      sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), s -> size().ifPresent(resized));
+      Signal.handle(new Signal("WINCH"), s -> size().ifPresent(resized));
     } catch (IllegalArgumentException e) {
       // no SIGWINCH here
     }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
+import dev.hostops.api.LogScrape;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -22,8 +23,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads Kubernetes manifests (multi-document YAML files or folders of them) into typed resources.
@@ -99,7 +102,7 @@ public final class Manifests {
     Class<? extends HasMetadata> type = switch (kind) {
       case "Host" -> Host.class;
       case "HostService" -> HostService.class;
-      case "LogScrape" -> dev.hostops.api.LogScrape.class;
+      case "LogScrape" -> LogScrape.class;
       case "Secret" -> Secret.class;
       case "ConfigMap" -> ConfigMap.class;
       default -> throw new UsageException(where + ": kind " + kind + " is not one hostops reads (" + KINDS + ")");
@@ -165,7 +168,7 @@ public final class Manifests {
     if (List.class.isAssignableFrom(type)) {
       return "a list";
     }
-    if (java.util.Map.class.isAssignableFrom(type)) {
+    if (Map.class.isAssignableFrom(type)) {
       return "a mapping";
     }
     return "a mapping (" + type.getSimpleName() + ")";
@@ -173,7 +176,7 @@ public final class Manifests {
 
   /** " at line L, column C: problem", from the YAML parser's own account where it has one. */
   private static String yamlProblem(JsonProcessingException e) {
-    if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null) {
+    if (e.getCause() instanceof MarkedYAMLException m && m.getProblem() != null) {
       var mark = m.getProblemMark();
       return (mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1)) + ": "
           + m.getProblem().strip();

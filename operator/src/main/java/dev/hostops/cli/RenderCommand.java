@@ -2,11 +2,14 @@ package dev.hostops.cli;
 
 import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
+import dev.hostops.api.LogScrape;
 import dev.hostops.reconcile.HostSelection;
 import dev.hostops.reconcile.HostValidation;
+import dev.hostops.reconcile.ServiceReferences;
 import dev.hostops.render.LogScrapeValidation;
 import dev.hostops.render.HostContext;
 import dev.hostops.render.HostFile;
+import dev.hostops.render.LogConfigRenderer;
 import dev.hostops.render.References;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -42,12 +45,12 @@ public final class RenderCommand {
         continue;
       }
       if (r instanceof Secret s) {
-        secrets.put(s.getMetadata().getName(), dev.hostops.reconcile.ServiceReferences.secretData(s));
+        secrets.put(s.getMetadata().getName(), ServiceReferences.secretData(s));
         if (s.getType() != null) {
           types.put(s.getMetadata().getName(), s.getType());
         }
       } else if (r instanceof ConfigMap c) {
-        configMaps.put(c.getMetadata().getName(), dev.hostops.reconcile.ServiceReferences.configMapData(c));
+        configMaps.put(c.getMetadata().getName(), ServiceReferences.configMapData(c));
       }
     }
     return new References(secrets, configMaps, types);
@@ -92,7 +95,7 @@ public final class RenderCommand {
       // a Host in the files with default image pull Secrets renders the service for itself
       Map<String, RenderedService> perHost = new HashMap<>();
       for (Host h : hosts) {
-        List<String> pull = dev.hostops.reconcile.ServiceReferences.hostPullSecretNames(h);
+        List<String> pull = ServiceReferences.hostPullSecretNames(h);
         if (!pull.isEmpty() && h.getMetadata().getNamespace().equals(service.getMetadata().getNamespace())) {
           try {
             perHost.put(h.getMetadata().getNamespace() + "/" + h.getMetadata().getName(),
@@ -121,9 +124,9 @@ public final class RenderCommand {
         }
       }
     }
-    List<dev.hostops.api.LogScrape> scrapes = new ArrayList<>();
-    for (var scrape : resources.stream().filter(dev.hostops.api.LogScrape.class::isInstance)
-        .map(dev.hostops.api.LogScrape.class::cast).toList()) {
+    List<LogScrape> scrapes = new ArrayList<>();
+    for (var scrape : resources.stream().filter(LogScrape.class::isInstance)
+        .map(LogScrape.class::cast).toList()) {
       List<String> problems = LogScrapeValidation.problems(scrape);
       problems.forEach(p -> err.println("LogScrape " + scrape.getMetadata().getNamespace() + "/"
           + scrape.getMetadata().getName() + ": " + p));
@@ -134,18 +137,18 @@ public final class RenderCommand {
       }
     }
     for (Host host : hosts) {
-      List<dev.hostops.api.LogScrape> selecting = scrapes.stream().filter(sc -> HostSelection.targets(sc, host)).toList();
+      List<LogScrape> selecting = scrapes.stream().filter(sc -> HostSelection.targets(sc, host)).toList();
       if (selecting.isEmpty() && host.getSpec().logAgent == null) {
         continue;
       }
       String key = host.getMetadata().getNamespace() + "/" + host.getMetadata().getName();
       try {
         // the host label is the machine's hostname on the host; here the Host's name stands in for it
-        var config = dev.hostops.render.LogConfigRenderer.render(host.getMetadata().getName(), host.getSpec().logAgent,
+        var config = LogConfigRenderer.render(host.getMetadata().getName(), host.getSpec().logAgent,
             System.getenv().getOrDefault("HOSTOPS_LOKI_URL", "http://loki:3100/loki/api/v1/push"), selecting);
         byHost.computeIfAbsent(key, k -> new ArrayList<>()).add("--- " + config.path() + " (mode 644, "
             + config.format() + " config from " + selecting.size() + " LogScrapes)\n" + config.content());
-      } catch (dev.hostops.render.LogConfigRenderer.LogConfigException e) {
+      } catch (LogConfigRenderer.LogConfigException e) {
         err.println("Host " + key + ": log config: " + e.getMessage());
         exit = INVALID;
       }

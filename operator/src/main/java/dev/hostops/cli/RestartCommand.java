@@ -9,12 +9,16 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code restart SERVICE}: sets spec.restartedAt to now, so the operator restarts the service on every host as
@@ -60,7 +64,7 @@ final class RestartCommand {
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
         // the API server names the field manager that owns the field: conflict with "argocd-controller" using …
-        java.util.regex.Matcher owner = java.util.regex.Pattern.compile("conflict with \"([^\"]+)\"")
+        Matcher owner = Pattern.compile("conflict with \"([^\"]+)\"")
             .matcher(KubectlHostops.apiProblem(e));
         throw new UsageException("spec.restartedAt of " + name + " comes from a manifest ("
             + (owner.find() ? owner.group(1) : "another field manager") + "): restart by changing it there (a commit "
@@ -86,11 +90,11 @@ final class RestartCommand {
       HostConnection.Streamed s = c.stream(RESTART_ON_HOST, args, null);
       s.stdin().close();
       ByteArrayOutputStream problems = new ByteArrayOutputStream();
-      s.stdout().transferTo(java.io.OutputStream.nullOutputStream());
+      s.stdout().transferTo(OutputStream.nullOutputStream());
       s.stderr().transferTo(problems);
       Integer exit = s.await();
       s.close();
-      String said = problems.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+      String said = problems.toString(StandardCharsets.UTF_8).strip();
       if (exit == null || exit != 0) {
         err.println(prefix + ": " + t.name() + ": the restart failed (exit " + exit + ")"
             + (said.isEmpty() ? "" : ": " + said.lines().reduce((a, b) -> b).orElse("")));

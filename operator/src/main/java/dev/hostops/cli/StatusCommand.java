@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -98,7 +99,7 @@ final class StatusCommand {
       at = Instant.parse(startedAt);
     } catch (DateTimeParseException e) {
       try {
-        at = java.time.OffsetDateTime.parse(startedAt).toInstant();
+        at = OffsetDateTime.parse(startedAt).toInstant();
       } catch (DateTimeParseException e2) {
         return startedAt;
       }

@@ -1,13 +1,15 @@
 package dev.hostops.host;
 
 import dev.hostops.host.ServiceObservation.FileState;
-import dev.hostops.importer.UnitEquivalence;
 import dev.hostops.host.ServiceObservation.UnitState;
 import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceLayout;
+import dev.hostops.unit.UnitEquivalence;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Compares what a service should be on a host with what the probe saw. Pure. */
 public final class ApplyPlanner {
@@ -151,7 +153,7 @@ public final class ApplyPlanner {
     if (before == null) {
       return List.of();
     }
-    java.util.Map<String, String> content = new java.util.HashMap<>();
+    Map<String, String> content = new HashMap<>();
     seen.files().forEach((p, s) -> {
       if (s.sha256() != null) {
         content.put(p, s.sha256());

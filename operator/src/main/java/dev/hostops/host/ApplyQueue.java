@@ -2,12 +2,19 @@ package dev.hostops.host;
 
 import dev.hostops.render.RenderedService;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ObjIntConsumer;
 
 /**
  * Applies bound for one host, gathered into one script (group commit): the changes of every service
@@ -24,8 +31,8 @@ public final class ApplyQueue {
   static final long QUIET_MS = 150;
   static final long MAX_WAIT_MS = 1500;
   /** Times the gathering of batches; runs nothing else (the batches run on the executor). */
-  private static final java.util.concurrent.ScheduledExecutorService TIMER =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+  private static final ScheduledExecutorService TIMER =
+      Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "hostops-apply-timer");
         t.setDaemon(true);
         return t;
@@ -52,9 +59,9 @@ public final class ApplyQueue {
    * their probe would run as a batch of their own while the rest still probe.
    */
   public final class Expected implements AutoCloseable {
-    private final java.util.Set<String> hosts = ConcurrentHashMap.newKeySet();
+    private final Set<String> hosts = ConcurrentHashMap.newKeySet();
 
-    private Expected(java.util.Collection<String> hostKeys) {
+    private Expected(Collection<String> hostKeys) {
       for (String key : hostKeys) {
         if (hosts.add(key)) {
           HostQueue q = queues.computeIfAbsent(key, k -> new HostQueue());
@@ -89,17 +96,17 @@ public final class ApplyQueue {
 
   private final HostSessions sessions;
   private final ServiceSync sync;
-  private final java.util.concurrent.Executor executor;
+  private final Executor executor;
   private final Map<String, HostQueue> queues = new ConcurrentHashMap<>();
-  private final java.util.function.ObjIntConsumer<String> applied;
+  private final ObjIntConsumer<String> applied;
 
   /**
    * @param executor runs the batches (the host work pool); nothing waits on one of its threads for a batch
    *                 to gather, so the reconciles a batch waits for can still probe
    * @param applied  told the Host key and the number of services of every script that ran
    */
-  public ApplyQueue(HostSessions sessions, ServiceSync sync, java.util.concurrent.Executor executor,
-                    java.util.function.ObjIntConsumer<String> applied) {
+  public ApplyQueue(HostSessions sessions, ServiceSync sync, Executor executor,
+                    ObjIntConsumer<String> applied) {
     this.sessions = sessions;
     this.sync = sync;
     this.executor = executor;
@@ -107,7 +114,7 @@ public final class ApplyQueue {
   }
 
   /** Says that the calling reconcile may bring applies for these hosts; close it when it has decided. */
-  public Expected expect(java.util.Collection<String> hostKeys) {
+  public Expected expect(Collection<String> hostKeys) {
     return new Expected(hostKeys);
   }
 
@@ -169,7 +176,7 @@ public final class ApplyQueue {
           done(hostKey, q);
         }
       });
-    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+    } catch (RejectedExecutionException stopped) {
       batch.forEach(p -> p.result().completeExceptionally(
           new HostUnreachableException("stopping: not applied to " + target.display(), stopped)));
       done(hostKey, q);

@@ -3,11 +3,19 @@ package dev.hostops.host;
 import dev.hostops.host.ServiceObservation.ContainerState;
 import dev.hostops.host.ServiceObservation.FileState;
 import dev.hostops.host.ServiceObservation.UnitState;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The probe, as data: the records that ask the host program (host/probe.sh) about a set of services, or
@@ -24,20 +32,20 @@ public final class HostProbe {
    * A service to look at, the files it should have, whether it is a compose project, and image IDs
    * whose repo digests the caller already knows (they are not looked up again: ~20 ms each probe).
    */
-  public record Request(String name, List<String> paths, boolean compose, java.util.Set<String> knownImages) {
+  public record Request(String name, List<String> paths, boolean compose, Set<String> knownImages) {
     public Request(String name, List<String> paths) {
-      this(name, paths, false, java.util.Set.of());
+      this(name, paths, false, Set.of());
     }
   }
 
   private HostProbe() {}
 
   /** A line of sha256sum's output: the hash, two spaces, the path. */
-  private static final java.util.regex.Pattern SHA256SUM = java.util.regex.Pattern.compile("^([0-9a-f]{64})  (.+)$");
+  private static final Pattern SHA256SUM = Pattern.compile("^([0-9a-f]{64})  (.+)$");
 
   /** The probe records for these services (host/probe.sh), added to {@code m}. */
   public static Manifest records(Manifest m, List<Request> requests) {
-    java.util.Set<String> known = new java.util.TreeSet<>();
+    Set<String> known = new TreeSet<>();
     requests.forEach(r -> known.addAll(r.knownImages()));
     known.forEach(id -> m.add("known", shortId(id)));
     for (Request r : requests) {
@@ -61,14 +69,14 @@ public final class HostProbe {
    *                  health check: while the unit still runs that invocation, Docker is not asked again
    *                  (the probe's dearest part) and the container is reported as {@code samecontainer}
    */
-  public static Manifest manifestAll(boolean facts, java.util.Set<String> knownImages, Map<String, String> knownRuns) {
+  public static Manifest manifestAll(boolean facts, Set<String> knownImages, Map<String, String> knownRuns) {
     Manifest m = new Manifest();
     if (facts) {
       m.add("facts");
     }
     m.add("all");
-    new java.util.TreeSet<>(knownImages).forEach(id -> m.add("known", shortId(id)));
-    new java.util.TreeMap<>(knownRuns).forEach((n, inv) -> m.add("run", n, prefix(inv)));
+    new TreeSet<>(knownImages).forEach(id -> m.add("known", shortId(id)));
+    new TreeMap<>(knownRuns).forEach((n, inv) -> m.add("run", n, prefix(inv)));
     return m;
   }
 
@@ -93,7 +101,7 @@ public final class HostProbe {
   public static Map<String, ServiceObservation> parseAll(String output, Map<String, List<String>> knownDigests,
                                                          Map<String, ContainerState> knownContainers) {
     Map<String, List<String>> paths = new LinkedHashMap<>();
-    java.util.Set<String> compose = new java.util.HashSet<>();
+    Set<String> compose = new HashSet<>();
     for (String line : output.split("\n")) {
       String[] f = line.split("\t", -1);
       if (f[0].equals("owner") && f.length > 1) {
@@ -105,7 +113,7 @@ public final class HostProbe {
       }
     }
     List<Request> requests = new ArrayList<>();
-    paths.forEach((name, p) -> requests.add(new Request(name, p, compose.contains(name), java.util.Set.of())));
+    paths.forEach((name, p) -> requests.add(new Request(name, p, compose.contains(name), Set.of())));
     return parse(requests, output, knownDigests, knownContainers);
   }
 
@@ -123,7 +131,7 @@ public final class HostProbe {
   private static Map<String, ServiceObservation> parse(List<Request> requests, String output,
                                                       Map<String, List<String>> knownDigests,
                                                       Map<String, ContainerState> knownContainers) {
-    java.util.Set<String> same = new java.util.HashSet<>();
+    Set<String> same = new HashSet<>();
     Map<String, String> owners = new HashMap<>();
     Map<String, List<String>> managed = new HashMap<>();
     Map<String, Map<String, FileState>> files = new HashMap<>();
@@ -133,13 +141,13 @@ public final class HostProbe {
     Map<String, List<String>> imageDigests = new HashMap<>(knownDigests);
     Map<String, String> unitBlock = new HashMap<>();
     Map<String, Map<String, String>> foreign = new HashMap<>();
-    java.util.Set<String> unsafe = new java.util.HashSet<>();
+    Set<String> unsafe = new HashSet<>();
     Map<String, String> modes = new HashMap<>();
     Map<String, String> hashes = new HashMap<>();
     Map<String, String> dockerErrors = new HashMap<>();
     Map<String, String[]> restarts = new HashMap<>();
     for (String line : output.split("\n")) {
-      java.util.regex.Matcher hash = SHA256SUM.matcher(line);
+      Matcher hash = SHA256SUM.matcher(line);
       if (hash.matches()) {
         hashes.put(hash.group(2), hash.group(1));
         continue;
@@ -150,7 +158,7 @@ public final class HostProbe {
         case "owner" -> owners.put(f[1], f.length > 2 && !f[2].isBlank() ? f[2].strip() : null);
         case "unsafe" -> unsafe.add(f[1]);
         case "foreign" -> foreign.computeIfAbsent(f[1], k -> new HashMap<>()).put(f[2], new String(
-            java.util.Base64.getDecoder().decode(f.length > 3 ? f[3] : ""), java.nio.charset.StandardCharsets.UTF_8));
+            Base64.getDecoder().decode(f.length > 3 ? f[3] : ""), StandardCharsets.UTF_8));
         case "managed" -> managed.computeIfAbsent(f[1], k -> new ArrayList<>()).add(f[2]);
         case "file" -> files.computeIfAbsent(f[1], k -> new HashMap<>()).put(f[2],
             "-".equals(f[3]) ? FileState.ABSENT : "other".equals(f[3]) ? FileState.NOT_A_FILE : null);
@@ -246,9 +254,9 @@ public final class HostProbe {
     block.clear();
   }
 
-  private static final java.util.regex.Pattern PULL = java.util.regex.Pattern.compile(
+  private static final Pattern PULL = Pattern.compile(
       "argv\\[]=\\S*/docker pull (\\S+) ;.* status=([0-9]+)");
-  private static final java.util.regex.Pattern COMPOSE_PULL = java.util.regex.Pattern.compile(
+  private static final Pattern COMPOSE_PULL = Pattern.compile(
       "argv\\[]=\\S*/docker(?:-compose| compose) -p \\S+ -f \\S+ pull ;.* status=([0-9]+)");
 
   /**
@@ -256,7 +264,7 @@ public final class HostProbe {
    * status=1 }}. The image (or "the compose project's images") when it is a pull that failed at the last start.
    */
   static String failedPull(String execStartPre) {
-    java.util.regex.Matcher m = PULL.matcher(execStartPre);
+    Matcher m = PULL.matcher(execStartPre);
     if (m.find()) {
       return "0".equals(m.group(2)) ? null : m.group(1);
     }

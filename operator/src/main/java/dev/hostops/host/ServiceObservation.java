@@ -1,6 +1,7 @@
 package dev.hostops.host;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -46,7 +47,7 @@ public record ServiceObservation(String name, String owner, List<String> managed
     if (dockerError == null) {
       return null;
     }
-    String lower = dockerError.toLowerCase(java.util.Locale.ROOT);
+    String lower = dockerError.toLowerCase(Locale.ROOT);
     if (lower.contains("unauthorized") || lower.contains("no basic auth credentials")
         || lower.contains("authentication required") || lower.contains("pull access denied")) {
       return "image pull unauthorized: the registry refused the pull (no or wrong credentials; see "

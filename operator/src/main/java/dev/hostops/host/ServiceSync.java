@@ -1,10 +1,16 @@
 package dev.hostops.host;
 
+import dev.hostops.registry.TagLookup;
 import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
+import dev.hostops.unit.UnitEquivalence;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Brings one service on one host to its rendered state: probe, plan, apply only the difference.
@@ -13,11 +19,11 @@ import java.util.Map;
 public final class ServiceSync {
   private final Duration timeout;
   /** Repo digests by image ID, per host: an image ID names fixed content, so its digests do not change. */
-  private final java.util.concurrent.ConcurrentHashMap<String, Map<String, List<String>>> digests =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Map<String, List<String>>> digests =
+      new ConcurrentHashMap<>();
   /** Per host: the containers seen running, by service, with the run of their unit (see HostProbe.manifestAll). */
-  private final java.util.concurrent.ConcurrentHashMap<String, Map<String, Run>> runs =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Map<String, Run>> runs =
+      new ConcurrentHashMap<>();
 
   public ServiceSync(Duration timeout) {
     this.timeout = timeout;
@@ -48,8 +54,8 @@ public final class ServiceSync {
    */
   public HostSnapshot snapshot(HostConnection host, boolean facts) throws HostUnreachableException {
     Map<String, Run> runs = runs(host);
-    Map<String, String> invocations = new java.util.HashMap<>();
-    Map<String, ServiceObservation.ContainerState> containers = new java.util.HashMap<>();
+    Map<String, String> invocations = new HashMap<>();
+    Map<String, ServiceObservation.ContainerState> containers = new HashMap<>();
     runs.forEach((name, run) -> {
       invocations.put(name, run.invocationId());
       containers.put(name, run.container());
@@ -76,9 +82,9 @@ public final class ServiceSync {
       return seen;
     }
     // adopting a hand-written unit: its env files are compared by content, so one more look (once per adopt)
-    List<String> paths = new java.util.ArrayList<>(request(host, desired).paths());
+    List<String> paths = new ArrayList<>(request(host, desired).paths());
     int asked = paths.size();
-    dev.hostops.importer.UnitEquivalence.envFiles(desired.unitName(), foreign).stream()
+    UnitEquivalence.envFiles(desired.unitName(), foreign).stream()
         .filter(p -> !paths.contains(p)).forEach(paths::add);
     if (paths.size() == asked) {
       return seen;
@@ -129,25 +135,25 @@ public final class ServiceSync {
    * The digest the host's Docker gets for a tag (it pulls it, with the service's own credentials when it has
    * them): the repo digest of the image's repository, or why there is none, in Docker's words.
    */
-  public dev.hostops.registry.TagLookup.Answer pullDigest(HostConnection host, String name, String image)
+  public TagLookup.Answer pullDigest(HostConnection host, String name, String image)
       throws HostUnreachableException {
     ExecResult r = host.run(HostProgram.Job.PULL, new Manifest().add("pull", name, image), timeout);
-    java.time.Instant now = java.time.Instant.now();
+    Instant now = Instant.now();
     String where = "looking up " + image + " on " + host.target().display() + ": ";
     if (!r.ok()) {
-      return new dev.hostops.registry.TagLookup.Answer(null, where + lastLine(r.stderr()), now);
+      return new TagLookup.Answer(null, where + lastLine(r.stderr()), now);
     }
     String repo = image.replaceFirst("@.*$", "").replaceFirst(":[^:/]+$", "");
     for (String line : r.stdout().lines().toList()) {
       String[] f = line.split("\t", 2);
       if (f.length == 2 && f[0].equals("failed")) {
-        return new dev.hostops.registry.TagLookup.Answer(null, where + f[1], now);
+        return new TagLookup.Answer(null, where + f[1], now);
       }
       if (f.length == 2 && f[0].equals("digest") && f[1].startsWith(repo + "@")) {
-        return new dev.hostops.registry.TagLookup.Answer(f[1].substring(f[1].indexOf('@') + 1), null, now);
+        return new TagLookup.Answer(f[1].substring(f[1].indexOf('@') + 1), null, now);
       }
     }
-    return new dev.hostops.registry.TagLookup.Answer(null, where + "Docker gave no digest of " + repo, now);
+    return new TagLookup.Answer(null, where + "Docker gave no digest of " + repo, now);
   }
 
   /** Removes the service from the host; true when something was removed. */
@@ -161,7 +167,7 @@ public final class ServiceSync {
   }
 
   private HostProbe.Request request(HostConnection host, RenderedService desired) {
-    List<String> paths = new java.util.ArrayList<>(desired.files().stream().map(HostFile::path).toList());
+    List<String> paths = new ArrayList<>(desired.files().stream().map(HostFile::path).toList());
     if (desired.replacedPath() != null) {
       // the hand-written unit it replaces: whether it is still there, and what it runs
       paths.add(desired.replacedPath());
@@ -182,9 +188,9 @@ public final class ServiceSync {
 
   private Map<String, ServiceObservation> remember(HostConnection host, Map<String, ServiceObservation> seen) {
     Map<String, List<String>> cache = digests.computeIfAbsent(host.target().display(),
-        k -> new java.util.concurrent.ConcurrentHashMap<>());
+        k -> new ConcurrentHashMap<>());
     Map<String, Run> running = runs.computeIfAbsent(host.target().display(),
-        k -> new java.util.concurrent.ConcurrentHashMap<>());
+        k -> new ConcurrentHashMap<>());
     seen.values().forEach(o -> {
       if (o.container().imageId() != null && !o.container().repoDigests().isEmpty()) {
         cache.put(o.container().imageId(), o.container().repoDigests());

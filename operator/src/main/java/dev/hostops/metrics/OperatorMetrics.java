@@ -1,5 +1,6 @@
 package dev.hostops.metrics;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -105,7 +106,7 @@ public final class OperatorMetrics implements Metrics {
     }
   }
 
-  private static void respond(com.sun.net.httpserver.HttpExchange exchange, int code, String body) throws IOException {
+  private static void respond(HttpExchange exchange, int code, String body) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.sendResponseHeaders(code, bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {

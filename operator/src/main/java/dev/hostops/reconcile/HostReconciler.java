@@ -14,6 +14,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.util.List;
 import java.util.stream.Collectors;
 import dev.hostops.api.Condition;
+import dev.hostops.api.HostService;
 import dev.hostops.api.HostStatus;
 import dev.hostops.host.ExecResult;
 import dev.hostops.host.HostConnection;
@@ -24,15 +25,32 @@ import dev.hostops.host.LoginKey;
 import dev.hostops.host.LoginKeyRotation;
 import dev.hostops.api.LoginKeyStatus;
 import dev.hostops.api.SecretKeyRef;
+import dev.hostops.host.BastionUnreachableException;
+import dev.hostops.host.HostBusyException;
 import dev.hostops.host.HostException;
+import dev.hostops.host.HostProgram;
+import dev.hostops.host.HostUnreachableException;
+import dev.hostops.host.KeyNotAuthorizedException;
+import dev.hostops.host.OtherProcess;
+import dev.hostops.host.ProbeCache;
+import dev.hostops.host.ServiceSync;
 import dev.hostops.host.SshTarget;
+import dev.hostops.metrics.OperatorMetrics;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * reach the machine first.
  */
 @ControllerConfiguration(name = "host")
-public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsdk.operator.api.reconciler.Cleaner<Host> {
+public final class HostReconciler implements Reconciler<Host>, Cleaner<Host> {
   private static final Logger LOG = LoggerFactory.getLogger(HostReconciler.class);
 
   private final HostTargets targets;
@@ -52,14 +70,14 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
   private final Duration resync;
   private final Duration timeout;
   private final String lokiUrl;
-  private final dev.hostops.metrics.OperatorMetrics metrics;
-  private final dev.hostops.host.ServiceSync sync;
-  private final dev.hostops.host.ProbeCache probes;
+  private final OperatorMetrics metrics;
+  private final ServiceSync sync;
+  private final ProbeCache probes;
   private final Shard shard;
 
   public HostReconciler(HostTargets targets, HostSessions sessions, EventRecorder events, Duration resync,
-                        Duration timeout, String lokiUrl, dev.hostops.metrics.OperatorMetrics metrics,
-                        dev.hostops.host.ServiceSync sync, dev.hostops.host.ProbeCache probes, Shard shard) {
+                        Duration timeout, String lokiUrl, OperatorMetrics metrics,
+                        ServiceSync sync, ProbeCache probes, Shard shard) {
     this.shard = shard;
     this.metrics = metrics;
     this.sync = sync;
@@ -102,7 +120,7 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
       HostConnection[] used = new HostConnection[1];
       // facts and every service's state in one round trip: the per-host drift check
       long started = System.nanoTime();
-      dev.hostops.host.ServiceSync.HostSnapshot probe = sessions.with(key, target, c -> {
+      ServiceSync.HostSnapshot probe = sessions.with(key, target, c -> {
         used[0] = c;
         return sync.snapshot(c, true);
       });
@@ -129,7 +147,7 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
     } catch (HostTargets.InvalidHostException e) {
       probes.invalidate(key);
       unreachable(host, status, conditions, "InvalidSpec", e.getMessage(), previous);
-    } catch (dev.hostops.host.BastionUnreachableException e) {
+    } catch (BastionUnreachableException e) {
       // the host was never reached: its own key and facts stay as last seen, the reason names the bastion
       probes.invalidate(key);
       unreachable(host, status, conditions, e.reason(), e.getMessage(), previous);
@@ -137,13 +155,13 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
       probes.invalidate(key);
       status.hostKeyFingerprint = e.presentedFingerprint();
       unreachable(host, status, conditions, e.reason(), e.getMessage(), previous);
-    } catch (dev.hostops.host.KeyNotAuthorizedException e) {
+    } catch (KeyNotAuthorizedException e) {
       probes.invalidate(key);
       unreachable(host, status, conditions, "KeyNotAuthorized", e.getMessage(), previous);
-    } catch (dev.hostops.host.HostBusyException e) {
+    } catch (HostBusyException e) {
       probes.invalidate(key);
       unreachable(host, status, conditions, "HostBusy", e.getMessage(), previous);
-    } catch (dev.hostops.host.HostUnreachableException e) {
+    } catch (HostUnreachableException e) {
       probes.invalidate(key);
       if (LoginKeyRotation.refused(e)) {
         unreachable(host, status, conditions, "KeyNotAuthorized", e.getMessage() + " (login key " + loginKey + ")", previous);
@@ -175,7 +193,7 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
    * keep what ({@link ServiceActuator#removeEverywhere}).
    */
   @Override
-  public io.javaoperatorsdk.operator.api.reconciler.DeleteControl cleanup(Host host, Context<Host> context) {
+  public DeleteControl cleanup(Host host, Context<Host> context) {
     String key = HostTargets.key(host);
     List<String> services = servicesOn(host);
     if (services.isEmpty()) {
@@ -183,7 +201,7 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
       probes.invalidate(key);
       waiting.remove(host.getMetadata().getUid());
       LOG.info("host={} released: no HostService runs on it", key);
-      return io.javaoperatorsdk.operator.api.reconciler.DeleteControl.defaultDelete();
+      return DeleteControl.defaultDelete();
     }
     String message = "deletion waits until hostops has removed " + String.join(", ", services)
         + " from this host; to leave them on the machine instead, remove this Host's finalizer: kubectl patch host "
@@ -193,16 +211,16 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
       events.normal(host, "WaitingForServices", message);
       LOG.info("host={} {}", key, message);
     }
-    return io.javaoperatorsdk.operator.api.reconciler.DeleteControl.noFinalizerRemoval().rescheduleAfter(RELEASE_POLL);
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(RELEASE_POLL);
   }
 
   /** What the last WaitingForServices Event of each deleted Host said (one Event per change, not per poll). */
-  private final java.util.Map<String, String> waiting = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, String> waiting = new ConcurrentHashMap<>();
 
   /** Names of the HostServices of the Host's namespace that target it or list it in their status. */
   private List<String> servicesOn(Host host) {
     String name = host.getMetadata().getName();
-    return targets.client().resources(dev.hostops.api.HostService.class).inNamespace(host.getMetadata().getNamespace())
+    return targets.client().resources(HostService.class).inNamespace(host.getMetadata().getNamespace())
         .list().getItems().stream()
         .filter(s -> HostSelection.targets(s, host) || (s.getStatus() != null && s.getStatus().hosts != null
             && s.getStatus().hosts.stream().anyMatch(h -> name.equals(h.host))))
@@ -249,7 +267,7 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
     }
     try {
       ExecResult r = sessions.with(key, target,
-          c -> c.run(dev.hostops.host.HostProgram.Job.LOGAGENT,
+          c -> c.run(HostProgram.Job.LOGAGENT,
               LogAgentApply.manifest(config.path(), config.content(), agent.containerOrDefault()), timeout));
       if (!r.ok()) {
         return logProblem(host, before, "writing " + config.path() + " failed: " + r.stderr().strip());
@@ -310,7 +328,7 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
     SshTarget old = targets.withKey(host, target, was.secretRef, was.fingerprint);
     LoginKeyRotation.Outcome outcome = LoginKeyRotation.rotate(key, target, old, was.publicKey, new LoginKeyRotation.LiveConnection() {
       @Override
-      public <T> T with(dev.hostops.host.HostSessions.Work<T> work) throws HostException {
+      public <T> T with(HostSessions.Work<T> work) throws HostException {
         return sessions.withOpen(key, work);
       }
     }, timeout);
@@ -344,9 +362,9 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
   }
 
   static final String CONFLICT = "Conflict";
-  private static final java.util.regex.Pattern SINCE = java.util.regex.Pattern.compile(", since ([0-9: -]+ UTC)\\)");
-  private static final java.time.format.DateTimeFormatter UTC =
-      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(java.time.ZoneOffset.UTC);
+  private static final Pattern SINCE = Pattern.compile(", since ([0-9: -]+ UTC)\\)");
+  private static final DateTimeFormatter UTC =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
   /** How long a process seen between two of this process's jobs is remembered: 10 min, or 3 resyncs if longer. */
   static Duration otherProcessMemory(Duration resync) {
@@ -359,7 +377,7 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
    * {@code memory} before {@code now}, named with the time it was first seen (kept from the condition
    * {@code before} while it names the same process, so an unchanged conflict writes nothing).
    */
-  static String otherProcessMessage(dev.hostops.host.OtherProcess seen, Condition before, Instant now, Duration memory,
+  static String otherProcessMessage(OtherProcess seen, Condition before, Instant now, Duration memory,
                                     String self) {
     if (seen == null || seen.at().plus(memory).isBefore(now)) {
       return null;
@@ -367,7 +385,7 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
     String named = "another hostops process, " + seen.who() + ", also runs jobs on this host";
     String since = UTC.format(seen.at());
     if (before != null && "True".equals(before.status) && before.message != null && before.message.startsWith(named + " (")) {
-      java.util.regex.Matcher m = SINCE.matcher(before.message);
+      Matcher m = SINCE.matcher(before.message);
       since = m.find() ? m.group(1) : since;
     }
     return named + " (between jobs of this process, " + self + ", since " + since + "): two releases or shards "

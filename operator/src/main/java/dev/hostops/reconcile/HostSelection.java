@@ -2,6 +2,8 @@ package dev.hostops.reconcile;
 
 import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
+import dev.hostops.api.LogScrape;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import java.util.ArrayList;
@@ -31,12 +33,12 @@ public final class HostSelection {
     return names;
   }
 
-  public static boolean targets(dev.hostops.api.LogScrape scrape, Host host) {
+  public static boolean targets(LogScrape scrape, Host host) {
     return scrape.getSpec() != null && targets(scrape, scrape.getSpec().orEmpty(scrape.getSpec().hosts),
         scrape.getSpec().hostSelector, host);
   }
 
-  private static boolean targets(io.fabric8.kubernetes.api.model.HasMetadata selecting, List<String> names,
+  private static boolean targets(HasMetadata selecting, List<String> names,
                                  LabelSelector selector, Host host) {
     if (!Objects.equals(selecting.getMetadata().getNamespace(), host.getMetadata().getNamespace())) {
       return false;

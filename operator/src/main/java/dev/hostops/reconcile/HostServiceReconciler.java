@@ -6,6 +6,7 @@ import dev.hostops.api.HostServiceStatus;
 import dev.hostops.api.RolloutStatus;
 import dev.hostops.api.ServiceOnHost;
 import dev.hostops.host.ApplyQueue;
+import dev.hostops.host.HostException;
 import dev.hostops.host.HostSessions;
 import dev.hostops.host.ProbeCache;
 import dev.hostops.host.ServiceSync;
@@ -32,6 +33,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,6 +42,8 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HostService controller: which events wake a service, and a reconcile in four steps, each in a
@@ -50,7 +54,7 @@ import java.util.stream.Collectors;
  */
 @ControllerConfiguration(name = "hostservice")
 public final class HostServiceReconciler implements Reconciler<HostService>, Cleaner<HostService> {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HostServiceReconciler.class);
+  private static final Logger LOG = LoggerFactory.getLogger(HostServiceReconciler.class);
   private static final Duration CLEANUP_RETRY = Duration.ofSeconds(10);
   private static final long LIST_PAGE = 500;
 
@@ -233,7 +237,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       }
       try {
         return sessions.with(HostTargets.key(first), targets.resolve(first), c -> sync.pullDigest(c, name, image));
-      } catch (HostTargets.InvalidHostException | dev.hostops.host.HostException e) {
+      } catch (HostTargets.InvalidHostException | HostException e) {
         return new TagLookup.Answer(null, "looking up " + image + " on " + first.getMetadata().getName() + ": "
             + e.getMessage(), Instant.now());
       }
@@ -241,7 +245,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
   }
 
   private static List<String> hostPullSecrets(Map<String, Host> hosts, List<String> names) {
-    Set<String> secrets = new java.util.LinkedHashSet<>();
+    Set<String> secrets = new LinkedHashSet<>();
     names.stream().map(hosts::get).filter(Objects::nonNull)
         .forEach(h -> secrets.addAll(ServiceReferences.hostPullSecretNames(h)));
     return List.copyOf(secrets);

@@ -4,12 +4,15 @@ import dev.hostops.api.Host;
 import dev.hostops.api.HostSpec;
 import dev.hostops.api.ProxyJumpSpec;
 import dev.hostops.api.SecretKeyRef;
+import dev.hostops.host.LoginKey;
 import dev.hostops.host.SshTarget;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -38,8 +41,18 @@ public final class HostTargets {
 
   /** A Host that cannot be used as it is; the message names the field and never quotes a secret. */
   public static final class InvalidHostException extends Exception {
-    public InvalidHostException(String message) {
+    /** Why the Host cannot be used; the message says it to people. */
+    public enum Reason { INVALID_SPEC, SECRET_NOT_FOUND, SECRET_UNUSABLE }
+
+    private final Reason reason;
+
+    public InvalidHostException(Reason reason, String message) {
       super(message);
+      this.reason = reason;
+    }
+
+    public Reason reason() {
+      return reason;
     }
   }
 
@@ -58,7 +71,7 @@ public final class HostTargets {
    * when the key Secret was deleted together with it ({@code kubectl delete -f dir/}, an Argo CD Application
    * deleted with cascade). hostops may only read Secrets, so it cannot hold them back; it keeps what it read.
    */
-  private final java.util.Map<String, SshTarget> lastResolved = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, SshTarget> lastResolved = new ConcurrentHashMap<>();
 
   /**
    * As {@link #resolve(Host)}, for taking a service off a host: when the Host's key Secret is gone, the target
@@ -96,7 +109,7 @@ public final class HostTargets {
     try {
       String value = privateKey(host, "status.loginKey.secretRef", ref, name -> cache.apply(ns, name)
           .orElseGet(() -> client.secrets().inNamespace(ns).withName(name).get()));
-      if (!dev.hostops.host.LoginKey.fingerprint(value).equals(fingerprint)) {
+      if (!LoginKey.fingerprint(value).equals(fingerprint)) {
         return null;
       }
       return new SshTarget(target.address(), target.port(), target.user(), value, target.knownHosts(), target.proxyJump());
@@ -112,7 +125,7 @@ public final class HostTargets {
   public static SshTarget resolve(Host host, Function<String, Secret> secrets) throws InvalidHostException {
     List<String> problems = HostValidation.problems(host);
     if (!problems.isEmpty()) {
-      throw new InvalidHostException(String.join("; ", problems));
+      throw new InvalidHostException(InvalidHostException.Reason.INVALID_SPEC, String.join("; ", problems));
     }
     HostSpec spec = host.getSpec();
     SshTarget target = new SshTarget(spec.address, spec.port == 0 ? 22 : spec.port,
@@ -133,16 +146,19 @@ public final class HostTargets {
     String key = ref.key == null ? "ssh-privatekey" : ref.key;
     Secret secret = secrets.apply(ref.name);
     if (secret == null) {
-      throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " not found");
+      throw new InvalidHostException(InvalidHostException.Reason.SECRET_NOT_FOUND,
+          field + ": Secret " + ns + "/" + ref.name + " not found");
     }
     byte[] bytes = ServiceReferences.secretData(secret).get(key);
     String value = bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
     if (value == null || value.isBlank()) {
-      throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " has no key '" + key + "'");
+      throw new InvalidHostException(InvalidHostException.Reason.SECRET_UNUSABLE,
+          field + ": Secret " + ns + "/" + ref.name + " has no key '" + key + "'");
     }
-    String problem = dev.hostops.host.LoginKey.problem(value);
+    String problem = LoginKey.problem(value);
     if (problem != null) {
-      throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " key '" + key + "' " + problem
+      throw new InvalidHostException(InvalidHostException.Reason.SECRET_UNUSABLE,
+          field + ": Secret " + ns + "/" + ref.name + " key '" + key + "' " + problem
           + "; nothing is sent to the host until it holds one");
     }
     return value;

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Which image a reconcile rolls out. spec.image as written, unless its tag was looked up: a restart
@@ -41,7 +42,7 @@ final class ImageTracking {
   private ImageTracking() {}
 
   static Choice choose(HostService service, RolloutStatus before, UpdateStatus lastUpdate, List<ServiceOnHost> hosts,
-                       Lookup lookup, java.util.function.Supplier<byte[]> dockerConfig, Instant now) {
+                       Lookup lookup, Supplier<byte[]> dockerConfig, Instant now) {
     HostServiceSpec spec = service.getSpec();
     String base = spec.image;
     Long generation = service.getMetadata().getGeneration();

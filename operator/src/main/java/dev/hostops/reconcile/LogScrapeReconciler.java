@@ -16,8 +16,12 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reports where a LogScrape is in effect. The Host reconciler writes each host's merged config and
@@ -25,7 +29,7 @@ import java.util.stream.Collectors;
  */
 @ControllerConfiguration(name = "logscrape")
 public final class LogScrapeReconciler implements Reconciler<LogScrape> {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LogScrapeReconciler.class);
+  private static final Logger LOG = LoggerFactory.getLogger(LogScrapeReconciler.class);
   private final Duration resync;
   private final EventRecorder events;
 
@@ -77,11 +81,11 @@ public final class LogScrapeReconciler implements Reconciler<LogScrape> {
     InformerEventSource<Host, LogScrape> source = (InformerEventSource<Host, LogScrape>)
         context.eventSourceRetriever().getEventSourceFor(Host.class);
     List<Host> selected = source.list(scrape.getMetadata().getNamespace(), h -> HostSelection.targets(scrape, h))
-        .sorted(java.util.Comparator.comparing(h -> h.getMetadata().getName())).toList();
+        .sorted(Comparator.comparing(h -> h.getMetadata().getName())).toList();
     List<String> bad = new ArrayList<>();
     // a host's problem concerns this LogScrape when it names it, or names no LogScrape at all
-    java.util.regex.Pattern mentions = java.util.regex.Pattern.compile(
-        "LogScrape " + java.util.regex.Pattern.quote(scrape.getMetadata().getName()) + "(?![-a-z0-9.])");
+    Pattern mentions = Pattern.compile(
+        "LogScrape " + Pattern.quote(scrape.getMetadata().getName()) + "(?![-a-z0-9.])");
     for (Host h : selected) {
       LogConfigStatus lc = h.getStatus() == null ? null : h.getStatus().logConfig;
       String name = h.getMetadata().getName();

@@ -4,6 +4,7 @@ import dev.hostops.host.ApplyPlan;
 import dev.hostops.host.ServiceObservation;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -57,7 +58,7 @@ final class Rollout {
                          Instant now) {
     String halted = null;
     int settling = 0;
-    List<String> failing = new java.util.ArrayList<>();
+    List<String> failing = new ArrayList<>();
     boolean complete = true;
     for (Candidate c : candidates) {
       if (!c.onNewVersion()) {

@@ -5,6 +5,7 @@ import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceStatus;
 import dev.hostops.host.ApplyPlan;
 import dev.hostops.host.ApplyQueue;
+import dev.hostops.host.Audit;
 import dev.hostops.host.HostException;
 import dev.hostops.host.HostSessions;
 import dev.hostops.host.ProbeCache;
@@ -12,11 +13,13 @@ import dev.hostops.host.ServiceObservation;
 import dev.hostops.host.ServiceSync;
 import dev.hostops.render.ServiceRenderer;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +48,7 @@ final class ServiceActuator {
   }
 
   /** Says that this reconcile may bring applies for these hosts (see {@link ApplyQueue.Expected}). */
-  ApplyQueue.Expected expect(java.util.Collection<Host> hosts) {
+  ApplyQueue.Expected expect(Collection<Host> hosts) {
     return applies.expect(hosts.stream().map(HostTargets::key).toList());
   }
 
@@ -132,7 +135,7 @@ final class ServiceActuator {
     CompletableFuture<ServiceObservation> applied;
     String key = HostTargets.key(t.host());
     try {
-      dev.hostops.host.Audit.resource(ServiceRenderer.owner(service), service.getMetadata().getGeneration(),
+      Audit.resource(ServiceRenderer.owner(service), service.getMetadata().getGeneration(),
           service.getSpec().image, service.getSpec().adopt);
       applied = applies.submit(key, t.ssh(), t.desired(), plan, expected);
     } catch (RuntimeException e) {
@@ -145,7 +148,7 @@ final class ServiceActuator {
         probes.put(key, service.getMetadata().getName(), after, System.nanoTime());
         return new HostOutcome.Synced(t, after);
       }
-      Throwable e = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+      Throwable e = failure instanceof CompletionException c && c.getCause() != null
           ? c.getCause() : failure;
       if (e instanceof ServiceSync.ApplyFailedException f) {
         return new HostOutcome.Fault(t, ServiceState.Error, f.getMessage());

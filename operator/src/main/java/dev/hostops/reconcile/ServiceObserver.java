@@ -11,6 +11,7 @@ import dev.hostops.host.ServiceSync;
 import dev.hostops.host.SshTarget;
 import dev.hostops.render.HostContext;
 import dev.hostops.render.References;
+import dev.hostops.render.RenderProblem;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceRenderer;
 import java.time.Duration;
@@ -87,16 +88,14 @@ final class ServiceObserver {
           && (t.host().getStatus() == null || t.host().getStatus().reachable == null)) {
         return notProbed(t, ServiceState.Pending, "waiting for the first probe of Host " + t.name());
       }
-      if (e.problems().stream().allMatch(p -> p.startsWith("spec.compose: the host has"))) {
-        return notProbed(t, ServiceState.Refused, "Host " + t.name() + " has neither `docker compose` nor "
-            + "`docker-compose`");
-      }
-      if (e.problems().stream().allMatch(p -> p.startsWith(ServiceRenderer.HOST_PROBLEM))) {
+      return switch (holdsUp(e)) {
+        case HOST_LACKS_COMPOSE -> notProbed(t, ServiceState.Refused, "Host " + t.name() + " has neither "
+            + "`docker compose` nor `docker-compose`");
         // the Host's own settings (its default pull Secrets): this host waits, the others go on
-        return new Look(null, new HostOutcome.Fault(t, ServiceState.Error, String.join("; ", e.problems())
-            + "; nothing is applied on this host until that is fixed"), List.of());
-      }
-      return new Look(null, null, e.problems());
+        case HOST_SETTINGS -> new Look(null, new HostOutcome.Fault(t, ServiceState.Error,
+            String.join("; ", e.problems()) + "; nothing is applied on this host until that is fixed"), List.of());
+        case SERVICE -> new Look(null, null, e.problems());
+      };
     }
     TargetHost rendered = t.rendered(desired);
     try {
@@ -133,6 +132,16 @@ final class ServiceObserver {
     ServiceObservation seen = sessions.with(key, ssh, c -> sync.probe(c, desired));
     probes.put(key, name, seen, started);
     return seen;
+  }
+
+  /**
+   * What a render's problems hold up, by their reasons alone: this host only (it lacks compose, or the Host's own
+   * settings are wrong) when every problem says so, else the service on every host. Pure.
+   */
+  static RenderProblem.Reason holdsUp(ServiceRenderer.InvalidServiceException e) {
+    return e.all(RenderProblem.Reason.HOST_LACKS_COMPOSE) ? RenderProblem.Reason.HOST_LACKS_COMPOSE
+        : e.all(RenderProblem.Reason.HOST_SETTINGS) ? RenderProblem.Reason.HOST_SETTINGS
+        : RenderProblem.Reason.SERVICE;
   }
 
   private static Look notProbed(TargetHost t, ServiceState state, String message) {

@@ -11,6 +11,7 @@ import dev.hostops.render.References;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
@@ -94,7 +95,7 @@ public final class ServiceReferences {
     if (host == null || host.getSpec() == null) {
       return List.of();
     }
-    List<String> names = new java.util.ArrayList<>();
+    List<String> names = new ArrayList<>();
     if (host.getSpec().sshKeySecretRef != null && host.getSpec().sshKeySecretRef.name != null) {
       names.add(host.getSpec().sshKeySecretRef.name);
     }

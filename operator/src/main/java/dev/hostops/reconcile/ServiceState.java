@@ -31,6 +31,15 @@ enum ServiceState {
     return this == Running || this == Scheduled || this == Suspended || this == Reverted;
   }
 
+  /**
+   * A state a probe of the service reports (what the unit and container were seen doing). The others say the host
+   * was not seen, or held back, or refused: their messages are news of that reconcile, not of the service.
+   */
+  boolean isObserved() {
+    return this == Running || this == Scheduled || this == Starting || this == Stopped || this == Suspended
+        || this == Failed;
+  }
+
   /** The state of a status entry; null when there is none, or one an older hostops wrote that this one lacks. */
   static ServiceState of(ServiceOnHost entry) {
     return entry == null ? null

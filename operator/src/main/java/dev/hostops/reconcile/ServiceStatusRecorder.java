@@ -12,11 +12,17 @@ import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceRenderer;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +49,7 @@ final class ServiceStatusRecorder {
    * read a status older than its own last write (the informer had not caught up) does not repeat a Warning.
    * A new leader starts empty and goes by status.
    */
-  private final java.util.Map<String, String[]> reported = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, String[]> reported = new ConcurrentHashMap<>();
 
   ServiceStatusRecorder(EventRecorder events, OperatorMetrics metrics, Duration resync) {
     this.events = events;
@@ -145,7 +151,7 @@ final class ServiceStatusRecorder {
       // the next lookup of a watched tag, if it comes before the resync
       Duration interval = service.getSpec().update.intervalOrDefault();
       Duration untilCheck = update.checkedAt == null ? Duration.ZERO
-          : Duration.between(java.time.Instant.now(), java.time.Instant.parse(update.checkedAt).plus(interval));
+          : Duration.between(Instant.now(), Instant.parse(update.checkedAt).plus(interval));
       if (untilCheck.compareTo(next) < 0) {
         next = untilCheck.isNegative() ? Duration.ofSeconds(1) : untilCheck.plusMillis(100);
       }
@@ -160,7 +166,7 @@ final class ServiceStatusRecorder {
    */
   UpdateControl<HostService> invalid(HostService service, HostServiceStatus previous, List<String> problems,
                                      List<HostOutcome> notProbed) {
-    java.util.Map<String, ServiceOnHost> byHost = new java.util.LinkedHashMap<>();
+    Map<String, ServiceOnHost> byHost = new LinkedHashMap<>();
     previous.hosts.forEach(h -> byHost.put(h.host, h));
     for (HostOutcome outcome : notProbed) {
       ServiceOnHost e = entry(service, outcome);
@@ -284,7 +290,7 @@ final class ServiceStatusRecorder {
     // an update whose image still downloads: the host restarts the unit once it is there
     String downloading = after.restart() != ServiceObservation.Restart.PULLING ? null
         : "the restart waits for the download of " + t.desired().pulls().stream().map(w -> w.get(w.size() - 1))
-        .collect(java.util.stream.Collectors.joining(", ")) + "; the old container serves until then";
+        .collect(Collectors.joining(", ")) + "; the old container serves until then";
     String applied = plan.isNoop() ? null : plan.describe() + (downloading == null ? "" : " (" + downloading + ")");
     if (applied != null) {
       events.normal(service, "Applied", "on " + t.name() + ": " + applied);
@@ -298,10 +304,11 @@ final class ServiceStatusRecorder {
       return entry;
     }
     ServiceState state = ServiceState.of(entry);
+    // what was last said about the host stays while it is in the same state; a probe never reports the states
+    // whose messages say the host was not seen (Unreachable, Pending) or held back (Waiting), so those go
     entry.message = applied != null ? applied
         : before != null && before.message != null && Objects.equals(before.state, entry.state)
-        && !before.message.startsWith(UNREACHABLE) && !before.message.startsWith("waiting")
-        && !before.message.startsWith("rollout") ? before.message : "in sync";
+        && state != null && state.isObserved() ? before.message : "in sync";
     String failedPull = after.unit().failedPull();
     String dockerError = after.dockerErrorSummary();
     if (failedPull != null && !t.desired().scheduled()) {
@@ -408,10 +415,10 @@ final class ServiceStatusRecorder {
 
   /** Some host's container started within this long: a rollout may still be waiting for minReadySeconds. */
   private static boolean startedWithin(List<ServiceOnHost> hosts, Duration window) {
-    java.time.Instant since = java.time.Instant.now().minus(window);
+    Instant since = Instant.now().minus(window);
     return hosts.stream().map(h -> h.startedAt).filter(Objects::nonNull).anyMatch(t -> {
       try {
-        return java.time.OffsetDateTime.parse(t).toInstant().isAfter(since);
+        return OffsetDateTime.parse(t).toInstant().isAfter(since);
       } catch (RuntimeException e) {
         return false;
       }

@@ -1,5 +1,6 @@
 package dev.hostops.reconcile;
 
+import dev.hostops.render.ServiceValidation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -25,7 +26,7 @@ public record Shard(String name) {
       return DEFAULT;
     }
     if (!NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("'" + dev.hostops.render.ServiceValidation.printable(name)
+      throw new IllegalArgumentException("'" + ServiceValidation.printable(name)
           + "' is not a shard name: a label value of up to 63 lowercase letters, digits "
           + "and '-', beginning and ending with a letter or digit");
     }

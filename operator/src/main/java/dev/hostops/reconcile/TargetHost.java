@@ -6,6 +6,7 @@ import dev.hostops.host.ApplyPlan;
 import dev.hostops.host.ServiceObservation;
 import dev.hostops.host.SshTarget;
 import dev.hostops.render.RenderedService;
+import java.util.regex.Pattern;
 
 /**
  * One host a HostService targets, as far as this reconcile got with it: named, then rendered and
@@ -20,8 +21,8 @@ import dev.hostops.render.RenderedService;
  */
 record TargetHost(String name, Host host, ServiceOnHost before, String image, String pinned, SshTarget ssh,
                   RenderedService desired, ServiceObservation seen, ApplyPlan plan) {
-  private static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("@sha256:[a-f0-9]+$");
-  private static final java.util.regex.Pattern TAG = java.util.regex.Pattern.compile(":[^:/]+$");
+  private static final Pattern DIGEST = Pattern.compile("@sha256:[a-f0-9]+$");
+  private static final Pattern TAG = Pattern.compile(":[^:/]+$");
   static TargetHost named(String name, Host host, ServiceOnHost before, String image, String pinned) {
     return new TargetHost(name, host, before, image, pinned, null, null, null, null);
   }

@@ -9,6 +9,7 @@ import com.google.cloud.tools.jib.api.RegistryException;
 import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
 import com.google.cloud.tools.jib.event.EventHandlers;
 import com.google.cloud.tools.jib.http.FailoverHttpClient;
+import com.google.cloud.tools.jib.image.json.ManifestTemplate;
 import com.google.cloud.tools.jib.registry.ManifestAndDigest;
 import com.google.cloud.tools.jib.registry.RegistryClient;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -88,7 +90,7 @@ public final class TagLookup {
    * The same, asked by {@code elsewhere} instead of this process (a host that pulls it: lookup Host), and kept
    * the same way, apart from this process's own answers.
    */
-  public Answer digest(String image, byte[] dockerConfig, Duration maxAge, java.util.function.Supplier<Answer> elsewhere) {
+  public Answer digest(String image, byte[] dockerConfig, Duration maxAge, Supplier<Answer> elsewhere) {
     ImageReference ref;
     try {
       ref = ImageReference.parse(image);
@@ -129,7 +131,7 @@ public final class TagLookup {
       if (!client.doPullBearerAuth() && credential != null) {
         client.configureBasicAuth();
       }
-      Optional<ManifestAndDigest<com.google.cloud.tools.jib.image.json.ManifestTemplate>> found =
+      Optional<ManifestAndDigest<ManifestTemplate>> found =
           client.checkManifest(ref.getQualifier());
       String digest = found.isPresent() ? found.get().getDigest().toString()
           : client.pullManifest(ref.getQualifier()).getDigest().toString();

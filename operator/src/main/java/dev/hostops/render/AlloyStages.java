@@ -4,8 +4,10 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -183,7 +185,7 @@ final class AlloyStages {
         problems.add(where + ": expected a mapping with type and config");
         continue;
       }
-      String type = String.valueOf(settings.get("type")).toLowerCase(java.util.Locale.ROOT);
+      String type = String.valueOf(settings.get("type")).toLowerCase(Locale.ROOT);
       Map<String, Type> allowed = METRICS.get(type);
       if (allowed == null) {
         problems.add(where + ": type must be Counter, Gauge or Histogram");
@@ -316,6 +318,6 @@ final class AlloyStages {
     all.addAll(LIST_STAGES.keySet());
     all.addAll(MAP_STAGES.keySet());
     all.add("metrics");
-    return String.join(", ", new java.util.TreeSet<>(all));
+    return String.join(", ", new TreeSet<>(all));
   }
 }

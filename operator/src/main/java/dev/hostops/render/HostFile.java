@@ -3,7 +3,10 @@ package dev.hostops.render;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * A file hostops wants on a host.
@@ -32,8 +35,8 @@ public record HostFile(String path, String mode, byte[] content, boolean secret,
   }
 
   /** Hashes by file identity: a rendered file lives for one reconcile, so the map empties itself. */
-  private static final java.util.Map<HostFile, String> HASHES =
-      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+  private static final Map<HostFile, String> HASHES =
+      Collections.synchronizedMap(new WeakHashMap<>());
 
   public String contentAsText() {
     return new String(content, StandardCharsets.UTF_8);

@@ -1,17 +1,22 @@
 package dev.hostops.render;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 import dev.hostops.api.LogAgentSpec;
 import dev.hostops.api.LogJob;
 import dev.hostops.api.LogScrape;
+import io.fabric8.kubernetes.api.model.AnyType;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * One log agent config per host, merged from every LogScrape that selects it, plus the runbook's
@@ -31,7 +36,7 @@ public final class LogConfigRenderer {
   /** Alloy keeps its positions under {@code --storage.path}; the agent's unit mounts a host folder there. */
   public static final String ALLOY_STORAGE = "/var/lib/alloy/data";
   static final String DOCKER_JOB = "docker";
-  private static final YAMLMapper YAML = new YAMLMapper(com.fasterxml.jackson.dataformat.yaml.YAMLFactory.builder()
+  private static final YAMLMapper YAML = new YAMLMapper(YAMLFactory.builder()
       .stringQuotingChecker(new Yaml11Quoting())
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
@@ -42,12 +47,12 @@ public final class LogConfigRenderer {
    * for numbers. Quoting a string too often is harmless; too rarely changes a user's value. So every
    * string that starts like a number, or is a YAML 1.1 boolean or null word, is quoted as well.
    */
-  private static final class Yaml11Quoting extends com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker {
-    private static final java.util.regex.Pattern NUMBER_LIKE = java.util.regex.Pattern.compile("[-+.0-9].*");
-    private static final java.util.regex.Pattern WORD = java.util.regex.Pattern.compile(
+  private static final class Yaml11Quoting extends StringQuotingChecker {
+    private static final Pattern NUMBER_LIKE = Pattern.compile("[-+.0-9].*");
+    private static final Pattern WORD = Pattern.compile(
         "(?i)y|n|yes|no|true|false|on|off|null|~|<<|=|\\.nan|\\.inf");
-    private final com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker jackson =
-        com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker.Default.instance();
+    private final StringQuotingChecker jackson =
+        StringQuotingChecker.Default.instance();
 
     @Override
     public boolean needToQuoteName(String name) {
@@ -76,7 +81,7 @@ public final class LogConfigRenderer {
   /** The rendered file. {@code jobs} lists LOGSCRAPE/JOB in effect. */
   public record LogConfig(String path, String format, String content, List<String> jobs) {
     public String hash() {
-      return HostFile.sha256(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
+      return HostFile.sha256(content.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
   }
 
@@ -170,7 +175,7 @@ public final class LogConfigRenderer {
       job.put("job_name", j.name);
       job.put("static_configs", List.of(map("targets", List.of("localhost"), "labels", labels)));
       if (j.pipelineStages != null && !j.pipelineStages.isEmpty()) {
-        job.put("pipeline_stages", j.pipelineStages.stream().map(io.fabric8.kubernetes.api.model.AnyType::getValue)
+        job.put("pipeline_stages", j.pipelineStages.stream().map(AnyType::getValue)
             .toList());
       }
       scrapeConfigs.add(job);
@@ -224,7 +229,7 @@ public final class LogConfigRenderer {
 
   /** The job's promtail pipeline stages as Alloy stage blocks ("" when it has none); what has no equivalent is a problem. */
   private static String alloyStages(SourcedJob sj, List<String> problems) {
-    List<io.fabric8.kubernetes.api.model.AnyType> stages = sj.job().pipelineStages;
+    List<AnyType> stages = sj.job().pipelineStages;
     if (stages == null || stages.isEmpty()) {
       return "";
     }

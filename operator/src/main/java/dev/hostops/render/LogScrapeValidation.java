@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -132,7 +133,7 @@ public final class LogScrapeValidation {
         problems.add(at + ": one stage per item, like {regex: {expression: ...}}");
       } else if (!STAGES.contains(String.valueOf(m.keySet().iterator().next()))) {
         problems.add(at + ": '" + printable(String.valueOf(m.keySet().iterator().next()))
-            + "' is not a promtail stage (" + String.join(", ", new java.util.TreeSet<>(STAGES)) + ")");
+            + "' is not a promtail stage (" + String.join(", ", new TreeSet<>(STAGES)) + ")");
       }
     }
   }

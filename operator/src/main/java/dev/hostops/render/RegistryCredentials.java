@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
@@ -23,17 +24,22 @@ public final class RegistryCredentials {
   public static final String DOCKERCFG = "kubernetes.io/dockercfg";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One pull Secret named by a field, e.g. spec.imagePullSecrets[0] or Host vm1 spec.imagePullSecrets[0]. */
-  public record Source(String field, String secretName) {}
+  /**
+   * One pull Secret named by a field, e.g. spec.imagePullSecrets[0] or Host vm1 spec.imagePullSecrets[0], and the
+   * reason its problems carry (the service's own Secret, or one the Host gives).
+   */
+  public record Source(String field, String secretName, RenderProblem.Reason reason) {}
 
   private RegistryCredentials() {}
 
   /** The config.json content, or null when a problem was added. */
-  static byte[] configJson(List<Source> sources, References refs, List<String> problems) {
+  static byte[] configJson(List<Source> sources, References refs, List<RenderProblem> problems) {
     Map<String, ObjectNode> auths = new TreeMap<>();
     int before = problems.size();
     for (Source source : sources) {
-      read(source, refs, auths, problems);
+      List<String> found = new ArrayList<>();
+      read(source, refs, auths, found);
+      found.forEach(message -> problems.add(new RenderProblem(source.reason(), message)));
     }
     if (problems.size() > before) {
       return null;

@@ -1,6 +1,7 @@
 package dev.hostops.render;
 
 import dev.hostops.api.EnvSource;
+import dev.hostops.api.ServiceDirectory;
 import dev.hostops.api.ServiceFile;
 
 /** Where a service's things live on a host (the runbook's conventions). */
@@ -33,7 +34,7 @@ public record ServiceLayout(String name) {
     return dockerConfigDir() + "/config.json";
   }
 
-  public String directoryPath(dev.hostops.api.ServiceDirectory d) {
+  public String directoryPath(ServiceDirectory d) {
     return dir() + "/" + d.name;
   }
 

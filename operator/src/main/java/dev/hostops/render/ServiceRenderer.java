@@ -13,26 +13,33 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /** Renders a HostService into the files it puts on a host. Pure: no I/O. */
 public final class ServiceRenderer {
   public static final String UNIT_DIR = ServiceLayout.UNIT_DIR;
-  /** How problems that come from the Host (not from the service) begin: they hold up that host only. */
+  /** How the messages of problems that come from the Host (not from the service) begin, for people. */
   public static final String HOST_PROBLEM = "the Host's ";
 
   private ServiceRenderer() {}
 
   /** A service that cannot be rendered as it is; each problem names its field. */
   public static final class InvalidServiceException extends Exception {
-    private final List<String> problems;
+    private final List<RenderProblem> problems;
 
-    public InvalidServiceException(List<String> problems) {
-      super(String.join("; ", problems));
+    public InvalidServiceException(List<RenderProblem> problems) {
+      super(problems.stream().map(RenderProblem::message).collect(Collectors.joining("; ")));
       this.problems = List.copyOf(problems);
     }
 
+    /** The messages, for people. */
     public List<String> problems() {
-      return problems;
+      return problems.stream().map(RenderProblem::message).toList();
+    }
+
+    /** Whether every problem has this reason. */
+    public boolean all(RenderProblem.Reason reason) {
+      return problems.stream().allMatch(p -> p.reason() == reason);
     }
   }
 
@@ -52,13 +59,15 @@ public final class ServiceRenderer {
     String owner = owner(service);
     HostServiceSpec spec = service.getSpec();
     ServiceLayout layout = new ServiceLayout(name);
-    List<String> problems = new ArrayList<>();
+    List<RenderProblem> problems = new ArrayList<>();
+    List<String> serviceProblems = new ArrayList<>(); // of the service's own references
     List<HostFile> files = new ArrayList<>();
     List<String> reloadablePaths = new ArrayList<>();
     List<String> readAtPull = new ArrayList<>();
     List<HostDirectory> subdirs = new ArrayList<>();
     if (spec.compose != null && host.composeCommand() == null) {
-      problems.add("spec.compose: the host has neither `docker compose` nor `docker-compose`");
+      problems.add(new RenderProblem(RenderProblem.Reason.HOST_LACKS_COMPOSE,
+          "spec.compose: the host has neither `docker compose` nor `docker-compose`"));
     }
     byte[] dockerConfig = pullCredentials(spec, refs, host, problems);
     String composeCommand = host.composeCommand() == null ? "docker compose" : host.composeCommand();
@@ -74,10 +83,10 @@ public final class ServiceRenderer {
       byte[] content;
       boolean secret = false;
       if (f.secretRef != null) {
-        content = lookup(refs.secrets(), "Secret", f.secretRef, field + ".secretRef", problems);
+        content = lookup(refs.secrets(), "Secret", f.secretRef, field + ".secretRef", serviceProblems);
         secret = true;
       } else if (f.configMapRef != null) {
-        content = lookup(refs.configMaps(), "ConfigMap", f.configMapRef, field + ".configMapRef", problems);
+        content = lookup(refs.configMaps(), "ConfigMap", f.configMapRef, field + ".configMapRef", serviceProblems);
       } else {
         content = f.content == null ? new byte[0] : f.content.getBytes(StandardCharsets.UTF_8);
       }
@@ -99,7 +108,7 @@ public final class ServiceRenderer {
       ObjectName ref = secret ? d.secretRef : d.configMapRef;
       Map<String, byte[]> data = (secret ? refs.secrets() : refs.configMaps()).get(ref.name);
       if (data == null) {
-        problems.add(field + ": " + (secret ? "Secret " : "ConfigMap ") + ref.name + " not found");
+        serviceProblems.add(field + ": " + (secret ? "Secret " : "ConfigMap ") + ref.name + " not found");
         continue;
       }
       String dir = layout.directoryPath(d);
@@ -107,7 +116,7 @@ public final class ServiceRenderer {
       for (Map.Entry<String, byte[]> e : new TreeMap<>(data).entrySet()) {
         // Kubernetes allows [-._a-zA-Z0-9]+ as keys; "." and ".." are the only ones that are not file names
         if (!e.getKey().matches("[-._a-zA-Z0-9]+") || e.getKey().equals(".") || e.getKey().equals("..")) {
-          problems.add(field + ": key '" + e.getKey() + "' of " + ref.name + " is not a file name");
+          serviceProblems.add(field + ": key '" + e.getKey() + "' of " + ref.name + " is not a file name");
           continue;
         }
         files.add(new HostFile(dir + "/" + e.getKey(), secret ? "600" : "644", e.getValue(), secret));
@@ -127,18 +136,21 @@ public final class ServiceRenderer {
       boolean secret = e.secretRef != null;
       String field = "spec.envFrom[" + i + "]." + (secret ? "secretRef" : "configMapRef");
       byte[] content = envFile(secret ? refs.secrets() : refs.configMaps(), secret ? "Secret" : "ConfigMap",
-          secret ? e.secretRef : e.configMapRef, field, problems);
+          secret ? e.secretRef : e.configMapRef, field, serviceProblems);
       if (content != null) {
         files.add(new HostFile(layout.envFilePath(e), "600", content, secret));
       }
     }
     if (spec.compose != null) {
       byte[] content = spec.compose.content != null ? spec.compose.content.getBytes(StandardCharsets.UTF_8)
-          : lookup(refs.configMaps(), "ConfigMap", spec.compose.configMapRef, "spec.compose.configMapRef", problems);
+          : lookup(refs.configMaps(), "ConfigMap", spec.compose.configMapRef, "spec.compose.configMapRef",
+          serviceProblems);
       if (content != null) {
         files.add(new HostFile(layout.composePath(), "644", content, false));
       }
     }
+    // after the compose and pull-credential problems, as they always came
+    serviceProblems.forEach(p -> problems.add(new RenderProblem(RenderProblem.Reason.SERVICE, p)));
     if (!problems.isEmpty()) {
       throw new InvalidServiceException(problems);
     }
@@ -167,23 +179,26 @@ public final class ServiceRenderer {
    * Hosts it runs on; null when there are none or one cannot be read (the render reports that).
    */
   public static byte[] registryConfig(HostServiceSpec spec, References refs, List<String> hostPullSecrets) {
-    List<String> problems = new ArrayList<>();
+    List<RenderProblem> problems = new ArrayList<>();
     byte[] config = pullCredentials(spec, refs, new HostContext(null, hostPullSecrets), problems);
     return problems.isEmpty() ? config : null;
   }
 
   /** The service's Docker config with its pull credentials (its own Secrets, then the Host's), or null. */
-  private static byte[] pullCredentials(HostServiceSpec spec, References refs, HostContext host, List<String> problems) {
+  private static byte[] pullCredentials(HostServiceSpec spec, References refs, HostContext host,
+                                        List<RenderProblem> problems) {
     List<RegistryCredentials.Source> sources = new ArrayList<>();
     List<ObjectName> own = spec.orEmpty(spec.imagePullSecrets);
     for (int i = 0; i < own.size(); i++) {
-      sources.add(new RegistryCredentials.Source("spec.imagePullSecrets[" + i + "]", own.get(i).name));
+      sources.add(new RegistryCredentials.Source("spec.imagePullSecrets[" + i + "]", own.get(i).name,
+          RenderProblem.Reason.SERVICE));
     }
     List<String> defaults = host.imagePullSecrets() == null ? List.of() : host.imagePullSecrets();
     for (int i = 0; i < defaults.size(); i++) {
       String name = defaults.get(i);
       if (own.stream().noneMatch(o -> name.equals(o.name))) {
-        sources.add(new RegistryCredentials.Source(HOST_PROBLEM + "spec.imagePullSecrets[" + i + "]", name));
+        sources.add(new RegistryCredentials.Source(HOST_PROBLEM + "spec.imagePullSecrets[" + i + "]", name,
+            RenderProblem.Reason.HOST_SETTINGS));
       }
     }
     return sources.isEmpty() ? null : RegistryCredentials.configJson(sources, refs, problems);

@@ -9,10 +9,14 @@ import dev.hostops.api.Volume;
 import java.util.Map;
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceSpec;
+import dev.hostops.api.ObjectName;
+import dev.hostops.api.ServiceDirectory;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -117,8 +121,11 @@ public final class ServiceValidation {
   private static final Pattern RELOAD_WORKDIR = Pattern.compile("/[^\\x00\\n\\r]*");
   private static final Pattern REPLACES = Pattern.compile("[A-Za-z0-9_:][A-Za-z0-9_.:-]{0,240}[.]service");
   private static final Pattern ON_CALENDAR = Pattern.compile("[A-Za-z0-9 *:,./~_+-]{1,128}");
-  /** docker run flags allowed in extraArgs: resource limits and runtime details, nothing that widens access. */
-  static final Set<String> EXTRA_FLAGS = Set.of("--memory", "--memory-reservation", "--memory-swap", "--cpus",
+  /**
+   * docker run flags allowed in extraArgs: resource limits and runtime details, nothing that widens access. The
+   * one list: import takes these flags into spec.extraArgs and notes every other.
+   */
+  public static final Set<String> EXTRA_FLAGS = Set.of("--memory", "--memory-reservation", "--memory-swap", "--cpus",
       "--cpu-shares", "--user", "--workdir", "--network", "--ulimit", "--shm-size", "--tmpfs", "--init",
       "--read-only", "--stop-timeout", "--stop-signal", "--label", "--entrypoint", "--health-cmd",
       "--health-interval", "--health-retries", "--health-timeout", "--health-start-period", "--no-healthcheck",
@@ -135,7 +142,7 @@ public final class ServiceValidation {
     if (spec.compose.configMapRef != null) {
       ref(spec.compose.configMapRef, "spec.compose.configMapRef", true, problems);
     }
-    Map<String, Boolean> unused = new java.util.LinkedHashMap<>();
+    Map<String, Boolean> unused = new LinkedHashMap<>();
     unused.put("ports", spec.ports != null);
     unused.put("env", spec.env != null);
     unused.put("envFrom", spec.envFrom != null);
@@ -192,9 +199,9 @@ public final class ServiceValidation {
         problems.add(field + ".mode: octal, like 0600");
       }
     }
-    List<dev.hostops.api.ServiceDirectory> dirs = spec.orEmpty(spec.directories);
+    List<ServiceDirectory> dirs = spec.orEmpty(spec.directories);
     for (int i = 0; i < dirs.size(); i++) {
-      dev.hostops.api.ServiceDirectory d = dirs.get(i);
+      ServiceDirectory d = dirs.get(i);
       String field = "spec.directories[" + i + "]";
       if (d == null || d.name == null || !FILE_NAME.matcher(d.name).matches() || d.name.equals("compose.yaml")) {
         problems.add(field + ".name: a plain directory name (letters, digits, '.', '_', '-'; no '/' or '..')");
@@ -213,7 +220,7 @@ public final class ServiceValidation {
         problems.add(field + ".mountPath: an absolute path without ':'");
       }
     }
-    List<dev.hostops.api.ObjectName> pullSecrets = spec.orEmpty(spec.imagePullSecrets);
+    List<ObjectName> pullSecrets = spec.orEmpty(spec.imagePullSecrets);
     for (int i = 0; i < pullSecrets.size(); i++) {
       objectName(pullSecrets.get(i), "spec.imagePullSecrets[" + i + "]", problems);
     }
@@ -230,7 +237,7 @@ public final class ServiceValidation {
     }
   }
 
-  private static void objectName(dev.hostops.api.ObjectName ref, String field, List<String> problems) {
+  private static void objectName(ObjectName ref, String field, List<String> problems) {
     if (ref == null || ref.name == null || !REF_NAME.matcher(ref.name).matches()) {
       problems.add(field + ".name: the name of an object in the same namespace");
     }
@@ -279,7 +286,7 @@ public final class ServiceValidation {
       String flag = a == null ? "" : a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
       if (a == null || a.indexOf('\0') >= 0 || a.indexOf('\n') >= 0 || !EXTRA_FLAGS.contains(flag)) {
         problems.add("spec.extraArgs[" + i + "]: '" + printable(a) + "' is not an allowed docker run flag ("
-            + "use --flag=value; allowed: " + String.join(" ", new java.util.TreeSet<>(EXTRA_FLAGS)) + ")");
+            + "use --flag=value; allowed: " + String.join(" ", new TreeSet<>(EXTRA_FLAGS)) + ")");
       } else if (!a.contains("=") && !BOOLEAN_FLAGS.contains(flag)) {
         problems.add("spec.extraArgs[" + i + "]: write " + flag + "=VALUE as one item");
       }

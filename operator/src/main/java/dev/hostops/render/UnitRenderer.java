@@ -6,6 +6,7 @@ import dev.hostops.api.HostServiceSpec;
 import dev.hostops.api.PreStartStep;
 import dev.hostops.api.RestartSpec;
 import dev.hostops.api.ScheduleSpec;
+import dev.hostops.api.ServiceDirectory;
 import dev.hostops.api.ServiceFile;
 import dev.hostops.api.Volume;
 import java.util.ArrayList;
@@ -285,7 +286,7 @@ public final class UnitRenderer {
         w.add(layout.filePath(f) + ":" + f.mountPath + (f.readOnlyOrDefault() ? ":ro" : ""));
       }
     }
-    for (dev.hostops.api.ServiceDirectory d : spec.orEmpty(spec.directories)) {
+    for (ServiceDirectory d : spec.orEmpty(spec.directories)) {
       if (d.mountPath != null) {
         w.add("-v");
         w.add(layout.directoryPath(d) + ":" + d.mountPath + (d.readOnlyOrDefault() ? ":ro" : ""));

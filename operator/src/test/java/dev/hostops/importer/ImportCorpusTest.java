@@ -10,6 +10,12 @@ import dev.hostops.render.References;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceRenderer;
 import dev.hostops.render.ServiceValidation;
+import dev.hostops.unit.DockerExec;
+import dev.hostops.unit.DockerRun;
+import dev.hostops.unit.ExecCommand;
+import dev.hostops.unit.TimeSpan;
+import dev.hostops.unit.UnitEquivalence;
+import dev.hostops.unit.UnitFile;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -179,9 +185,9 @@ class ImportCorpusTest {
     String policy = u.last("Service", "Restart").orElse("no");
     f.put("restart", policy);
     f.put("restartDelay", policy.equals("no") ? "n/a" : u.last("Service", "RestartSec")
-        .map(UnitImporter::seconds).map(String::valueOf).orElse("100ms"));
+        .map(TimeSpan::seconds).map(String::valueOf).orElse("100ms"));
     f.put("startLimitInterval", u.last("Unit", "StartLimitIntervalSec").or(() -> u.last("Unit", "StartLimitInterval"))
-        .map(UnitImporter::seconds).map(String::valueOf).orElse("default"));
+        .map(TimeSpan::seconds).map(String::valueOf).orElse("default"));
     f.put("startLimitBurst", u.last("Unit", "StartLimitBurst").orElse("default"));
     f.put("stdout", u.last("Service", "StandardOutput").orElse("journal") + " "
         + u.last("Service", "StandardError").orElse("inherit"));
@@ -194,7 +200,7 @@ class ImportCorpusTest {
       UnitFile t = UnitFile.parse(timer);
       f.put("timer", List.of(t.values("Timer", "OnCalendar"),
           t.last("Timer", "Persistent").map(p -> p.equals("true")).orElse(false),
-          t.last("Timer", "RandomizedDelaySec").map(UnitImporter::seconds).map(String::valueOf).orElse("0"),
+          t.last("Timer", "RandomizedDelaySec").map(TimeSpan::seconds).map(String::valueOf).orElse("0"),
           t.last("Timer", "Unit").orElse(name + ".service")));
     }
     return f;

@@ -22,6 +22,8 @@ class ServiceStateTest {
     assertEquals(List.of("Running", "Scheduled", "Suspended", "Reverted"), where(ServiceState::isSettled),
         "the Host's drift check stands in for a probe");
     assertEquals(List.of("Stopped"), where(s -> !s.isReady() && !s.isProblem() && !s.isMoving() && !s.isSettled()));
+    assertEquals(List.of("Running", "Scheduled", "Starting", "Stopped", "Suspended", "Failed"),
+        where(ServiceState::isObserved), "a probe reports these; a message kept across syncs needs one");
   }
 
   @Test

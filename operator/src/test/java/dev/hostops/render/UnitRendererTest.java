@@ -7,6 +7,8 @@ import dev.hostops.api.EnvVar;
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceSpec;
 import dev.hostops.api.RestartSpec;
+import dev.hostops.unit.DockerExec;
+import dev.hostops.unit.ExecCommand;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,10 +69,10 @@ class UnitRendererTest {
     String unit = UnitRenderer.service("caddy", "prod/caddy", s.getSpec(), "docker compose");
     String line = unit.lines().filter(l -> l.startsWith("ExecReload=")).findFirst().orElseThrow();
     // read back as systemd reads it (specifiers, $ variables, quotes, escapes), then as docker exec reads its options
-    dev.hostops.importer.ExecCommand read = dev.hostops.importer.ExecCommand.parse(line.substring("ExecReload=".length()),
+    ExecCommand read = ExecCommand.parse(line.substring("ExecReload=".length()),
         "caddy.service", java.util.Map.of("HOME", "/root", "X", "x"));
     assertEquals(List.of(), read.unresolved(), line);
-    dev.hostops.importer.DockerExec exec = dev.hostops.importer.DockerExec.parse(read.words());
+    DockerExec exec = DockerExec.parse(read.words());
     assertEquals(workdir, exec.workdir(), line);
     assertEquals("caddy", exec.container(), line);
     assertEquals(List.of("caddy", "reload", "--config", workdir + "/Caddyfile"), exec.command(), line);

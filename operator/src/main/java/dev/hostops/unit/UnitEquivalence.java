@@ -1,5 +1,7 @@
-package dev.hostops.importer;
+package dev.hostops.unit;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,7 +39,7 @@ public final class UnitEquivalence {
         return Optional.of("docker run " + key + " differ");
       }
     }
-    for (String key : java.util.List.of("StandardOutput", "StandardError")) {
+    for (String key : List.of("StandardOutput", "StandardError")) {
       if (!Objects.equals(stream(old, key), stream(now, key))) {
         return Optional.of(key + "= differs");
       }
@@ -49,9 +51,9 @@ public final class UnitEquivalence {
   }
 
   /** The env-file paths the unit's {@code docker run} reads (an adopt compares them by content). */
-  public static java.util.List<String> envFiles(String unitName, String unit) {
+  public static List<String> envFiles(String unitName, String unit) {
     DockerRun run = run(unitName, UnitFile.parse(unit));
-    return run == null ? java.util.List.of() : run.values("--env-file");
+    return run == null ? List.of() : run.values("--env-file");
   }
 
   private static Map<String, Object> container(String unitName, UnitFile unit, Function<String, String> fileContent) {
@@ -64,7 +66,7 @@ public final class UnitEquivalence {
   }
 
   private static DockerRun run(String unitName, UnitFile unit) {
-    Map<String, String> env = new java.util.LinkedHashMap<>();
+    Map<String, String> env = new LinkedHashMap<>();
     for (String assignment : unit.values("Service", "Environment")) {
       for (String word : ExecCommand.split(assignment)) {
         int eq = word.indexOf('=');

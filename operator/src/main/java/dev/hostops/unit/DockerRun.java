@@ -1,4 +1,4 @@
-package dev.hostops.importer;
+package dev.hostops.unit;
 
 import java.util.ArrayList;
 import java.util.List;

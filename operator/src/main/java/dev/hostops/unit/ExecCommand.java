@@ -1,9 +1,11 @@
-package dev.hostops.importer;
+package dev.hostops.unit;
 
 import dev.hostops.render.SystemdQuoting;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One {@code Exec*=} command line as systemd runs it: the prefixes ({@code -} ignore failure,
@@ -60,7 +62,7 @@ public record ExecCommand(boolean ignoreFailure, List<String> words, List<String
   }
 
   /** Splits into words: whitespace separates, quotes group, backslash escapes (C style). */
-  static List<String> split(String s) {
+  public static List<String> split(String s) {
     List<String> words = new ArrayList<>();
     StringBuilder w = null;
     char quote = 0;
@@ -141,7 +143,7 @@ public record ExecCommand(boolean ignoreFailure, List<String> words, List<String
   }
 
   private static String variables(String w, Map<String, String> env, List<String> unresolved) {
-    java.util.regex.Matcher whole = java.util.regex.Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)").matcher(w);
+    Matcher whole = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)").matcher(w);
     if (whole.matches()) {
       String value = env.get(whole.group(1));
       if (value != null) {
@@ -162,7 +164,7 @@ public record ExecCommand(boolean ignoreFailure, List<String> words, List<String
         i++;
         continue;
       }
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)\\}").matcher(w)
+      Matcher m = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)\\}").matcher(w)
           .region(i + 1, w.length());
       if (m.lookingAt()) {
         String value = env.get(m.group(1));
