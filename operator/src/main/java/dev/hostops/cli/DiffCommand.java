@@ -9,6 +9,7 @@ import dev.hostops.host.HostConnection;
 import dev.hostops.host.HostException;
 import dev.hostops.host.HostProgram;
 import dev.hostops.host.Manifest;
+import dev.hostops.host.Record;
 import dev.hostops.host.SshTarget;
 import dev.hostops.reconcile.HostTargets;
 import dev.hostops.reconcile.ServiceReferences;
@@ -132,10 +133,10 @@ final class DiffCommand {
       Map<String, byte[]> live;
       Map<String, String> modes;
       try (HostConnection c = HostConnection.open(h.getValue(), Duration.ofSeconds(30))) {
-        Manifest m = new Manifest();
+        Manifest m = new Manifest(HostProgram.Job.INSPECT);
         for (RenderedService r : here) {
           for (HostFile f : r.files()) {
-            m.add("read", f.path()).add("stat", f.path());
+            m.add(Record.READ, f.path()).add(Record.STAT, f.path());
           }
         }
         ExecResult result = c.run(HostProgram.Job.INSPECT, m, Duration.ofSeconds(30));

@@ -7,6 +7,7 @@ import dev.hostops.host.HostConnection;
 import dev.hostops.host.HostException;
 import dev.hostops.host.HostProgram;
 import dev.hostops.host.Manifest;
+import dev.hostops.host.Record;
 import dev.hostops.host.SshTarget;
 import dev.hostops.importer.UnitImporter;
 import dev.hostops.reconcile.HostTargets;
@@ -184,9 +185,9 @@ public final class ImportCommand {
   /** One round trip: each named unit and timer file, or nothing when absent. */
   private static Map<String, String> readUnits(HostConnection c, List<String> names, Duration timeout)
       throws HostException {
-    Manifest m = new Manifest();
+    Manifest m = new Manifest(HostProgram.Job.INSPECT);
     for (String n : names) {
-      m.add("read", "/etc/systemd/system/" + n + ".service").add("read", "/etc/systemd/system/" + n + ".timer");
+      m.add(Record.READ, "/etc/systemd/system/" + n + ".service").add(Record.READ, "/etc/systemd/system/" + n + ".timer");
     }
     Map<String, String> files = new HashMap<>();
     for (String line : inspect(c, m, timeout).split("\n")) {
@@ -204,8 +205,8 @@ public final class ImportCommand {
     if (paths.isEmpty()) {
       return Map.of();
     }
-    Manifest m = new Manifest();
-    paths.forEach(p -> m.add("stat", p));
+    Manifest m = new Manifest(HostProgram.Job.INSPECT);
+    paths.forEach(p -> m.add(Record.STAT, p));
     Map<String, String[]> facts = new HashMap<>();
     for (String line : inspect(c, m, timeout).split("\n")) {
       String[] f = line.split("\t", 3);

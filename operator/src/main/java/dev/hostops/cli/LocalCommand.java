@@ -9,6 +9,7 @@ import dev.hostops.host.ExecResult;
 import dev.hostops.host.HostConnection;
 import dev.hostops.host.HostProgram;
 import dev.hostops.host.Manifest;
+import dev.hostops.host.Record;
 import dev.hostops.reconcile.HostTargets;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -175,7 +176,7 @@ public final class LocalCommand {
     Host host = client.resources(Host.class).inNamespace(NS).withName(hostName).get();
     try (HostConnection c = HostConnection.open(new HostTargets(client).resolve(host), Duration.ofSeconds(10))) {
       String path = "/etc/systemd/system/" + s.getMetadata().getName() + ".service";
-      ExecResult r = c.run(HostProgram.Job.INSPECT, new Manifest().add("read", path),
+      ExecResult r = c.run(HostProgram.Job.INSPECT, new Manifest(HostProgram.Job.INSPECT).add(Record.READ, path),
           Duration.ofSeconds(10));
       String[] f = r.stdout().strip().split("\t", 3);
       System.out.println("\n" + path + " on " + hostName + ":\n");

@@ -20,37 +20,40 @@ public final class HostApplier {
 
   private HostApplier() {}
 
+  /** An image kept for autoRevert: a record written after the restarts it follows. */
+  private record Kept(Record kind, List<String> values) {}
+
   public static Manifest manifest(List<ApplyPlan> plans, List<HostProbe.Request> probeAfter) {
-    Manifest m = new Manifest();
+    Manifest m = new Manifest(HostProgram.Job.APPLY);
     for (ApplyPlan p : plans) {
-      p.stop().forEach(u -> m.add("stop", u));
-      p.disable().forEach(u -> m.add("disable", u));
+      p.stop().forEach(u -> m.add(Record.STOP, u));
+      p.disable().forEach(u -> m.add(Record.DISABLE, u));
     }
     boolean reload = false;
     Map<List<String>, Integer> pulling = new LinkedHashMap<>();
     for (ApplyPlan p : plans) {
       for (HostDirectory dir : p.directories()) {
-        m.add("dir", dir.path(), dir.mode() == null ? "" : dir.mode());
+        m.add(Record.DIR, dir.path(), dir.mode() == null ? "" : dir.mode());
       }
       String unit = p.name() + ".service";
       if (p.restart().contains(unit) || p.stop().contains(unit)) {
-        m.add("cancel", p.name());
+        m.add(Record.CANCEL, p.name());
       }
-      m.add("owner", p.name(), p.owner());
+      m.add(Record.OWNER, p.name(), p.owner());
       List<String> files = new ArrayList<>(List.of(p.name()));
       files.addAll(p.managedFiles());
-      m.add("files", files);
+      m.add(Record.FILES, files);
       for (HostFile f : p.writes()) {
-        m.addWithContent("write", List.of(f.path(), f.mode(), String.valueOf(f.content().length), umask(f.mode()),
+        m.addWithContent(Record.WRITE, List.of(f.path(), f.mode(), String.valueOf(f.content().length), umask(f.mode()),
             f.inPlace() ? "in-place" : "replace"), f.content());
       }
       List<String> kept = p.directories().stream().map(HostDirectory::path).toList();
       for (String r : p.removals()) {
-        m.add("remove", r);
+        m.add(Record.REMOVE, r);
         String parent = r.substring(0, r.lastIndexOf('/'));
         if (parent.startsWith("/root/" + p.name() + "/") && !kept.contains(parent)) {
           // a config directory the service no longer has: gone once its last file is
-          m.add("rmdir", parent);
+          m.add(Record.RMDIR, parent);
         }
       }
       reload |= p.daemonReload();
@@ -59,7 +62,7 @@ public final class HostApplier {
           pulling.put(pull, pulling.size() + 1);
           List<String> words = new ArrayList<>(List.of(String.valueOf(pulling.size())));
           words.addAll(pull);
-          m.add("pull", words);
+          m.add(Record.PULL, words);
         }
       }
     }
@@ -68,10 +71,10 @@ public final class HostApplier {
     // after them: without it a probe can report an enabled unit as disabled, and the next plan is wrong.
     List<String> enabling = plans.stream().flatMap(p -> p.enable().stream()).toList();
     if (!enabling.isEmpty()) {
-      m.add("enable", enabling);
+      m.add(Record.ENABLE, enabling);
     }
     if (reload || !enabling.isEmpty() || plans.stream().anyMatch(p -> !p.disable().isEmpty())) {
-      m.add("daemon-reload");
+      m.add(Record.DAEMON_RELOAD);
     }
     // every plan's units in one systemctl call each: one process instead of one per unit
     List<String> start = new ArrayList<>();
@@ -80,7 +83,7 @@ public final class HostApplier {
     List<String> replaced = new ArrayList<>();
     List<List<String>> updates = new ArrayList<>();
     List<String> settling = new ArrayList<>();
-    List<List<String>> keep = new ArrayList<>();
+    List<Kept> keep = new ArrayList<>();
     for (ApplyPlan p : plans) {
       start.addAll(p.start());
       if (p.restart().contains(p.name() + ".service")) {
@@ -94,7 +97,7 @@ public final class HostApplier {
         p.pulls().forEach(pull -> update.add(String.valueOf(pulling.get(pull))));
         updates.add(update);
         p.restart().stream().filter(u -> !u.equals(p.name() + ".service")).forEach(restart::add);
-        keep.add(List.of("keep-updated", p.name(), p.keepImage(), ApplyPlan.previousTag(p.name())));
+        keep.add(new Kept(Record.KEEP_UPDATED, List.of(p.name(), p.keepImage(), ApplyPlan.previousTag(p.name()))));
         continue;
       }
       restart.addAll(p.restart());
@@ -102,35 +105,35 @@ public final class HostApplier {
         settling.add(p.name());
         settling.add(compose ? "0" : "1");
         if (p.keepImage() != null && !compose) {
-          keep.add(List.of("keep", p.name(), p.keepImage(), ApplyPlan.previousTag(p.name())));
+          keep.add(new Kept(Record.KEEP, List.of(p.name(), p.keepImage(), ApplyPlan.previousTag(p.name()))));
         }
       }
     }
     if (!pulling.isEmpty() && !(start.isEmpty() && restart.isEmpty() && updates.isEmpty())) {
-      m.add("await-pulls", String.valueOf(PULL_WAIT_ROUNDS));
+      m.add(Record.AWAIT_PULLS, String.valueOf(PULL_WAIT_ROUNDS));
     }
     if (!replaced.isEmpty()) {
       // the runs a restart replaces, by InvocationID: until a unit shows another one, its restart has not begun
-      m.add("olds", replaced);
+      m.add(Record.OLDS, replaced);
     }
-    updates.forEach(u -> m.add("update", u));
+    updates.forEach(u -> m.add(Record.UPDATE, u));
     if (!start.isEmpty()) {
-      m.add("start", start);
+      m.add(Record.START, start);
     }
     // the updates whose download is done join the restarts, in the same systemctl call
     if (!restart.isEmpty() || !updates.isEmpty()) {
-      m.add("restart", restart);
+      m.add(Record.RESTART, restart);
     }
-    reloads.forEach(u -> m.add("reload", u));
-    plans.stream().filter(p -> !p.isNoop() && p.refusal() == null).forEach(p -> m.add("audit", Audit.applied(p)));
-    m.add("tolerate-errors");
+    reloads.forEach(u -> m.add(Record.RELOAD, u));
+    plans.stream().filter(p -> !p.isNoop() && p.refusal() == null).forEach(p -> m.add(Record.AUDIT, Audit.applied(p)));
+    m.add(Record.TOLERATE_ERRORS);
     if (!settling.isEmpty() || !updates.isEmpty()) {
-      m.add("settle", settling);
+      m.add(Record.SETTLE, settling);
     }
-    keep.forEach(k -> m.add(k.get(0), k.subList(1, k.size())));
+    keep.forEach(k -> m.add(k.kind(), k.values()));
     // hand-written units these services replace: gone once the service runs (apply.sh checks)
     plans.stream().filter(p -> p.retire() != null)
-        .forEach(p -> m.add("retire", List.of(p.retire().get(0), p.name(), p.retire().get(1))));
+        .forEach(p -> m.add(Record.RETIRE, List.of(p.retire().get(0), p.name(), p.retire().get(1))));
     return HostProbe.records(m, probeAfter);
   }
 
@@ -142,6 +145,6 @@ public final class HostApplier {
 
   /** Stops, disables and removes a service (host/remove.sh): only when the host's record says this owner wrote it. */
   public static Manifest removal(String name, String owner) {
-    return new Manifest().add("remove", name, owner).add("audit", Audit.removed(name, owner));
+    return new Manifest(HostProgram.Job.REMOVE).add(Record.REMOVE, name, owner).add(Record.AUDIT, Audit.removed(name, owner));
   }
 }

@@ -47,17 +47,17 @@ public final class HostProbe {
   public static Manifest records(Manifest m, List<Request> requests) {
     Set<String> known = new TreeSet<>();
     requests.forEach(r -> known.addAll(r.knownImages()));
-    known.forEach(id -> m.add("known", shortId(id)));
+    known.forEach(id -> m.add(Record.KNOWN, shortId(id)));
     for (Request r : requests) {
-      m.add("service", r.name(), r.compose() ? "1" : "0");
-      r.paths().forEach(p -> m.add("file", p));
+      m.add(Record.SERVICE, r.name(), r.compose() ? "1" : "0");
+      r.paths().forEach(p -> m.add(Record.FILE, p));
     }
     return m;
   }
 
   /** The manifest of a probe of these services. */
   public static Manifest manifest(List<Request> requests) {
-    return records(new Manifest(), requests);
+    return records(new Manifest(HostProgram.Job.PROBE), requests);
   }
 
   /**
@@ -70,13 +70,13 @@ public final class HostProbe {
    *                  (the probe's dearest part) and the container is reported as {@code samecontainer}
    */
   public static Manifest manifestAll(boolean facts, Set<String> knownImages, Map<String, String> knownRuns) {
-    Manifest m = new Manifest();
+    Manifest m = new Manifest(HostProgram.Job.PROBE);
     if (facts) {
-      m.add("facts");
+      m.add(Record.FACTS);
     }
-    m.add("all");
-    new TreeSet<>(knownImages).forEach(id -> m.add("known", shortId(id)));
-    new TreeMap<>(knownRuns).forEach((n, inv) -> m.add("run", n, prefix(inv)));
+    m.add(Record.ALL);
+    new TreeSet<>(knownImages).forEach(id -> m.add(Record.KNOWN, shortId(id)));
+    new TreeMap<>(knownRuns).forEach((n, inv) -> m.add(Record.RUN, n, prefix(inv)));
     return m;
   }
 

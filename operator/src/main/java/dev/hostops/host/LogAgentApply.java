@@ -12,6 +12,6 @@ public final class LogAgentApply {
   private LogAgentApply() {}
 
   public static Manifest manifest(String path, String content, String container) {
-    return new Manifest().addWithContent("config", List.of(path, container), content.getBytes(StandardCharsets.UTF_8));
+    return new Manifest(HostProgram.Job.LOGAGENT).addWithContent(Record.CONFIG, List.of(path, container), content.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -16,25 +16,37 @@ import java.util.List;
 public final class Manifest {
   private final List<List<Object>> records = new ArrayList<>();
   private final List<String> data = new ArrayList<>();
+  /** The job the manifest is for, whose kinds of record alone it takes; null: any (tests' hand-made ones). */
+  private final HostProgram.Job job;
 
   /** A file's content: where it ends up among the data lines is known only once the records are. */
   private record Content(int first, int count) {}
 
+  /** A manifest for the job: adding a kind of record its script does not read is a bug, and fails at once. */
+  public Manifest(HostProgram.Job job) {
+    this.job = job;
+  }
+
+  /** A manifest of any records (tests send kinds no job reads, to see them refused). */
+  Manifest() {
+    this.job = null;
+  }
+
   /** Adds a record of this kind with these values. */
-  public Manifest add(String kind, String... values) {
+  public Manifest add(Record kind, String... values) {
     return add(kind, List.of(values));
   }
 
-  public Manifest add(String kind, List<String> values) {
-    List<Object> r = new ArrayList<>();
-    r.add(kind);
-    r.addAll(values);
-    records.add(r);
-    return this;
+  public Manifest add(Record kind, List<String> values) {
+    return add(checked(kind), values);
   }
 
   /** Adds a record whose last two values are the first and last data line of {@code content}. */
-  public Manifest addWithContent(String kind, List<String> values, byte[] content) {
+  public Manifest addWithContent(Record kind, List<String> values, byte[] content) {
+    return addWithContent(checked(kind), values, content);
+  }
+
+  Manifest addWithContent(String kind, List<String> values, byte[] content) {
     List<Object> r = new ArrayList<>();
     r.add(kind);
     r.addAll(values);
@@ -44,6 +56,26 @@ public final class Manifest {
     data.addAll(lines);
     records.add(r);
     return this;
+  }
+
+  /** A record of any word: tests, which send kinds no job reads, through the package. */
+  Manifest add(String kind, String... values) {
+    return add(kind, List.of(values));
+  }
+
+  Manifest add(String kind, List<String> values) {
+    List<Object> r = new ArrayList<>();
+    r.add(kind);
+    r.addAll(values);
+    records.add(r);
+    return this;
+  }
+
+  private String checked(Record kind) {
+    if (job != null && !kind.readBy(job)) {
+      throw new IllegalArgumentException("a " + kind.word() + " record in a manifest for the " + job + " job");
+    }
+    return kind.word();
   }
 
   public boolean isEmpty() {

@@ -137,7 +137,7 @@ public final class ServiceSync {
    */
   public TagLookup.Answer pullDigest(HostConnection host, String name, String image)
       throws HostUnreachableException {
-    ExecResult r = host.run(HostProgram.Job.PULL, new Manifest().add("pull", name, image), timeout);
+    ExecResult r = host.run(HostProgram.Job.PULL, new Manifest(HostProgram.Job.PULL).add(Record.PULL, name, image), timeout);
     Instant now = Instant.now();
     String where = "looking up " + image + " on " + host.target().display() + ": ";
     if (!r.ok()) {
