@@ -6,20 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hostops.api.EnvVar;
 import dev.hostops.api.HostService;
 import dev.hostops.testhosts.Chart;
-import dev.hostops.testhosts.KubeApi;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -30,55 +24,31 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class LeaderElectionTest {
   @RegisterExtension static final TestHosts HOSTS = new TestHosts();
+  @RegisterExtension static final OperatorProcesses OPERATORS = new OperatorProcesses();
   private static final String NS = "team";
-  private static final String OPERATOR_NS = "hostops-system";
+  private static final String OPERATOR_NS = OperatorProcesses.OPERATOR_NS;
   private static final int RESYNC_SECONDS = 3;
   /** JOSDK's default lease duration. */
   private static final Duration LEASE = Duration.ofSeconds(15);
-  private static KubeApi api;
-  private static final List<OperatorProcess> processes = new ArrayList<>();
-
-  @BeforeAll
-  static void start() {
-    api = KubeApi.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    processes.forEach(OperatorProcess::close);
-    if (api != null) {
-      api.close();
-    }
-  }
-
   private static OperatorProcess replica(String name, Path kubeconfig) throws IOException {
-    OperatorProcess p = OperatorProcess.start(name, kubeconfig, Map.of("HOSTOPS_LEADER_ELECTION", "true",
+    OperatorProcess p = OPERATORS.start(name, kubeconfig, Map.of("HOSTOPS_LEADER_ELECTION", "true",
         "POD_NAMESPACE", OPERATOR_NS, "HOSTOPS_RESYNC_SECONDS", String.valueOf(RESYNC_SECONDS),
         "HOSTOPS_SSH_TIMEOUT_SECONDS", "10"));
-    processes.add(p);
     return p;
-  }
-
-  private static String holder() {
-    Lease lease = api.admin().leases().inNamespace(OPERATOR_NS).withName("hostops-leader").get();
-    return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
   }
 
   @Test
   void onlyTheLeaseHolderTouchesHostsAndTheOtherTakesOverWithoutReapplying() throws Exception {
     TestHost vm = HOSTS.boot("le1");
-    api.namespace(NS);
-    api.namespace(OPERATOR_NS);
-    List<HasMetadata> rbac = Chart.rbac(OPERATOR_NS, "leaderElection.enabled", "true");
-    api.apply(rbac);
-    Path kubeconfig = api.kubeconfigAs(OPERATOR_NS, Chart.serviceAccount(rbac));
+    OPERATORS.api().namespace(NS);
+    Path kubeconfig = OPERATORS.release(Chart.RELEASE, "leaderElection.enabled", "true");
 
     OperatorProcess a = replica("op-a", kubeconfig);
-    Await.until(Duration.ofSeconds(60), () -> "op-a".equals(holder()), () -> "lease holder: " + holder());
+    Await.until(Duration.ofSeconds(60), () -> "op-a".equals(OPERATORS.leaseHolder("hostops-leader")), () -> "lease holder: " + OPERATORS.leaseHolder("hostops-leader"));
     OperatorProcess b = replica("op-b", kubeconfig);
     Await.until(Duration.ofSeconds(60), () -> b.roundTrips() == 0, () -> "op-b's metrics do not answer");
 
-    KubernetesClient k = api.admin();
+    KubernetesClient k = OPERATORS.api().admin();
     vm.register(k, NS, "vm1");
     k.resource(OperatorHarness.service("web", vm.image("hostops/demo:v1"), "vm1")).create();
     Await.until(Duration.ofSeconds(120), () -> OperatorHarness.ready(get(k)), () -> OperatorHarness.describe(get(k)));
@@ -92,7 +62,7 @@ class LeaderElectionTest {
 
     long killed = System.nanoTime();
     a.kill();
-    Await.until(LEASE.plusSeconds(30), () -> "op-b".equals(holder()), () -> "lease holder: " + holder());
+    Await.until(LEASE.plusSeconds(30), () -> "op-b".equals(OPERATORS.leaseHolder("hostops-leader")), () -> "lease holder: " + OPERATORS.leaseHolder("hostops-leader"));
     double leaseTaken = (System.nanoTime() - killed) / 1e9;
     Await.until(LEASE.plusSeconds(30), () -> b.roundTrips() > 0, () -> "op-b has not probed the host");
     double working = (System.nanoTime() - killed) / 1e9;

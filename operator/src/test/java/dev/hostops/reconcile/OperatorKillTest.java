@@ -8,22 +8,17 @@ import dev.hostops.api.HostService;
 import dev.hostops.api.PreStartStep;
 import dev.hostops.api.ServiceFile;
 import dev.hostops.testhosts.Chart;
-import dev.hostops.testhosts.KubeApi;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -35,30 +30,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class OperatorKillTest {
   @RegisterExtension static final TestHosts HOSTS = new TestHosts();
+  @RegisterExtension static final OperatorProcesses OPERATORS = new OperatorProcesses();
   private static final String NS = "team";
-  private static final String OPERATOR_NS = "hostops-system";
+  private static final String OPERATOR_NS = OperatorProcesses.OPERATOR_NS;
   private static final String NAME = "bulky";
   private static final Duration WAIT = Duration.ofSeconds(90);
-  private static KubeApi api;
-  private static final List<OperatorProcess> processes = new ArrayList<>();
-
-  @BeforeAll
-  static void start() {
-    api = KubeApi.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    processes.forEach(OperatorProcess::close);
-    if (api != null) {
-      api.close();
-    }
-  }
-
   private static OperatorProcess operator(Path kubeconfig, String name) throws Exception {
-    OperatorProcess p = OperatorProcess.start(name, kubeconfig, Map.of("HOSTOPS_RESYNC_SECONDS", "2",
+    OperatorProcess p = OPERATORS.start(name, kubeconfig, Map.of("HOSTOPS_RESYNC_SECONDS", "2",
         "HOSTOPS_SSH_TIMEOUT_SECONDS", "30"));
-    processes.add(p);
     return p;
   }
 
@@ -79,14 +58,11 @@ class OperatorKillTest {
   void killedMidApplyAndRestartedLeavesEachFileWholeAndConverges() throws Exception {
     TestHost vm = HOSTS.boot("kill");
     vm.shOk("docker pull -q " + vm.image("hostops/busybox:latest"));
-    api.namespace(NS);
-    api.namespace(OPERATOR_NS);
-    List<HasMetadata> rbac = Chart.rbac(OPERATOR_NS);
-    api.apply(rbac);
-    Path kubeconfig = api.kubeconfigAs(OPERATOR_NS, Chart.serviceAccount(rbac));
+    OPERATORS.api().namespace(NS);
+    Path kubeconfig = OPERATORS.release(Chart.RELEASE);
     OperatorProcess first = operator(kubeconfig, "op-1");
 
-    KubernetesClient k = api.admin();
+    KubernetesClient k = OPERATORS.api().admin();
     vm.register(k, NS, "vm");
 
     String v1 = text(1);

@@ -8,11 +8,8 @@ import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostSpec;
 import dev.hostops.api.SecretKeyRef;
-import dev.hostops.testhosts.Chart;
-import dev.hostops.testhosts.KubeApi;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -20,11 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -35,61 +28,33 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ShardLeaseTest {
   @RegisterExtension static final TestHosts HOSTS = new TestHosts();
+  @RegisterExtension static final OperatorProcesses OPERATORS = new OperatorProcesses();
   private static final String NS = "team";
-  private static final String OPERATOR_NS = "hostops-system";
+  private static final String OPERATOR_NS = OperatorProcesses.OPERATOR_NS;
   private static final int RESYNC_SECONDS = 3;
-  private static KubeApi api;
-  private static final List<OperatorProcess> processes = new ArrayList<>();
-
-  @BeforeAll
-  static void start() {
-    api = KubeApi.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    processes.forEach(OperatorProcess::close);
-    if (api != null) {
-      api.close();
-    }
-  }
-
   private static OperatorProcess replica(String name, Path kubeconfig, String shard) throws IOException {
-    OperatorProcess p = OperatorProcess.start(name, kubeconfig, Map.of("HOSTOPS_LEADER_ELECTION", "true",
+    OperatorProcess p = OPERATORS.start(name, kubeconfig, Map.of("HOSTOPS_LEADER_ELECTION", "true",
         "POD_NAMESPACE", OPERATOR_NS, "HOSTOPS_RESYNC_SECONDS", String.valueOf(RESYNC_SECONDS),
         "HOSTOPS_SSH_TIMEOUT_SECONDS", "10", "HOSTOPS_SHARD", shard));
-    processes.add(p);
     return p;
-  }
-
-  private static String holder(String lease) {
-    Lease l = api.admin().leases().inNamespace(OPERATOR_NS).withName(lease).get();
-    return l == null || l.getSpec() == null ? null : l.getSpec().getHolderIdentity();
-  }
-
-  private static Path release(String name, String... sets) {
-    List<HasMetadata> rbac = Chart.rbacOfRelease(name, OPERATOR_NS, sets);
-    api.apply(rbac);
-    return api.kubeconfigAs(OPERATOR_NS, Chart.serviceAccount(rbac));
   }
 
   @Test
   void replicasOfAShardShareItsLeaseAndTheDefaultReleaseLeavesItsHostAlone() throws Exception {
     TestHost vm = HOSTS.boot("sl1");
-    api.namespace(NS);
-    api.namespace(OPERATOR_NS);
-    Path defaultRelease = release("hostops", "leaderElection.enabled", "true");
-    Path shardA = release("hostops-a", "leaderElection.enabled", "true", "shard", "a");
+    OPERATORS.api().namespace(NS);
+    Path defaultRelease = OPERATORS.release("hostops", "leaderElection.enabled", "true");
+    Path shardA = OPERATORS.release("hostops-a", "leaderElection.enabled", "true", "shard", "a");
 
     OperatorProcess d1 = replica("d-1", defaultRelease, "");
     OperatorProcess a1 = replica("a-1", shardA, "a");
     OperatorProcess a2 = replica("a-2", shardA, "a");
-    Await.until(Duration.ofSeconds(90), () -> "d-1".equals(holder("hostops-leader"))
-        && holder("hostops-leader-a") != null, () -> "leases: " + holder("hostops-leader") + ", " + holder("hostops-leader-a"));
+    Await.until(Duration.ofSeconds(90), () -> "d-1".equals(OPERATORS.leaseHolder("hostops-leader"))
+        && OPERATORS.leaseHolder("hostops-leader-a") != null, () -> "leases: " + OPERATORS.leaseHolder("hostops-leader") + ", " + OPERATORS.leaseHolder("hostops-leader-a"));
     Await.until(Duration.ofSeconds(60), () -> a1.roundTrips() >= 0 && a2.roundTrips() >= 0 && d1.roundTrips() >= 0,
         () -> "metrics do not answer");
 
-    KubernetesClient k = api.admin();
+    KubernetesClient k = OPERATORS.api().admin();
     k.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("vm-a-key").withNamespace(NS)
         .endMetadata().addToStringData("ssh-privatekey", vm.privateKey()).build()).create();
     Host host = new Host();
@@ -107,14 +72,14 @@ class ShardLeaseTest {
     Await.until(Duration.ofSeconds(120), () -> OperatorHarness.ready(get(k)), () -> OperatorHarness.describe(get(k)));
 
     Thread.sleep(RESYNC_SECONDS * 2000L);
-    String leader = holder("hostops-leader-a");
+    String leader = OPERATORS.leaseHolder("hostops-leader-a");
     OperatorProcess working = "a-1".equals(leader) ? a1 : a2;
     OperatorProcess standby = working == a1 ? a2 : a1;
     assertTrue(working.roundTrips() > 0, "the leader of shard a works its host");
     assertEquals(0, standby.roundTrips(), "the standby of shard a touched the host");
     assertEquals(0, d1.roundTrips(), "the default release touched shard a's host");
-    assertEquals("d-1", holder("hostops-leader"));
-    assertNotEquals(holder("hostops-leader"), holder("hostops-leader-a"));
+    assertEquals("d-1", OPERATORS.leaseHolder("hostops-leader"));
+    assertNotEquals(OPERATORS.leaseHolder("hostops-leader"), OPERATORS.leaseHolder("hostops-leader-a"));
   }
 
   private static HostService get(KubernetesClient k) {

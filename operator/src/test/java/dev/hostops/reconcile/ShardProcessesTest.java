@@ -9,23 +9,17 @@ import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostSpec;
 import dev.hostops.api.SecretKeyRef;
-import dev.hostops.testhosts.Chart;
-import dev.hostops.testhosts.KubeApi;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,35 +34,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ShardProcessesTest {
   @RegisterExtension static final TestHosts HOSTS = new TestHosts();
+  @RegisterExtension static final OperatorProcesses OPERATORS = new OperatorProcesses();
   private static final String NS = "team";
-  private static final String OPERATOR_NS = "hostops-system";
+  private static final String OPERATOR_NS = OperatorProcesses.OPERATOR_NS;
   private static final int RESYNC_SECONDS = 2;
   private static final Duration WAIT = Duration.ofSeconds(90);
-  private static KubeApi api;
-  private static final List<OperatorProcess> processes = new ArrayList<>();
-
-  @BeforeAll
-  static void start() {
-    api = KubeApi.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    processes.forEach(OperatorProcess::close);
-    if (api != null) {
-      api.close();
-    }
-  }
-
   private static OperatorProcess release(String name, String process, String shard) throws Exception {
-    List<HasMetadata> rbac = shard.isEmpty() ? Chart.rbacOfRelease(name, OPERATOR_NS)
-        : Chart.rbacOfRelease(name, OPERATOR_NS, "shard", shard);
-    api.apply(rbac);
-    Path kubeconfig = api.kubeconfigAs(OPERATOR_NS, Chart.serviceAccount(rbac));
-    OperatorProcess p = OperatorProcess.start(process, kubeconfig, Map.of("POD_NAMESPACE", OPERATOR_NS,
+    Path kubeconfig = shard.isEmpty() ? OPERATORS.release(name) : OPERATORS.release(name, "shard", shard);
+    OperatorProcess p = OPERATORS.start(process, kubeconfig, Map.of("POD_NAMESPACE", OPERATOR_NS,
         "HOSTOPS_RESYNC_SECONDS", String.valueOf(RESYNC_SECONDS), "HOSTOPS_SSH_TIMEOUT_SECONDS", "10",
         "HOSTOPS_SHARD", shard));
-    processes.add(p);
     return p;
   }
 
@@ -121,14 +96,13 @@ class ShardProcessesTest {
     List<TestHost> booted = HOSTS.boot("sp1", "sp2");
     TestHost shared = booted.get(0);
     TestHost second = booted.get(1);
-    api.namespace(NS);
-    api.namespace(OPERATOR_NS);
+    OPERATORS.api().namespace(NS);
     OperatorProcess d = release("hostops", "d-1", "");
     OperatorProcess a = release("hostops-a", "a-1", "a");
     String whoD = "d-1:" + d.process().pid();
     String whoA = "a-1:" + a.process().pid();
 
-    KubernetesClient k = api.admin();
+    KubernetesClient k = OPERATORS.api().admin();
     host(k, shared, "vm-a", "a"); // the same machine twice: a mislabelled setup
     host(k, shared, "vm-d", null);
     host(k, second, "vm-d2", null);
