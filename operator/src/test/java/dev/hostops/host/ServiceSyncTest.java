@@ -8,12 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostops.api.EnvVar;
 import dev.hostops.api.HostService;
-import dev.hostops.api.HostServiceSpec;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceRenderer;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.hostops.testhosts.Fixtures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,11 +41,7 @@ class ServiceSyncTest {
   }
 
   static HostService service(String name, String image, List<EnvVar> env, List<String> args) {
-    HostService s = new HostService();
-    s.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("team").build());
-    s.setSpec(new HostServiceSpec());
-    s.getSpec().image = image;
-    s.getSpec().hosts = List.of("h");
+    HostService s = Fixtures.service("team", name, image, "h");
     s.getSpec().env = env;
     s.getSpec().args = args;
     return s;

@@ -4,7 +4,6 @@ import dev.hostops.HostopsOperator;
 import dev.hostops.OperatorConfig;
 import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
-import dev.hostops.api.HostServiceSpec;
 import dev.hostops.api.HostSpec;
 import dev.hostops.api.SecretKeyRef;
 import dev.hostops.testhosts.TestHost;
@@ -12,6 +11,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import dev.hostops.testhosts.Chart;
 import dev.hostops.testhosts.KubeApi;
+import dev.hostops.testhosts.Fixtures;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -96,12 +96,7 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   static HostService service(String name, String image, String... hosts) {
-    HostService s = new HostService();
-    s.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-    s.setSpec(new HostServiceSpec());
-    s.getSpec().image = image;
-    s.getSpec().hosts = List.of(hosts);
-    return s;
+    return Fixtures.service(NS, name, image, hosts);
   }
 
   void secret(String name, Map<String, String> data) {

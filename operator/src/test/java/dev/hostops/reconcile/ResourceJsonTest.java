@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 
 import dev.hostops.api.HostService;
-import dev.hostops.api.HostServiceSpec;
 import dev.hostops.api.HostServiceStatus;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.hostops.testhosts.Fixtures;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.junit.jupiter.api.Test;
 
@@ -20,11 +19,10 @@ class ResourceJsonTest {
   private final KubernetesSerialization json = new KubernetesSerialization();
 
   private static HostService service(String version, String image, String readyHosts) {
-    HostService s = new HostService();
-    s.setMetadata(new ObjectMetaBuilder().withName("web").withNamespace("team").withUid("u-1")
-        .withResourceVersion(version).build());
-    s.setSpec(new HostServiceSpec());
-    s.getSpec().image = image;
+    HostService s = Fixtures.service("team", "web", image);
+    s.getSpec().hosts = null;
+    s.getMetadata().setUid("u-1");
+    s.getMetadata().setResourceVersion(version);
     s.setStatus(new HostServiceStatus());
     s.getStatus().readyHosts = readyHosts;
     return s;

@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostops.api.EnvVar;
 import dev.hostops.api.HostService;
-import dev.hostops.api.HostServiceSpec;
 import dev.hostops.api.RestartSpec;
 import dev.hostops.unit.DockerExec;
 import dev.hostops.unit.ExecCommand;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.hostops.testhosts.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,12 +26,7 @@ class UnitRendererTest {
   private static final Path GOLDEN = Path.of("src/test/resources/golden");
 
   static HostService service(String name, String image) {
-    HostService s = new HostService();
-    s.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("prod").build());
-    s.setSpec(new HostServiceSpec());
-    s.getSpec().image = image;
-    s.getSpec().hosts = List.of("vm1");
-    return s;
+    return Fixtures.service("prod", name, image, "vm1");
   }
 
   static Stream<Arguments> cases() {
