@@ -2,12 +2,12 @@ package dev.hostops.cli;
 
 
 import dev.hostops.api.Host;
-import dev.hostops.host.ExecResult;
+import dev.hostops.ssh.ExecResult;
 import dev.hostops.host.HostConnection;
-import dev.hostops.host.HostException;
+import dev.hostops.ssh.HostException;
 import dev.hostops.host.HostProgram;
 import dev.hostops.host.Manifest;
-import dev.hostops.host.SshTarget;
+import dev.hostops.ssh.SshTarget;
 import dev.hostops.importer.DockerRun;
 import dev.hostops.importer.ExecCommand;
 import dev.hostops.importer.UnitFile;

@@ -5,7 +5,7 @@ import dev.hostops.OperatorConfig;
 import dev.hostops.api.Condition;
 import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
-import dev.hostops.host.ExecResult;
+import dev.hostops.ssh.ExecResult;
 import dev.hostops.host.HostConnection;
 import dev.hostops.reconcile.HostTargets;
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -3,7 +3,7 @@ package dev.hostops.cli;
 import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
 import dev.hostops.api.ServiceOnHost;
-import dev.hostops.host.SshTarget;
+import dev.hostops.ssh.SshTarget;
 import dev.hostops.reconcile.HostSelection;
 import dev.hostops.reconcile.HostTargets;
 import io.fabric8.kubernetes.client.KubernetesClient;

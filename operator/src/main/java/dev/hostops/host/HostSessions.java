@@ -1,5 +1,14 @@
 package dev.hostops.host;
 
+import dev.hostops.ssh.BastionConnections;
+import dev.hostops.ssh.BastionUnreachableException;
+import dev.hostops.ssh.HostException;
+import dev.hostops.ssh.HostKeyMismatchException;
+import dev.hostops.ssh.HostUnreachableException;
+import dev.hostops.ssh.ScriptInterruptedException;
+import dev.hostops.ssh.SilenceWatch;
+import dev.hostops.ssh.SshConnection;
+import dev.hostops.ssh.SshTarget;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +32,7 @@ public final class HostSessions implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HostSessions.class);
   /**
    * Queued work waits at most this many timeouts for the host's lock (many applies ahead of it, or one
-   * long apply over a slow link: a command may take {@link HostConnection#commandBound} while the link
+   * long apply over a slow link: a command may take {@link SilenceWatch#commandBound} while the link
    * is alive, and a host busy with it is not unreachable).
    */
   private static final int QUEUE_TIMEOUTS = 30;
@@ -54,7 +63,7 @@ public final class HostSessions implements AutoCloseable {
     void jobRan(String previousHolder) {
       // the first job of this process finds its predecessor (an operator restarted, a leader handed over), and
       // a person's command (import, kubectl hostops) comes and goes: neither is another process managing it
-      if (previousHolder != null && ranJob && !HostConnection.isCommand(previousHolder)) {
+      if (previousHolder != null && ranJob && !LockHolder.isCommand(previousHolder)) {
         other = new OtherProcess(previousHolder, java.time.Instant.now());
       }
       ranJob = true;
@@ -207,7 +216,7 @@ public final class HostSessions implements AutoCloseable {
       if (target.proxyJump() == null) {
         slot.connection = HostConnection.open(target, timeout);
       } else {
-        HostConnection via = bastions.acquire(target.proxyJump());
+        SshConnection via = bastions.acquire(target.proxyJump());
         try {
           slot.connection = HostConnection.open(target, via, timeout);
         } catch (HostUnreachableException e) {

@@ -1,6 +1,13 @@
 package dev.hostops.host;
 
 import dev.hostops.render.ShellQuoting;
+import dev.hostops.ssh.ExecResult;
+import dev.hostops.ssh.HostException;
+import dev.hostops.ssh.HostKeyMismatchException;
+import dev.hostops.ssh.HostUnreachableException;
+import dev.hostops.ssh.KeyNotAuthorizedException;
+import dev.hostops.ssh.LoginKey;
+import dev.hostops.ssh.SshTarget;
 import java.time.Duration;
 import java.util.function.IntConsumer;
 import java.util.regex.Pattern;

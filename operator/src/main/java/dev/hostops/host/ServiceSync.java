@@ -2,6 +2,9 @@ package dev.hostops.host;
 
 import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
+import dev.hostops.ssh.ExecResult;
+import dev.hostops.ssh.HostException;
+import dev.hostops.ssh.HostUnreachableException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -4,8 +4,12 @@ import dev.hostops.api.Host;
 import dev.hostops.api.LogAgentSpec;
 import dev.hostops.api.LogConfigStatus;
 import dev.hostops.api.LogScrape;
+import dev.hostops.host.LockHolder;
 import dev.hostops.host.LogAgentApply;
 import dev.hostops.render.LogConfigRenderer;
+import dev.hostops.ssh.BastionUnreachableException;
+import dev.hostops.ssh.HostUnreachableException;
+import dev.hostops.ssh.KeyNotAuthorizedException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -15,17 +19,17 @@ import java.util.List;
 import java.util.stream.Collectors;
 import dev.hostops.api.Condition;
 import dev.hostops.api.HostStatus;
-import dev.hostops.host.ExecResult;
+import dev.hostops.ssh.ExecResult;
 import dev.hostops.host.HostConnection;
 import dev.hostops.host.HostFacts;
-import dev.hostops.host.HostKeyMismatchException;
+import dev.hostops.ssh.HostKeyMismatchException;
 import dev.hostops.host.HostSessions;
-import dev.hostops.host.LoginKey;
+import dev.hostops.ssh.LoginKey;
 import dev.hostops.host.LoginKeyRotation;
 import dev.hostops.api.LoginKeyStatus;
 import dev.hostops.api.SecretKeyRef;
-import dev.hostops.host.HostException;
-import dev.hostops.host.SshTarget;
+import dev.hostops.ssh.HostException;
+import dev.hostops.ssh.SshTarget;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -129,7 +133,7 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
     } catch (HostTargets.InvalidHostException e) {
       probes.invalidate(key);
       unreachable(host, status, conditions, "InvalidSpec", e.getMessage(), previous);
-    } catch (dev.hostops.host.BastionUnreachableException e) {
+    } catch (BastionUnreachableException e) {
       // the host was never reached: its own key and facts stay as last seen, the reason names the bastion
       probes.invalidate(key);
       unreachable(host, status, conditions, e.reason(), e.getMessage(), previous);
@@ -137,13 +141,13 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
       probes.invalidate(key);
       status.hostKeyFingerprint = e.presentedFingerprint();
       unreachable(host, status, conditions, e.reason(), e.getMessage(), previous);
-    } catch (dev.hostops.host.KeyNotAuthorizedException e) {
+    } catch (KeyNotAuthorizedException e) {
       probes.invalidate(key);
       unreachable(host, status, conditions, "KeyNotAuthorized", e.getMessage(), previous);
     } catch (dev.hostops.host.HostBusyException e) {
       probes.invalidate(key);
       unreachable(host, status, conditions, "HostBusy", e.getMessage(), previous);
-    } catch (dev.hostops.host.HostUnreachableException e) {
+    } catch (HostUnreachableException e) {
       probes.invalidate(key);
       if (LoginKeyRotation.refused(e)) {
         unreachable(host, status, conditions, "KeyNotAuthorized", e.getMessage() + " (login key " + loginKey + ")", previous);
@@ -330,7 +334,7 @@ public final class HostReconciler implements Reconciler<Host>, io.javaoperatorsd
         .filter(c -> CONFLICT.equals(c.type)).findFirst().orElse(null);
     Duration memory = otherProcessMemory(resync);
     String message = otherProcessMessage(sessions.otherProcess(key), before, Instant.now(), memory,
-        HostConnection.who());
+        LockHolder.who());
     if (message != null) {
       conditions.set(CONFLICT, true, "AnotherHostopsProcess", message);
       if (before == null || !"True".equals(before.status) || !message.equals(before.message)) {

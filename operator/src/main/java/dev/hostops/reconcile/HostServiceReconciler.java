@@ -14,6 +14,7 @@ import dev.hostops.registry.TagLookup;
 import dev.hostops.render.References;
 import dev.hostops.render.ServiceRenderer;
 import dev.hostops.render.ServiceValidation;
+import dev.hostops.ssh.HostException;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -233,7 +234,7 @@ public final class HostServiceReconciler implements Reconciler<HostService>, Cle
       }
       try {
         return sessions.with(HostTargets.key(first), targets.resolve(first), c -> sync.pullDigest(c, name, image));
-      } catch (HostTargets.InvalidHostException | dev.hostops.host.HostException e) {
+      } catch (HostTargets.InvalidHostException | HostException e) {
         return new TagLookup.Answer(null, "looking up " + image + " on " + first.getMetadata().getName() + ": "
             + e.getMessage(), Instant.now());
       }

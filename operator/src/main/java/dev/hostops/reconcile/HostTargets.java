@@ -4,7 +4,8 @@ import dev.hostops.api.Host;
 import dev.hostops.api.HostSpec;
 import dev.hostops.api.ProxyJumpSpec;
 import dev.hostops.api.SecretKeyRef;
-import dev.hostops.host.SshTarget;
+import dev.hostops.ssh.LoginKey;
+import dev.hostops.ssh.SshTarget;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
@@ -96,7 +97,7 @@ public final class HostTargets {
     try {
       String value = privateKey(host, "status.loginKey.secretRef", ref, name -> cache.apply(ns, name)
           .orElseGet(() -> client.secrets().inNamespace(ns).withName(name).get()));
-      if (!dev.hostops.host.LoginKey.fingerprint(value).equals(fingerprint)) {
+      if (!LoginKey.fingerprint(value).equals(fingerprint)) {
         return null;
       }
       return new SshTarget(target.address(), target.port(), target.user(), value, target.knownHosts(), target.proxyJump());
@@ -140,7 +141,7 @@ public final class HostTargets {
     if (value == null || value.isBlank()) {
       throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " has no key '" + key + "'");
     }
-    String problem = dev.hostops.host.LoginKey.problem(value);
+    String problem = LoginKey.problem(value);
     if (problem != null) {
       throw new InvalidHostException(field + ": Secret " + ns + "/" + ref.name + " key '" + key + "' " + problem
           + "; nothing is sent to the host until it holds one");

@@ -5,7 +5,7 @@ import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceStatus;
 import dev.hostops.host.ApplyPlan;
 import dev.hostops.host.ApplyQueue;
-import dev.hostops.host.HostException;
+import dev.hostops.ssh.HostException;
 import dev.hostops.host.HostSessions;
 import dev.hostops.host.ProbeCache;
 import dev.hostops.host.ServiceObservation;

@@ -4,7 +4,7 @@ import dev.hostops.api.Host;
 import dev.hostops.api.ServiceOnHost;
 import dev.hostops.host.ApplyPlan;
 import dev.hostops.host.ServiceObservation;
-import dev.hostops.host.SshTarget;
+import dev.hostops.ssh.SshTarget;
 import dev.hostops.render.RenderedService;
 
 /**

@@ -10,6 +10,7 @@ import dev.hostops.api.ServiceFile;
 import dev.hostops.render.HostFile;
 import dev.hostops.render.RenderedService;
 import dev.hostops.render.ServiceRenderer;
+import dev.hostops.ssh.HostException;
 import dev.hostops.testhosts.NetworkLink;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;

@@ -3,6 +3,7 @@ package dev.hostops.host;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.hostops.ssh.LoginKey;
 import dev.hostops.testhosts.TestHosts;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import dev.hostops.api.Condition;
 import dev.hostops.api.EnvVar;
 import dev.hostops.api.Host;
 import dev.hostops.api.SecretKeyRef;
-import dev.hostops.host.LoginKey;
+import dev.hostops.ssh.LoginKey;
 import dev.hostops.host.LoginKeyRotation;
 import dev.hostops.testhosts.SshKeys;
 import dev.hostops.testhosts.TestHost;

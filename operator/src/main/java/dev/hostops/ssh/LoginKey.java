@@ -1,8 +1,16 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.PublicKey;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.Buffer;
+import net.schmizz.sshj.common.KeyType;
 import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
 
 /**
@@ -44,7 +52,7 @@ public final class LoginKey {
   /** SHA256:… of the public half of the private key. */
   public static String fingerprint(String privateKey) {
     try {
-      return HostConnection.fingerprint(publicKey(privateKey));
+      return SshConnection.fingerprint(publicKey(privateKey));
     } catch (Exception e) {
       throw new IllegalArgumentException("the SSH private key cannot be read", null);
     }
@@ -55,7 +63,7 @@ public final class LoginKey {
     try {
       PublicKey pub = publicKey(privateKey);
       byte[] blob = new Buffer.PlainBuffer().putPublicKey(pub).getCompactData();
-      return net.schmizz.sshj.common.KeyType.fromKey(pub) + " " + java.util.Base64.getEncoder().encodeToString(blob);
+      return KeyType.fromKey(pub) + " " + Base64.getEncoder().encodeToString(blob);
     } catch (Exception e) {
       throw new IllegalArgumentException("the SSH private key cannot be read", null);
     }
@@ -65,16 +73,16 @@ public final class LoginKey {
    * Public halves of the keys read lately, by the SHA-256 of the key text (never the text): every reconcile
    * checks its Host's key, and reading one costs an SSH client.
    */
-  private static final java.util.Map<String, PublicKey> READ = java.util.Collections.synchronizedMap(
-      new java.util.LinkedHashMap<>(16, 0.75f, true) {
+  private static final Map<String, PublicKey> READ = Collections.synchronizedMap(
+      new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<String, PublicKey> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, PublicKey> eldest) {
           return size() > 256;
         }
       });
 
   private static PublicKey publicKey(String text) throws Exception {
-    String id = HostProgram.sha256(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String id = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     PublicKey known = READ.get(id);
     if (known != null) {
       return known;

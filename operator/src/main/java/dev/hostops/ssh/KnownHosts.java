@@ -1,12 +1,16 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import net.schmizz.sshj.transport.verification.OpenSSHKnownHosts;
 
@@ -49,10 +53,10 @@ public final class KnownHosts {
   }
 
   /** Answers of {@link #problems} lately given, by (port, address, text): public keys, nothing secret. */
-  private static final java.util.Map<String, List<String>> CHECKED = java.util.Collections.synchronizedMap(
-      new java.util.LinkedHashMap<>(16, 0.75f, true) {
+  private static final Map<String, List<String>> CHECKED = Collections.synchronizedMap(
+      new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<String, List<String>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, List<String>> eldest) {
           return size() > 4096;
         }
       });
@@ -193,12 +197,12 @@ public final class KnownHosts {
     try {
       return new OpenSSHKnownHosts(new StringReader(text)) {
         @Override
-        protected boolean hostKeyUnverifiableAction(String hostname, java.security.PublicKey key) {
+        protected boolean hostKeyUnverifiableAction(String hostname, PublicKey key) {
           return false;
         }
 
         @Override
-        protected boolean hostKeyChangedAction(String hostname, java.security.PublicKey key) {
+        protected boolean hostKeyChangedAction(String hostname, PublicKey key) {
           return false;
         }
       };
