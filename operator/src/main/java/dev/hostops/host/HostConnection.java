@@ -13,6 +13,7 @@ import static dev.hostops.host.HostProtocol.MARK_UNSTORED;
 import dev.hostops.render.ShellQuoting;
 import dev.hostops.ssh.ExecResult;
 import dev.hostops.ssh.HostUnreachableException;
+import dev.hostops.ssh.SilenceWatch;
 import dev.hostops.ssh.SshConnection;
 import dev.hostops.ssh.SshTarget;
 import dev.hostops.ssh.Streamed;
@@ -32,7 +33,7 @@ import java.util.stream.Stream;
  * runner {@link #RUNNER}): it stores the input in a private temp file, checks its length and SHA-256, and only
  * then runs it: a connection cut part-way runs nothing, rather than the part that arrived.
  *
- * <p>The SSH timeout measures <em>silence</em>, not duration (see {@link dev.hostops.ssh.SilenceWatch}): a
+ * <p>The SSH timeout measures <em>silence</em>, not duration (see {@link SilenceWatch}): a
  * link that is slow but alive keeps a command going, one that says nothing for longer than the timeout is
  * dropped.
  */
@@ -110,7 +111,7 @@ public final class HostConnection implements AutoCloseable {
    * the host runs it only once all of it has arrived and its checksum matches.
    *
    * @param timeout how long the link may stay silent (nothing at all from the host); the command itself
-   *     may take up to {@link dev.hostops.ssh.SilenceWatch#commandBound} of it
+   *     may take up to {@link SilenceWatch#commandBound} of it
    */
   public ExecResult run(String script, Duration timeout) throws HostUnreachableException {
     return run(script, Integer.MAX_VALUE, timeout);

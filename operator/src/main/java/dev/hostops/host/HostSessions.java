@@ -10,9 +10,11 @@ import dev.hostops.ssh.SilenceWatch;
 import dev.hostops.ssh.SshConnection;
 import dev.hostops.ssh.SshTarget;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.ObjLongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +66,7 @@ public final class HostSessions implements AutoCloseable {
       // the first job of this process finds its predecessor (an operator restarted, a leader handed over), and
       // a person's command (import, kubectl hostops) comes and goes: neither is another process managing it
       if (previousHolder != null && ranJob && !LockHolder.isCommand(previousHolder)) {
-        other = new OtherProcess(previousHolder, java.time.Instant.now());
+        other = new OtherProcess(previousHolder, Instant.now());
       }
       ranJob = true;
     }
@@ -74,14 +76,14 @@ public final class HostSessions implements AutoCloseable {
   private final BastionConnections bastions;
   private final Duration timeout;
   private final Duration retryAfter;
-  private final java.util.function.ObjLongConsumer<String> roundTrips;
+  private final ObjLongConsumer<String> roundTrips;
 
   public HostSessions(Duration timeout) {
     this(timeout, (host, nanos) -> { });
   }
 
   /** @param roundTrips told the Host key and duration of every remote command */
-  public HostSessions(Duration timeout, java.util.function.ObjLongConsumer<String> roundTrips) {
+  public HostSessions(Duration timeout, ObjLongConsumer<String> roundTrips) {
     this.timeout = timeout;
     this.retryAfter = timeout;
     this.bastions = new BastionConnections(timeout);
