@@ -75,8 +75,10 @@ public final class HostConnection implements AutoCloseable {
     return new HostConnection(SshConnection.open(target, timeout));
   }
 
-  /** Connects to the target through an open bastion connection (see {@link SshConnection#open(SshTarget,
-   * SshConnection, Duration)}). */
+  /**
+   * Connects to the target through an open bastion connection, shared with other hosts behind it (see
+   * {@link SshConnection#open(SshTarget, SshConnection, Duration)}).
+   */
   public static HostConnection open(SshTarget target, SshConnection bastion, Duration timeout)
       throws HostUnreachableException {
     return new HostConnection(SshConnection.open(target, bastion, timeout));

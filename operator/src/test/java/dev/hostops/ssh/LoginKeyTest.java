@@ -1,9 +1,8 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.hostops.ssh.LoginKey;
 import dev.hostops.testhosts.TestHosts;
 import java.nio.file.Files;
 import java.nio.file.Path;
