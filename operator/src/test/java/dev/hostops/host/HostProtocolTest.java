@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -83,6 +85,10 @@ class HostProtocolTest {
         assertEquals(used, defined.containsKey(name), part + ": " + name + (used ? " used but not sent" : " sent, not used"));
       }
       assertEquals(part.equals("runner.sh"), command.contains("store_verified() {"), part);
+      Process sh = new ProcessBuilder("sh", "-n", "-c", command).redirectErrorStream(true).start();
+      String said = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(sh.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(0, sh.exitValue(), part + " as sent is not valid sh: " + said);
     }
     assertTrue(HostProgram.command("bootstrap.sh").length() < 300, "the bootstrap goes with every job");
   }
