@@ -1,8 +1,8 @@
 # shellcheck shell=sh
 # hostops' host program: the library every job uses.
 #
-# The program is these files joined in order (lib.sh, facts.sh, probe.sh, apply.sh, remove.sh,
-# logagent.sh, inspect.sh, main.sh) and installed once per host as /var/lib/hostops/program/SHA256.sh. It acts
+# The program is these files joined in order (protocol.sh, lib.sh, one file per job, main.sh: see
+# HostProgram.PARTS) and installed once per host as /var/lib/hostops/program/SHA256.sh. It acts
 # only on a manifest: a file of records that says what to look at or change. Java decides and
 # describes; this program acts. Nothing in a manifest is ever run as shell code: every value is read
 # with `read`, decoded by `printf %b`, and used quoted.

@@ -6,26 +6,14 @@
 # manifest arrives on stdin. sh PROGRAM serve [WHO] runs jobs one after another on one SSH session
 # (serve_jobs). Jobs run one at a time on a host, whoever sends them (locked_job).
 
-# run_verified LENGTH SHA256 JOB [WHO]: stores the manifest from stdin in a private temp file (/run/hostops,
-# root only, gone at reboot), checks its length and SHA-256, and only then runs the job on it: a
-# connection cut part-way runs nothing, rather than the part that arrived. The job's output is kept
-# in files beside it and sent when the job has ended, so a job that arrived whole runs to its end even
-# when the link drops meanwhile (printing to a dead channel would be SIGPIPE).
+# run_verified LENGTH SHA256 JOB [WHO]: stores the manifest from stdin and checks it (store_verified,
+# protocol.sh), and only then runs the job on it: a connection cut part-way runs nothing, rather than
+# the part that arrived. The job's output is kept in files beside it and sent when the job has ended,
+# so a job that arrived whole runs to its end even when the link drops meanwhile (printing to a dead
+# channel would be SIGPIPE).
+# shellcheck disable=SC2154 # f, o and why are set by store_verified
 run_verified() {
-  umask 077
-  d=/run/hostops
-  # shellcheck disable=SC2174 # /run exists: only /run/hostops is made, and -m applies to it
-  [ -d $d ] || mkdir -p -m 700 $d
-  f=$(mktemp $d/manifest.XXXXXX) || { echo "hostops: cannot store the script in /run/hostops" >&2; exit 98; }
-  o="$f.out"
-  trap 'rm -f "$f" "$o" "$o.err"; exit 1' HUP INT TERM
-  # head stops at end of input without error (an incomplete manifest); it fails when it cannot write
-  head -c "$1" >"$f" || { rm -f "$f"; echo "hostops: cannot store the script in /run/hostops" >&2; exit 98; }
-  case $(sha256sum "$f") in
-    "$2 "*) ;;
-    *) n=$(wc -c <"$f"); rm -f "$f"; echo "hostops: script arrived incomplete: $n of $1 bytes" >&2; exit 97 ;;
-  esac
-  { : >"$o" && : >"$o.err"; } 2>/dev/null || { rm -f "$f" "$o"; echo "hostops: cannot store the script in /run/hostops" >&2; exit 98; }
+  store_verified manifest "$1" "$2" || { r=$?; printf '%s\n' "$why" >&2; exit "$r"; }
   locked_job "$3" "$f" "${4:-}" </dev/null >>"$o" 2>>"$o.err"
   r=$?
   rm -f "$f"
@@ -37,7 +25,7 @@ run_verified() {
 # locked_job JOB MANIFEST WHO: runs the job holding the host's lock (flock on /run/hostops/lock), so
 # that two hostops processes (two shards configured by mistake, an old leader still finishing, import
 # --from-host beside the operator) never interleave their jobs on a host. It waits at most 10 s for
-# another holder; then it runs nothing and says who holds the lock and since when (exit 95). The kernel
+# another holder; then it runs nothing and says who holds the lock and since when (EXIT_BUSY). The kernel
 # releases the lock of a holder that died, whatever it was doing; no timer guesses. WHO (host name and
 # process id of the hostops process) and the time are kept in /run/hostops/lock.holder for that message.
 # The job itself does not get the lock's descriptor, so nothing it leaves running holds the lock.
@@ -48,12 +36,12 @@ run_verified() {
 # All of it is shell builtins (no process more per job): the time is the one of /proc/uptime.
 locked_job() {
   (
-    exec 9>>/run/hostops/lock || { echo "hostops: cannot store the script in /run/hostops" >&2; exit 98; }
+    exec 9>>/run/hostops/lock || { echo "$MARK_UNSTORED" >&2; exit "$EXIT_UNSTORED"; }
     if ! flock -w 10 9; then
-      echo "hostops: host busy: $(cat /run/hostops/lock.holder 2>/dev/null || echo 'another process')" \
+      echo "$MARK_BUSY$(cat /run/hostops/lock.holder 2>/dev/null || echo 'another process')" \
         "has held it since $(date -u -r /run/hostops/lock.holder '+%Y-%m-%d %H:%M:%S UTC' 2>/dev/null || echo '?')" \
         "(waited 10 s; nothing was run)" >&2
-      exit 95
+      exit "$EXIT_BUSY"
     fi
     who=${3:-hostops}
     prev=
@@ -65,7 +53,7 @@ locked_job() {
     n=$((n + 1))
     printf '%s\n' "$n" 2>/dev/null >/run/hostops/lock.seq
     jobs_log start "$n" "$who" "$1"
-    case $prev in '' | "$who") ;; *) printf 'hostops-previous-holder %s\n' "$prev" >&2 ;; esac
+    case $prev in '' | "$who") ;; *) printf '%s%s\n' "$MARK_PREVIOUS_HOLDER" "$prev" >&2 ;; esac
     sh "$0" "$1" "$2" 9>&-
     r=$?
     jobs_log end "$n" "$who" "$1" "$r"
@@ -91,7 +79,7 @@ jobs_log() {
 # serve_jobs [WHO]: runs jobs one after another, as long as stdin stays open: the session hostops keeps open
 # to a host it manages, so that a job costs one network round trip, not the three of a new command
 # (open a channel, start the command, send and wait). Each request is a line "LENGTH SHA256 JOB" and
-# the LENGTH bytes of a manifest, stored and checked as run_verified does; each reply is a line
+# the LENGTH bytes of a manifest, stored and checked by store_verified (protocol.sh); each reply is a line
 # "hostops-reply STATUS OUT_LENGTH ERR_LENGTH" and then the job's output and error output. A job runs
 # with its output in files, so one whose link drops meanwhile runs to its end (the reply then finds
 # no reader and the session ends). The session starts with the line "hostops-serving". A request
@@ -99,19 +87,15 @@ jobs_log() {
 # reply is "hostops-reply-end ..." and the session ends, for what follows it on stdin cannot be
 # trusted to be a request.
 serve_jobs() {
-  umask 077
-  d=/run/hostops
-  # shellcheck disable=SC2174 # /run exists: only /run/hostops is made, and -m applies to it
-  [ -d $d ] || mkdir -p -m 700 $d
   me=${0##*/}
   me=${me%.sh}
   who=${1:-}
-  echo hostops-serving
+  printf '%s\n' "$MARK_SERVING"
   while read -r len sha job; do
     # the program file is read anew by each job: like bootstrap.sh, run it only while it is this version
     case $(sha256sum "$0" 2>/dev/null) in
       "$me "*) ;;
-      *) reply_end 96 "hostops: program $me is not installed" ;;
+      *) reply_end "$EXIT_PROGRAM_MISSING" "$MARK_PROGRAM_MISSING$me is not installed" ;;
     esac
     case $len:$job in
       *[!0-9]*:* | :* | *:) reply_end 2 "hostops: malformed request" ;;
@@ -120,18 +104,8 @@ serve_jobs() {
       facts | probe | apply | remove | logagent | inspect | pull) ;;
       *) reply_end 2 "hostops: unknown job" ;;
     esac
-    f=$(mktemp $d/manifest.XXXXXX) || reply_end 98 "hostops: cannot store the script in /run/hostops"
-    o="$f.out"
-    # head's complaint (a full /run, say) is kept to be told; head stops at the end of input without one
-    if ! why=$(head -c "$len" 2>&1 >"$f") || ! { : >"$o" && : >"$o.err"; } 2>/dev/null; then
-      rm -f "$f" "$o" "$o.err"
-      reply_end 98 "${why:+$why
-}hostops: cannot store the script in /run/hostops"
-    fi
-    case $(sha256sum "$f") in
-      "$sha "*) ;;
-      *) n=$(wc -c <"$f"); rm -f "$f" "$o" "$o.err"; reply_end 97 "hostops: script arrived incomplete: $n of $len bytes" ;;
-    esac
+    store_verified manifest "$len" "$sha" || reply_end "$?" "$why"
+    trap - HUP INT TERM
     locked_job "$job" "$f" "$who" </dev/null >>"$o" 2>>"$o.err"
     r=$?
     rm -f "$f"
@@ -141,7 +115,7 @@ serve_jobs() {
     # with SIGPIPE, and nothing may be left behind in /run/hostops
     exec 3<"$o" 4<"$o.err"
     rm -f "$o" "$o.err"
-    printf 'hostops-reply %s %s %s\n' "$r" "$1" "$2"
+    printf '%s%s %s %s\n' "$MARK_REPLY" "$r" "$1" "$2"
     cat <&3
     cat <&4
     exec 3<&- 4<&-
@@ -150,7 +124,7 @@ serve_jobs() {
 
 # reply_end STATUS MESSAGE: the reply to a request that was not run, and the end of the session
 reply_end() {
-  printf 'hostops-reply-end %s 0 %s\n%s\n' "$1" "$(printf '%s\n' "$2" | wc -c)" "$2"
+  printf '%s%s 0 %s\n%s\n' "$MARK_REPLY_END" "$1" "$(printf '%s\n' "$2" | wc -c)" "$2"
   exit "$1"
 }
 

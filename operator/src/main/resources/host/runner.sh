@@ -8,29 +8,19 @@
 #   - five or six: the bytes are the host program followed by a manifest; the program is installed as
 #     /var/lib/hostops/program/PROGRAM_SHA256.sh (checked again, renamed into place) and runs JOB on
 #     the manifest. The two installed last are kept.
-# wc runs only on failure, to keep the round trip short.
-umask 077
-d=/run/hostops
-# shellcheck disable=SC2174 # /run exists: only /run/hostops is made, and -m applies to it
-[ -d $d ] || mkdir -p -m 700 $d
-f=$(mktemp $d/script.XXXXXX) || { echo "hostops: cannot store the script in /run/hostops" >&2; exit 98; }
-o="$f.out"
-trap 'rm -f "$f" "$f.m" "$o" "$o.err"; exit 1' HUP INT TERM
-# head stops at end of input without error (an incomplete script); it fails when it cannot write
-head -c "$1" >"$f" || { rm -f "$f"; echo "hostops: cannot store the script in /run/hostops" >&2; exit 98; }
-case $(sha256sum "$f") in
-  "$2 "*) ;;
-  *) n=$(wc -c <"$f"); rm -f "$f"; echo "hostops: script arrived incomplete: $n of $1 bytes" >&2; exit 97 ;;
-esac
+# The storing and checking is store_verified, sent before this file with the protocol's names
+# (protocol.sh).
+# shellcheck disable=SC2154 # f, o and why are set by store_verified
+store_verified script "$1" "$2" || { r=$?; printf '%s\n' "$why" >&2; exit "$r"; }
 if [ $# -ge 5 ]; then
   p=/var/lib/hostops/program
   # shellcheck disable=SC2174 # /var/lib exists; -m protects the program folder itself
   { mkdir -p -m 700 $p && head -c "$3" "$f" >"$p/.new" && tail -c +"$(($3 + 1))" "$f" >"$f.m"; } ||
-    { rm -f "$f" "$f.m"; echo "hostops: cannot store the program in $p" >&2; exit 98; }
-  rm -f "$f"
+    { rm -f "$f" "$f.m" "$o" "$o.err"; echo "hostops: cannot store the program in $p" >&2; exit "$EXIT_UNSTORED"; }
+  rm -f "$f" "$o" "$o.err"
   case $(sha256sum "$p/.new") in
     "$4 "*) mv -f "$p/.new" "$p/$4.sh" ;;
-    *) rm -f "$p/.new" "$f.m"; echo "hostops: the program arrived damaged" >&2; exit 97 ;;
+    *) rm -f "$p/.new" "$f.m"; echo "hostops: the program arrived damaged" >&2; exit "$EXIT_INCOMPLETE" ;;
   esac
   # shellcheck disable=SC2012 # names of the form SHA256.sh, made here
   ls -1t "$p"/*.sh | tail -n +3 | while read -r x; do rm -f "$x"; done
@@ -40,7 +30,6 @@ if [ $# -ge 5 ]; then
   rm -f "$f.m"
   exit "$r"
 fi
-{ : >"$o" && : >"$o.err"; } 2>/dev/null || { rm -f "$f" "$o"; echo "hostops: cannot store the script in /run/hostops" >&2; exit 98; }
 sh "$f" </dev/null >>"$o" 2>>"$o.err"
 r=$?
 rm -f "$f"

@@ -8,7 +8,7 @@ import dev.hostops.cli.Manifests;
 import dev.hostops.cli.RenderCommand;
 import dev.hostops.cli.StandIns;
 import dev.hostops.cli.UsageException;
-import dev.hostops.host.HostConnection;
+import dev.hostops.host.LockHolder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -54,7 +54,7 @@ public final class Main {
     }
     if (args.length > 0 && "import".equals(args[0])) {
       // on a host's lock (import --from-host) a person's one-off, not an operator process
-      HostConnection.identifyAsCommand("import");
+      LockHolder.identifyAsCommand("import");
     }
     int exit = execute(List.of(args), System.getenv(), System.out, System.err);
     if (exit != 0 || args.length == 0 || !List.of("run", "local").contains(args[0])) {

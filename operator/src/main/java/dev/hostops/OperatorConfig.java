@@ -1,11 +1,11 @@
 package dev.hostops;
 
-import java.time.Duration;
-import java.util.Map;
-import java.util.Set;
 import dev.hostops.reconcile.Shard;
 import dev.hostops.render.LogScrapeValidation;
 import dev.hostops.render.ServiceValidation;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Operator settings, from environment variables (the Helm chart sets them).

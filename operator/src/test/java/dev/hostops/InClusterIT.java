@@ -10,7 +10,7 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceSpec;
-import dev.hostops.host.ExecResult;
+import dev.hostops.ssh.ExecResult;
 import dev.hostops.testhosts.Chart;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostops.api.HostService;
 import dev.hostops.api.HostServiceSpec;
-import dev.hostops.host.ExecResult;
+import dev.hostops.ssh.ExecResult;
 import dev.hostops.testhosts.Chart;
 import dev.hostops.testhosts.KubeApi;
 import dev.hostops.testhosts.TestHost;

@@ -1,7 +1,8 @@
 package dev.hostops.cli;
 
 import dev.hostops.host.HostConnection;
-import dev.hostops.host.HostException;
+import dev.hostops.ssh.HostException;
+import dev.hostops.ssh.Streamed;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,7 +37,7 @@ final class ContainerExec {
     args.addAll(flags.command);
     LocalTerminal terminal = flags.tty ? LocalTerminal.open() : null;
     try (HostConnection c = HostConnection.open(t.ssh(), Duration.ofSeconds(30))) {
-      HostConnection.Streamed s = c.stream(EXEC, args, terminal == null ? null
+      Streamed s = c.stream(EXEC, args, terminal == null ? null
           : terminal.size().orElse(new int[] {80, 24}));
       Thread closer = new Thread(() -> {
         s.close();

@@ -2,15 +2,15 @@ package dev.hostops.cli;
 
 
 import dev.hostops.api.Host;
-import dev.hostops.host.ExecResult;
 import dev.hostops.host.HostConnection;
-import dev.hostops.host.HostException;
 import dev.hostops.host.HostProgram;
 import dev.hostops.host.Manifest;
 import dev.hostops.host.Record;
-import dev.hostops.host.SshTarget;
 import dev.hostops.importer.UnitImporter;
 import dev.hostops.reconcile.HostTargets;
+import dev.hostops.ssh.ExecResult;
+import dev.hostops.ssh.HostException;
+import dev.hostops.ssh.SshTarget;
 import dev.hostops.unit.DockerRun;
 import dev.hostops.unit.ExecCommand;
 import dev.hostops.unit.UnitFile;

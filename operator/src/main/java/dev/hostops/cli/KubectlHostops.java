@@ -1,6 +1,6 @@
 package dev.hostops.cli;
 
-import dev.hostops.host.HostConnection;
+import dev.hostops.host.LockHolder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -44,7 +44,7 @@ public final class KubectlHostops {
     // a person waits at the terminal: an API server that does not answer is said at once, not after retries
     System.setProperty("kubernetes.request.retry.backoffLimit", "0");
     // on a host's lock a person's command, not an operator (host/main.sh locked_job)
-    HostConnection.identifyAsCommand("kubectl-hostops");
+    LockHolder.identifyAsCommand("kubectl-hostops");
     int exit = execute(List.of(args), System.in, System.out, System.err);
     System.out.flush();
     System.exit(exit);

@@ -1,8 +1,9 @@
 package dev.hostops.cli;
 
 import dev.hostops.host.HostConnection;
-import dev.hostops.host.HostException;
 import dev.hostops.render.ServiceLayout;
+import dev.hostops.ssh.HostException;
+import dev.hostops.ssh.Streamed;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,7 +68,7 @@ final class LogsCommand {
           try {
             HostConnection c = HostConnection.open(t.ssh(), Duration.ofSeconds(30));
             open.add(c);
-            HostConnection.Streamed s = c.stream(LOGS, args, null);
+            Streamed s = c.stream(LOGS, args, null);
             open.add(s);
             Thread errors = new Thread(() -> copy(s.stderr(), prefix, err));
             errors.start();

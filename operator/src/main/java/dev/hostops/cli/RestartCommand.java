@@ -2,7 +2,8 @@ package dev.hostops.cli;
 
 import dev.hostops.api.HostService;
 import dev.hostops.host.HostConnection;
-import dev.hostops.host.HostException;
+import dev.hostops.ssh.HostException;
+import dev.hostops.ssh.Streamed;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -87,7 +88,7 @@ final class RestartCommand {
         ? service.getStatus().rollout.image : service.getSpec().image;
     List<String> args = new ArrayList<>(List.of(image, service.getMetadata().getName()));
     try (HostConnection c = HostConnection.open(t.ssh(), Duration.ofSeconds(30))) {
-      HostConnection.Streamed s = c.stream(RESTART_ON_HOST, args, null);
+      Streamed s = c.stream(RESTART_ON_HOST, args, null);
       s.stdin().close();
       ByteArrayOutputStream problems = new ByteArrayOutputStream();
       s.stdout().transferTo(OutputStream.nullOutputStream());

@@ -1,6 +1,9 @@
 package dev.hostops.host;
 
 import dev.hostops.render.RenderedService;
+import dev.hostops.ssh.HostException;
+import dev.hostops.ssh.HostUnreachableException;
+import dev.hostops.ssh.SshTarget;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;

@@ -10,6 +10,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -18,8 +20,8 @@ import java.util.stream.Collectors;
  * ({@code /var/lib/hostops/program/SHA.sh}); each job then sends only its manifest.
  */
 public final class HostProgram {
-  /** The parts, joined in this order: the library, one file per job, the entry. */
-  static final List<String> PARTS = List.of("lib.sh", "facts.sh", "probe.sh", "apply.sh", "remove.sh",
+  /** The parts, joined in this order: the protocol, the library, one file per job, the entry. */
+  static final List<String> PARTS = List.of("protocol.sh", "lib.sh", "facts.sh", "probe.sh", "apply.sh", "remove.sh",
       "logagent.sh", "inspect.sh", "pull.sh", "audit.sh", "main.sh");
   private static final byte[] PROGRAM = join();
   private static final String SHA256 = sha256(PROGRAM);
@@ -44,9 +46,42 @@ public final class HostProgram {
     return SHA256;
   }
 
-  /** A fixed file of the program folder, without its comment lines (they are sent on every command). */
+  /**
+   * A fixed command of the program folder (runner.sh, bootstrap.sh), without its comment lines (they are sent
+   * on every command). It runs before the program is on the host, so it cannot source protocol.sh: the
+   * definitions of protocol.sh it uses (its names, and store_verified with the names that uses) are sent
+   * before it, and only those (the bootstrap goes with every job until the session of jobs is up).
+   */
   static String command(String part) {
-    return read(part).lines().filter(l -> !l.stripLeading().startsWith("#")).collect(Collectors.joining("\n"));
+    String body = uncommented(read(part));
+    List<String> protocol = uncommented(read("protocol.sh")).lines().toList();
+    StringBuilder functions = new StringBuilder();
+    for (int i = 0; i < protocol.size(); i++) {
+      Matcher f = FUNCTION.matcher(protocol.get(i));
+      if (f.matches()) {
+        int end = protocol.subList(i, protocol.size()).indexOf("}") + i;
+        if (Pattern.compile("(^|\\s)" + Pattern.quote(f.group(1)) + "\\s", Pattern.MULTILINE).matcher(body).find()) {
+          protocol.subList(i, end + 1).forEach(l -> functions.append(l).append('\n'));
+        }
+        i = end;
+      }
+    }
+    String uses = body + "\n" + functions;
+    StringBuilder names = new StringBuilder();
+    for (String line : protocol) {
+      Matcher n = NAME.matcher(line);
+      if (n.matches() && Pattern.compile("\\$\\{?" + n.group(1) + "\\b").matcher(uses).find()) {
+        names.append(line.strip()).append('\n');
+      }
+    }
+    return names.toString() + functions + body;
+  }
+
+  private static final Pattern FUNCTION = Pattern.compile("([a-z_]+)\\(\\) \\{");
+  private static final Pattern NAME = Pattern.compile("\\s*([A-Z_]+)=.*");
+
+  private static String uncommented(String text) {
+    return text.lines().filter(l -> !l.stripLeading().startsWith("#")).collect(Collectors.joining("\n"));
   }
 
   private static byte[] join() {

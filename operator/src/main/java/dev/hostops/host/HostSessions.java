@@ -1,5 +1,14 @@
 package dev.hostops.host;
 
+import dev.hostops.ssh.BastionConnections;
+import dev.hostops.ssh.BastionUnreachableException;
+import dev.hostops.ssh.HostException;
+import dev.hostops.ssh.HostKeyMismatchException;
+import dev.hostops.ssh.HostUnreachableException;
+import dev.hostops.ssh.LoginRefusedException;
+import dev.hostops.ssh.ScriptInterruptedException;
+import dev.hostops.ssh.SshConnection;
+import dev.hostops.ssh.SshTarget;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +34,7 @@ public final class HostSessions implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HostSessions.class);
   /**
    * Queued work waits at most this many timeouts for the host's lock (many applies ahead of it, or one
-   * long apply over a slow link: a command may take {@link HostConnection#commandBound} while the link
+   * long apply over a slow link: a command may take {@link SilenceWatch#commandBound} while the link
    * is alive, and a host busy with it is not unreachable).
    */
   private static final int QUEUE_TIMEOUTS = 30;
@@ -36,7 +45,12 @@ public final class HostSessions implements AutoCloseable {
   }
 
   /** The host did not answer: why, when (System.nanoTime) and for which target. */
-  private record Down(String reason, long at, SshTarget target) {}
+  private record Down(String reason, long at, SshTarget target, boolean refused) {
+    /** The failure again, of its own kind: a refused login key stays one (key rotation decides on it). */
+    HostUnreachableException again() {
+      return refused ? new LoginRefusedException(reason) : new HostUnreachableException(reason, null);
+    }
+  }
 
   private static final class Slot {
     final ReentrantLock lock = new ReentrantLock();
@@ -56,7 +70,7 @@ public final class HostSessions implements AutoCloseable {
     void jobRan(String previousHolder) {
       // the first job of this process finds its predecessor (an operator restarted, a leader handed over), and
       // a person's command (import, kubectl hostops) comes and goes: neither is another process managing it
-      if (previousHolder != null && ranJob && !HostConnection.isCommand(previousHolder)) {
+      if (previousHolder != null && ranJob && !LockHolder.isCommand(previousHolder)) {
         other = new OtherProcess(previousHolder, Instant.now());
       }
       ranJob = true;
@@ -92,11 +106,11 @@ public final class HostSessions implements AutoCloseable {
     Down down = slot.down;
     boolean marked = down != null && down.target().equals(target);
     if (marked && queued - down.at() < retryAfter.toNanos()) {
-      throw new HostUnreachableException(down.reason(), null);
+      throw down.again();
     }
     try {
       if (marked ? !slot.lock.tryLock() : !slot.lock.tryLock(timeout.toNanos() * QUEUE_TIMEOUTS, TimeUnit.NANOSECONDS)) {
-        throw new HostUnreachableException(marked ? down.reason() : "host " + hostKey + " is busy: work queued for it "
+        throw marked ? down.again() : new HostUnreachableException("host " + hostKey + " is busy: work queued for it "
             + "waited " + timeout.multipliedBy(QUEUE_TIMEOUTS).toSeconds() + " s", null);
       }
     } catch (InterruptedException e) {
@@ -106,7 +120,7 @@ public final class HostSessions implements AutoCloseable {
     try {
       Down meanwhile = slot.down;
       if (meanwhile != null && meanwhile.at() > queued && meanwhile.target().equals(target)) {
-        throw new HostUnreachableException(meanwhile.reason(), null);
+        throw meanwhile.again();
       }
       return attempt(hostKey, slot, target, work);
     } finally {
@@ -154,7 +168,7 @@ public final class HostSessions implements AutoCloseable {
       throw e;
     } catch (HostUnreachableException e) {
       if (slow(started)) {
-        slot.down = new Down(e.getMessage(), System.nanoTime(), target);
+        slot.down = new Down(e.getMessage(), System.nanoTime(), target, e instanceof LoginRefusedException);
         LOG.info("host={} does not answer ({}); other work for it fails at once for {} s", hostKey, e.getMessage(),
             retryAfter.toSeconds());
       }
@@ -209,7 +223,7 @@ public final class HostSessions implements AutoCloseable {
       if (target.proxyJump() == null) {
         slot.connection = HostConnection.open(target, timeout);
       } else {
-        HostConnection via = bastions.acquire(target.proxyJump());
+        SshConnection via = bastions.acquire(target.proxyJump());
         try {
           slot.connection = HostConnection.open(target, via, timeout);
         } catch (HostUnreachableException e) {

@@ -1,6 +1,13 @@
 package dev.hostops.host;
 
 import dev.hostops.render.ShellQuoting;
+import dev.hostops.ssh.ExecResult;
+import dev.hostops.ssh.HostException;
+import dev.hostops.ssh.HostUnreachableException;
+import dev.hostops.ssh.KeyNotAuthorizedException;
+import dev.hostops.ssh.LoginKey;
+import dev.hostops.ssh.LoginRefusedException;
+import dev.hostops.ssh.SshTarget;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Base64;
@@ -152,9 +159,7 @@ public final class LoginKeyRotation {
 
   /** Whether the server said no to the key (not: the host was unreachable). */
   public static boolean refused(HostUnreachableException e) {
-    // TODO(issue 33): the SSH connect throws LoginRefusedException for a refusal; until it does, its message is read
-    return e instanceof LoginRefusedException || !(e instanceof HostKeyMismatchException)
-        && String.valueOf(e.getMessage()).startsWith("public key authentication as ");
+    return e instanceof LoginRefusedException;
   }
 
   private static ExecResult check(ExecResult r, String what) throws HostUnreachableException {

@@ -6,7 +6,7 @@ import dev.hostops.api.Host;
 import dev.hostops.api.HostSpec;
 import dev.hostops.api.ProxyJumpSpec;
 import dev.hostops.api.SecretKeyRef;
-import dev.hostops.host.KnownHosts;
+import dev.hostops.ssh.KnownHosts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

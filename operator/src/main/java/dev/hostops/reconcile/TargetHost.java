@@ -4,8 +4,8 @@ import dev.hostops.api.Host;
 import dev.hostops.api.ServiceOnHost;
 import dev.hostops.host.ApplyPlan;
 import dev.hostops.host.ServiceObservation;
-import dev.hostops.host.SshTarget;
 import dev.hostops.render.RenderedService;
+import dev.hostops.ssh.SshTarget;
 import java.util.regex.Pattern;
 
 /**

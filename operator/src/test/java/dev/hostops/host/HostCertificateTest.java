@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hostops.ssh.HostKeyMismatchException;
+import dev.hostops.ssh.SshTarget;
 import dev.hostops.testhosts.HostCa;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;

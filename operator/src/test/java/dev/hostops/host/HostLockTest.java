@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hostops.ssh.ExecResult;
+import dev.hostops.ssh.SshTarget;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import java.time.Duration;
@@ -78,7 +80,7 @@ class HostLockTest {
           assertEquals(0, c.run(HostProgram.Job.APPLY, apply, TIMEOUT).exitCode());
           assertTrue((System.nanoTime() - start) / 1_000_000 < 5_000, "ran without waiting for a timer");
           assertTrue(host.sh("test -d " + dir).ok());
-          assertEquals(HostConnection.who(), host.shOk("cat /run/hostops/lock.holder"), "the holder is named");
+          assertEquals(LockHolder.who(), host.shOk("cat /run/hostops/lock.holder"), "the holder is named");
           host.shOk("rm -rf " + dir);
         }
       }
@@ -113,7 +115,7 @@ class HostLockTest {
       List<String> log = host.shOk("cat /run/hostops/lock.log").lines().toList();
       assertTrue(log.get(0).matches("# jobs run under the lock: start SEQ UPTIME WHO JOB, end SEQ UPTIME WHO JOB EXIT;"
           + " UPTIME \\(seconds since boot\\) [0-9.]+ was 20\\d\\d-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC"), log.get(0));
-      String who = HostConnection.who();
+      String who = LockHolder.who();
       assertTrue(log.get(1).matches("start 8000 [0-9.]+ " + java.util.regex.Pattern.quote(who) + " inspect"), log.get(1));
       assertTrue(log.get(2).matches("end 8000 [0-9.]+ " + java.util.regex.Pattern.quote(who) + " inspect 0"), log.get(2));
       assertTrue(log.get(3).startsWith("start 8001 "), log.get(3));

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hostops.ssh.ExecResult;
+import dev.hostops.ssh.HostUnreachableException;
+import dev.hostops.ssh.SshTarget;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import java.time.Duration;

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hostops.ssh.HostException;
+import dev.hostops.ssh.HostUnreachableException;
+import dev.hostops.ssh.KeyNotAuthorizedException;
+import dev.hostops.ssh.LoginKey;
+import dev.hostops.ssh.SshTarget;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import java.time.Duration;

@@ -5,14 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hostops.ssh.ExecResult;
+import dev.hostops.ssh.HostKeyMismatchException;
+import dev.hostops.ssh.HostUnreachableException;
+import dev.hostops.ssh.SshTarget;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

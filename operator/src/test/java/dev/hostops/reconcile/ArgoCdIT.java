@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostops.api.Host;
 import dev.hostops.api.HostService;
-import dev.hostops.host.ExecResult;
+import dev.hostops.ssh.ExecResult;
 import dev.hostops.testhosts.ArgoCd;
 import dev.hostops.testhosts.Kubectl;
 import dev.hostops.testhosts.TestHost;

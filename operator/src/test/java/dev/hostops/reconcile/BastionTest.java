@@ -18,7 +18,7 @@ import dev.hostops.api.ProxyJumpSpec;
 import dev.hostops.api.RolloutSpec;
 import dev.hostops.api.SecretKeyRef;
 import dev.hostops.host.HostConnection;
-import dev.hostops.host.HostUnreachableException;
+import dev.hostops.ssh.HostUnreachableException;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;

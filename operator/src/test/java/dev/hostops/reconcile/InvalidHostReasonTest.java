@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.hostops.api.Host;
-import dev.hostops.reconcile.HostTargets.InvalidHostException;
 import dev.hostops.reconcile.HostTargets.InvalidHostException.Reason;
+import dev.hostops.reconcile.HostTargets.InvalidHostException;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.util.function.Function;

@@ -3,7 +3,7 @@ package dev.hostops.reconcile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hostops.host.ExecResult;
+import dev.hostops.ssh.ExecResult;
 import dev.hostops.testhosts.Kubectl;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostops.api.Host;
 import dev.hostops.api.SecretKeyRef;
-import dev.hostops.host.LoginKey;
+import dev.hostops.ssh.HostUnreachableException;
+import dev.hostops.ssh.LoginKey;
+import dev.hostops.ssh.SshTarget;
 import dev.hostops.testhosts.Chart;
 import dev.hostops.testhosts.KubeApi;
 import dev.hostops.testhosts.SshKeys;
@@ -130,10 +132,10 @@ class LoginKeyRotationKillTest {
   }
 
   private static boolean logsIn(TestHost vm, String key) throws Exception {
-    var target = new dev.hostops.host.SshTarget(vm.address(), vm.port(), "root", key, vm.knownHosts());
+    var target = new SshTarget(vm.address(), vm.port(), "root", key, vm.knownHosts());
     try (var conn = dev.hostops.host.HostConnection.open(target, Duration.ofSeconds(10))) {
       return conn != null;
-    } catch (dev.hostops.host.HostUnreachableException e) {
+    } catch (HostUnreachableException e) {
       if (dev.hostops.host.LoginKeyRotation.refused(e)) {
         return false;
       }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hostops.host.ExecResult;
+import dev.hostops.ssh.ExecResult;
 import dev.hostops.testhosts.Registry;
 import dev.hostops.testhosts.TestHosts;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.hostops.testhosts;
 
-import dev.hostops.host.ExecResult;
+import dev.hostops.ssh.ExecResult;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;

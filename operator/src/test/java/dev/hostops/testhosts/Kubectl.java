@@ -1,6 +1,6 @@
 package dev.hostops.testhosts;
 
-import dev.hostops.host.ExecResult;
+import dev.hostops.ssh.ExecResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.hostops.testhosts;
 
-import dev.hostops.host.ExecResult;
+import dev.hostops.ssh.ExecResult;
 import java.util.List;
 
 /** The local test registry, as a person pushing releases uses it: tags moved by `docker tag` and `docker push`. */

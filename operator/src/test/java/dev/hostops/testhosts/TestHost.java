@@ -1,8 +1,8 @@
 package dev.hostops.testhosts;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hostops.host.ExecResult;
-import dev.hostops.host.SshTarget;
+import dev.hostops.ssh.ExecResult;
+import dev.hostops.ssh.SshTarget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

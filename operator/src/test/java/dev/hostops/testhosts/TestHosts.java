@@ -1,7 +1,7 @@
 package dev.hostops.testhosts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hostops.host.ExecResult;
+import dev.hostops.ssh.ExecResult;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

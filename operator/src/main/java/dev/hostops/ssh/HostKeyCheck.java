@@ -1,4 +1,4 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
 import com.hierynomus.sshj.userauth.certificate.Certificate;
 import java.security.PublicKey;
@@ -84,7 +84,7 @@ final class HostKeyCheck implements HostKeyVerifier {
     String at = hostname + ":" + port;
     Certificate<?> cert = key instanceof Certificate<?> c ? c : null;
     PublicKey own = cert == null ? key : cert.getKey();
-    presented = HostConnection.fingerprint(own);
+    presented = SshConnection.fingerprint(own);
     PublicKey ca = null;
     if (cert != null) {
       try {
@@ -100,7 +100,7 @@ final class HostKeyCheck implements HostKeyVerifier {
       }
       String what = l.blob.equals(blob(own)) ? "host key " + presented
           : cert != null && l.blob.equals(blob(key)) ? "host certificate of key " + presented
-          : ca != null && l.blob.equals(blob(ca)) ? "CA " + HostConnection.fingerprint(ca) + " that signed the host certificate"
+          : ca != null && l.blob.equals(blob(ca)) ? "CA " + SshConnection.fingerprint(ca) + " that signed the host certificate"
           : null;
       if (what != null) {
         return refuse("HostKeyRevoked", "the " + what + " presented by " + at
@@ -125,7 +125,7 @@ final class HostKeyCheck implements HostKeyVerifier {
       return refuse("HostCertificateRefused", prefix + "it is a user certificate, not a host certificate");
     }
     String caBlob = blob(ca);
-    String caPrint = HostConnection.fingerprint(ca);
+    String caPrint = SshConnection.fingerprint(ca);
     boolean trusted = false;
     String trustedElsewhere = null;
     for (Line l : lines) {

@@ -1,4 +1,4 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -16,17 +16,17 @@ import org.slf4j.LoggerFactory;
  * them would refuse. The connection is opened when a host first needs it, opened anew when it died, and
  * closed when no host uses it any more.
  *
- * <p>A bastion that does not answer holds up every host behind it; as in {@link HostSessions}, once
+ * <p>A bastion that does not answer holds up every host behind it; as in {@code HostSessions}, once
  * opening it failed slowly, further opens fail at once with the same reason for one timeout.
  */
-final class BastionConnections implements AutoCloseable {
+public final class BastionConnections implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BastionConnections.class);
 
   private record Down(String reason, String fingerprint, long at) {}
 
   private static final class Entry {
     final ReentrantLock lock = new ReentrantLock();
-    volatile HostConnection connection;
+    volatile SshConnection connection;
     /** Hosts that hold (or are opening) a connection through this bastion; guarded by the map's monitor. */
     int users;
     volatile Down down;
@@ -35,12 +35,12 @@ final class BastionConnections implements AutoCloseable {
   private final Map<SshTarget, Entry> entries = new HashMap<>();
   private final Duration timeout;
 
-  BastionConnections(Duration timeout) {
+  public BastionConnections(Duration timeout) {
     this.timeout = timeout;
   }
 
   /** The open connection to the bastion, opened or re-opened as needed; the caller uses it until {@link #release}. */
-  HostConnection acquire(SshTarget bastion) throws BastionUnreachableException {
+  public SshConnection acquire(SshTarget bastion) throws BastionUnreachableException {
     Entry entry;
     synchronized (entries) {
       entry = entries.computeIfAbsent(bastion, k -> new Entry());
@@ -55,8 +55,8 @@ final class BastionConnections implements AutoCloseable {
   }
 
   /** One host no longer uses the bastion; the last one closes its connection. */
-  void release(SshTarget bastion) {
-    HostConnection unused = null;
+  public void release(SshTarget bastion) {
+    SshConnection unused = null;
     synchronized (entries) {
       Entry entry = entries.get(bastion);
       if (entry == null) {
@@ -78,12 +78,12 @@ final class BastionConnections implements AutoCloseable {
    * After a host behind the bastion did not answer: null when the bastion itself still answers, else why
    * not (its connection is then dropped, and hosts behind it fail at once for one timeout, naming it).
    */
-  BastionUnreachableException silent(SshTarget bastion) {
+  public BastionUnreachableException silent(SshTarget bastion) {
     Entry entry;
     synchronized (entries) {
       entry = entries.get(bastion);
     }
-    HostConnection c = entry == null ? null : entry.connection;
+    SshConnection c = entry == null ? null : entry.connection;
     if (c == null || c.answers(timeout.dividedBy(2))) {
       return null;
     }
@@ -97,13 +97,13 @@ final class BastionConnections implements AutoCloseable {
   }
 
   /** Live connections to bastions, for tests and metrics. */
-  int open() {
+  public int open() {
     synchronized (entries) {
       return (int) entries.values().stream().filter(e -> e.connection != null && e.connection.isAlive()).count();
     }
   }
 
-  private HostConnection connection(SshTarget bastion, Entry entry) throws BastionUnreachableException {
+  private SshConnection connection(SshTarget bastion, Entry entry) throws BastionUnreachableException {
     long asked = System.nanoTime();
     Down down = entry.down;
     if (down != null && asked - down.at() < timeout.toNanos()) {
@@ -134,7 +134,7 @@ final class BastionConnections implements AutoCloseable {
       }
       long started = System.nanoTime();
       try {
-        entry.connection = HostConnection.openBastion(bastion, timeout);
+        entry.connection = SshConnection.openBastion(bastion, timeout);
         entry.down = null;
         return entry.connection;
       } catch (BastionUnreachableException e) {

@@ -1,9 +1,11 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import net.schmizz.sshj.SSHClient;
@@ -50,7 +52,7 @@ public final class LoginKey {
   /** SHA256:… of the public half of the private key. */
   public static String fingerprint(String privateKey) {
     try {
-      return HostConnection.fingerprint(publicKey(privateKey));
+      return SshConnection.fingerprint(publicKey(privateKey));
     } catch (Exception e) {
       throw new IllegalArgumentException("the SSH private key cannot be read", null);
     }
@@ -80,7 +82,7 @@ public final class LoginKey {
       });
 
   private static PublicKey publicKey(String text) throws Exception {
-    String id = HostProgram.sha256(text.getBytes(StandardCharsets.UTF_8));
+    String id = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     PublicKey known = READ.get(id);
     if (known != null) {
       return known;

@@ -1,4 +1,4 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
 import java.io.IOException;
 import java.io.StringReader;

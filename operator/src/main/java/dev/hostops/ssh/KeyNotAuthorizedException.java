@@ -1,4 +1,4 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
 /** sshd refuses hostops' login key (and, during a rotation, the one before it too). */
 public final class KeyNotAuthorizedException extends HostUnreachableException {

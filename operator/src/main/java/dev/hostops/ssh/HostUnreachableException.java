@@ -1,4 +1,4 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
 /** The host could not be reached, authenticated, or did not answer in time. */
 public class HostUnreachableException extends HostException {

@@ -1,4 +1,4 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
 /**
  * The bastion a host is reached through could not be used: down, refusing the login, presenting a key

@@ -1,4 +1,4 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
 /** What a remote script printed and how it exited. */
 public record ExecResult(int exitCode, String stdout, String stderr) {

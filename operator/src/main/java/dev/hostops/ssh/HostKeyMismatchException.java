@@ -1,4 +1,4 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
 /**
  * The host presented a key or certificate the pinned knownHosts do not vouch for: we refuse to talk to it.

@@ -1,4 +1,4 @@
-package dev.hostops.host;
+package dev.hostops.ssh;
 
 /**
  * The link failed after the whole script was sent: the host may have run it, and may still be
