@@ -101,7 +101,7 @@ serve_jobs() {
       *[!0-9]*:* | :* | *:) reply_end 2 "hostops: malformed request" ;;
     esac
     case $job in
-      facts | probe | apply | remove | logagent | inspect | pull) ;;
+      facts | probe | apply | remove | logagent | inspect | pull | loginkey) ;;
       *) reply_end 2 "hostops: unknown job" ;;
     esac
     store_verified manifest "$len" "$sha" || reply_end "$?" "$why"
@@ -138,5 +138,6 @@ case ${1:-} in
   logagent) job_logagent "$2" ;;
   inspect) job_inspect "$2" ;;
   pull) job_pull "$2" ;;
-  *) echo "usage: sh $0 facts|probe|apply|remove|logagent|inspect|pull MANIFEST" >&2; exit 2 ;;
+  loginkey) job_loginkey "$2" ;;
+  *) echo "usage: sh $0 facts|probe|apply|remove|logagent|inspect|pull|loginkey MANIFEST" >&2; exit 2 ;;
 esac

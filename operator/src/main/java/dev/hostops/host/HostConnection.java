@@ -10,7 +10,6 @@ import static dev.hostops.host.HostProtocol.MARK_PREVIOUS_HOLDER;
 import static dev.hostops.host.HostProtocol.MARK_PROGRAM_MISSING;
 import static dev.hostops.host.HostProtocol.MARK_UNSTORED;
 
-import dev.hostops.render.ShellQuoting;
 import dev.hostops.ssh.ExecResult;
 import dev.hostops.ssh.HostUnreachableException;
 import dev.hostops.ssh.SshConnection;

@@ -22,13 +22,13 @@ import java.util.stream.Collectors;
 public final class HostProgram {
   /** The parts, joined in this order: the protocol, the library, one file per job, the entry. */
   static final List<String> PARTS = List.of("protocol.sh", "lib.sh", "facts.sh", "probe.sh", "apply.sh", "remove.sh",
-      "logagent.sh", "inspect.sh", "pull.sh", "audit.sh", "main.sh");
+      "logagent.sh", "inspect.sh", "pull.sh", "loginkey.sh", "audit.sh", "main.sh");
   private static final byte[] PROGRAM = join();
   private static final String SHA256 = sha256(PROGRAM);
 
   /** The jobs of the program (main.sh). */
   public enum Job {
-    FACTS, PROBE, APPLY, REMOVE, LOGAGENT, INSPECT, PULL;
+    FACTS, PROBE, APPLY, REMOVE, LOGAGENT, INSPECT, PULL, LOGINKEY;
 
     String word() {
       return name().toLowerCase(Locale.ROOT);

@@ -1,6 +1,5 @@
 package dev.hostops.host;
 
-import dev.hostops.render.ShellQuoting;
 import dev.hostops.ssh.ExecResult;
 import dev.hostops.ssh.HostException;
 import dev.hostops.ssh.HostUnreachableException;
@@ -84,21 +83,21 @@ public final class LoginKeyRotation {
     HostConnection proven = tryLogin(desired, timeout);
     if (proven == null) {
       // step 1: add the new public key, logged in with the old one
-      String add = addScript(desired.user(), newKey) + audit(resource, "added " + newPrint + " to " + desired.user()
-          + "'s authorized_keys" + (oldPrint == null ? "" : " (logged in with " + oldPrint + ")"));
+      Manifest add = step(Record.ADD, desired.user(), newKey, Audit.loginKey(resource, "added " + newPrint + " to "
+          + desired.user() + "'s authorized_keys" + (oldPrint == null ? "" : " (logged in with " + oldPrint + ")")));
       boolean added = false;
       if (old != null) {
         HostConnection c = tryLogin(old, timeout);
         if (c != null) {
           try (c) {
-            check(c.run(add, timeout), "adding the new public key");
+            check(c.run(HostProgram.Job.LOGINKEY, add, timeout), "adding the new public key");
             added = true;
           }
         }
       }
       if (!added && live != null) {
         try {
-          live.with(c -> check(c.run(add, timeout), "adding the new public key"));
+          live.with(c -> check(c.run(HostProgram.Job.LOGINKEY, add, timeout), "adding the new public key"));
           added = true;
         } catch (HostException e) {
           // no live connection, or it died: said below
@@ -123,9 +122,9 @@ public final class LoginKeyRotation {
     // step 3: the old public key goes, logged in with the new one
     try (HostConnection c = proven) {
       if (oldPublicKey != null && !oldPublicKey.equals(newKey)) {
-        check(c.run(removeScript(desired.user(), oldPublicKey) + audit(resource, "removed "
-            + publicFingerprint(oldPublicKey) + " from " + desired.user() + "'s authorized_keys after a login with "
-            + newPrint), timeout), "removing the old public key");
+        check(c.run(HostProgram.Job.LOGINKEY, step(Record.REMOVE, desired.user(), oldPublicKey, Audit.loginKey(resource,
+            "removed " + publicFingerprint(oldPublicKey) + " from " + desired.user() + "'s authorized_keys after a login"
+            + " with " + newPrint)), timeout), "removing the old public key");
       }
     }
     afterStep.accept(3);
@@ -169,38 +168,11 @@ public final class LoginKeyRotation {
     return r;
   }
 
-  /** The login user's authorized_keys, the temp file beside it, the key's base64: shared by both scripts. */
-  private static String prelude(String user, String publicKey) {
-    return "set -eu\n"
-        + "u=" + ShellQuoting.quote(user) + "\n"
-        + "k=" + ShellQuoting.quote(publicKey) + "\n"
-        + "b=${k#* }\n"
-        + "h=$(getent passwd \"$u\" | cut -d: -f6)\n"
-        + "[ -n \"$h\" ] || { echo \"no user $u\" >&2; exit 1; }\n"
-        + "d=\"$h/.ssh\"; f=\"$d/authorized_keys\"; t=\"$f.hostops-tmp\"\n"
-        + "has() { [ -f \"$f\" ] && awk -v k=\"$b\" '{for (i = 1; i <= NF; i++) if ($i == k) f = 1} END {exit !f}' \"$f\"; }\n"
-        + "keep() { if [ -f \"$f\" ]; then chown --reference=\"$f\" \"$t\"; chmod --reference=\"$f\" \"$t\";"
-        + " else chown \"$u:$(id -gn \"$u\")\" \"$t\"; chmod 600 \"$t\"; fi; sync \"$t\"; mv -f \"$t\" \"$f\"; }\n";
-  }
-
-  /** Appends the audit line (host/audit.sh) once the script's change is made; only names and fingerprints. */
-  private static String audit(String resource, String what) {
-    return HostProgram.read("audit.sh") + "audit_append " + ShellQuoting.quote(Audit.loginKey(resource, what)) + "\n";
-  }
-
-  static String addScript(String user, String publicKey) {
-    return prelude(user, publicKey)
-        + "has && exit 0\n"
-        + "if [ ! -d \"$d\" ]; then mkdir -m 700 \"$d\"; chown \"$u:$(id -gn \"$u\")\" \"$d\"; fi\n"
-        + "{ if [ -f \"$f\" ]; then cat \"$f\"; if [ -s \"$f\" ] && [ -n \"$(tail -c1 \"$f\")\" ]; then echo; fi; fi;"
-        + " printf '%s hostops\\n' \"$k\"; } > \"$t\"\n"
-        + "keep\n";
-  }
-
-  static String removeScript(String user, String publicKey) {
-    return prelude(user, publicKey)
-        + "has || exit 0\n"
-        + "awk -v k=\"$b\" '{d = 0; for (i = 1; i <= NF; i++) if ($i == k) d = 1} !d' \"$f\" > \"$t\"\n"
-        + "keep\n";
+  /**
+   * One step for the host program's loginkey job (host/loginkey.sh): the public key added to or removed from the
+   * user's authorized_keys, and the audit line (only names and fingerprints) appended when that changed the file.
+   */
+  static Manifest step(Record kind, String user, String publicKey, String auditLine) {
+    return new Manifest(HostProgram.Job.LOGINKEY).add(kind, user, publicKey).add(Record.AUDIT, auditLine);
   }
 }

@@ -3,6 +3,7 @@ package dev.hostops.host;
 import static dev.hostops.host.HostProgram.Job.APPLY;
 import static dev.hostops.host.HostProgram.Job.INSPECT;
 import static dev.hostops.host.HostProgram.Job.LOGAGENT;
+import static dev.hostops.host.HostProgram.Job.LOGINKEY;
 import static dev.hostops.host.HostProgram.Job.PROBE;
 import static dev.hostops.host.HostProgram.Job.PULL;
 import static dev.hostops.host.HostProgram.Job.REMOVE;
@@ -20,8 +21,8 @@ import java.util.Set;
 public enum Record {
   // the apply (apply.sh), in the order HostApplier writes them
   STOP(APPLY), DISABLE(APPLY), DIR(APPLY), CANCEL(APPLY), OWNER(APPLY), FILES(APPLY), WRITE(APPLY),
-  REMOVE(APPLY, Job.REMOVE), RMDIR(APPLY), PULL(APPLY, Job.PULL), ENABLE(APPLY), DAEMON_RELOAD(APPLY),
-  AWAIT_PULLS(APPLY), OLDS(APPLY), UPDATE(APPLY), START(APPLY), RESTART(APPLY), RELOAD(APPLY), AUDIT(APPLY, Job.REMOVE),
+  REMOVE(APPLY, Job.REMOVE, LOGINKEY), RMDIR(APPLY), PULL(APPLY, Job.PULL), ENABLE(APPLY), DAEMON_RELOAD(APPLY),
+  AWAIT_PULLS(APPLY), OLDS(APPLY), UPDATE(APPLY), START(APPLY), RESTART(APPLY), RELOAD(APPLY), AUDIT(APPLY, Job.REMOVE, LOGINKEY),
   TOLERATE_ERRORS(APPLY), SETTLE(APPLY), KEEP(APPLY), KEEP_UPDATED(APPLY), RETIRE(APPLY),
   // the probe (probe.sh); an apply ends with the probe of what it changed
   FACTS(PROBE, APPLY), ALL(PROBE, APPLY), KNOWN(PROBE, APPLY), RUN(PROBE, APPLY), SERVICE(PROBE, APPLY),
@@ -29,7 +30,9 @@ public enum Record {
   // the log agent's config (logagent.sh)
   CONFIG(LOGAGENT),
   // files as they are on the host (inspect.sh): their content, their owner and mode
-  READ(INSPECT), STAT(INSPECT);
+  READ(INSPECT), STAT(INSPECT),
+  // a step of a login key rotation (loginkey.sh): a public key added to or removed from authorized_keys
+  ADD(LOGINKEY);
 
   private final Set<Job> jobs;
 

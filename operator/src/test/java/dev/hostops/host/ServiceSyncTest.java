@@ -255,7 +255,7 @@ class ServiceSyncTest {
 
     for (int i = 0; i < hostile.size(); i++) {
       String inside = host.shOk("docker exec hostile sh -c 'printf \"%s\\n\" \"$V" + i + "\"' | od -An -c | tr -s ' '");
-      String expected = new String(host.shOk("printf '%s\\n' " + dev.hostops.render.ShellQuoting.quote(hostile.get(i))
+      String expected = new String(host.shOk("printf '%s\\n' " + ShellQuoting.quote(hostile.get(i))
           + " | od -An -c | tr -s ' '"));
       assertEquals(expected, inside, "V" + i + " = " + hostile.get(i));
     }

@@ -3,12 +3,12 @@ package dev.hostops.reconcile;
 import static dev.hostops.reconcile.OperatorHarness.describe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostops.api.HostService;
 import dev.hostops.api.LogSpec;
 import dev.hostops.api.ObjectName;
 import dev.hostops.api.ServiceDirectory;
+import dev.hostops.host.ShellQuoting;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import java.time.Duration;
@@ -42,7 +42,7 @@ class ConfigDirectoryTest {
   }
 
   private static String inContainer(String command) {
-    return host.shOk("docker exec web sh -c " + dev.hostops.render.ShellQuoting.quote(command));
+    return host.shOk("docker exec web sh -c " + ShellQuoting.quote(command));
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.hostops.render;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.hostops.host.ShellQuoting;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

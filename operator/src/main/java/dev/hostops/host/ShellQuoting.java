@@ -1,4 +1,4 @@
-package dev.hostops.render;
+package dev.hostops.host;
 
 /** POSIX sh quoting: a single-quoted word never expands anything. */
 public final class ShellQuoting {
