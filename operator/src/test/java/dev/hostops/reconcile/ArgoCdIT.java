@@ -12,6 +12,7 @@ import dev.hostops.api.HostService;
 import dev.hostops.ssh.ExecResult;
 import dev.hostops.testhosts.ArgoCd;
 import dev.hostops.testhosts.Kubectl;
+import dev.hostops.testhosts.KubectlPlugin;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -407,7 +408,7 @@ class ArgoCdIT {
     assertNotEquals(before, startedAt("web"), "the commit restarted web");
     assertStaysSynced(c, Duration.ofSeconds(5));
 
-    KubectlHostopsTest.Run refused = KubectlHostopsTest.run(k8s.api.kubeconfig(), "restart", "web", "-n", NS);
+    KubectlPlugin.Run refused = KubectlPlugin.run(k8s.api.kubeconfig(), "restart", "web", "-n", NS);
     assertEquals(2, refused.exit(), refused.err());
     assertEquals(1, refused.err().strip().lines().count(), refused.err());
     assertTrue(refused.err().contains("spec.restartedAt of web comes from a manifest (argocd-controller)"),
@@ -415,7 +416,7 @@ class ArgoCdIT {
 
     String apiBefore = startedAt("api");
     int history = ArgoCd.history(app());
-    KubectlHostopsTest.Run run = KubectlHostopsTest.run(k8s.api.kubeconfig(), "restart", "api", "-n", NS);
+    KubectlPlugin.Run run = KubectlPlugin.run(k8s.api.kubeconfig(), "restart", "api", "-n", NS);
     assertEquals(0, run.exit(), run.err());
     String restartedAt = k8s.get("api").getSpec().restartedAt;
     Await.until(WAIT, () -> {

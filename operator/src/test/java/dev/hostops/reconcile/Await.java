@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /** Polls until a condition holds; fails with the last observed state. */
-final class Await {
+public final class Await {
   private Await() {}
 
-  static void until(Duration timeout, Supplier<Boolean> condition, Supplier<String> state) {
+  public static void until(Duration timeout, Supplier<Boolean> condition, Supplier<String> state) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       try {

@@ -19,6 +19,7 @@ import dev.hostops.api.RolloutSpec;
 import dev.hostops.api.SecretKeyRef;
 import dev.hostops.host.HostConnection;
 import dev.hostops.ssh.HostUnreachableException;
+import dev.hostops.testhosts.KubectlPlugin;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -159,11 +160,11 @@ class BastionTest {
     assertEquals(2, seen[1], "connections from the bastion to the hosts behind it");
 
     // kubectl hostops reaches them the same way, with its own connection to the bastion, closed after
-    KubectlHostopsTest.Run exec = KubectlHostopsTest.run(k8s.api.kubeconfig(), "exec", "web", "-n", NS, "--host", "two",
+    KubectlPlugin.Run exec = KubectlPlugin.run(k8s.api.kubeconfig(), "exec", "web", "-n", NS, "--host", "two",
         "--", "sh", "-c", "echo \"$MESSAGE\"; exit 4");
     assertEquals(4, exec.exit(), exec.err());
     assertEquals("through the bastion", exec.out().strip());
-    KubectlHostopsTest.Run logs = KubectlHostopsTest.run(k8s.api.kubeconfig(), "logs", "web", "-n", NS, "--tail", "1");
+    KubectlPlugin.Run logs = KubectlPlugin.run(k8s.api.kubeconfig(), "logs", "web", "-n", NS, "--tail", "1");
     assertEquals(0, logs.exit(), logs.err());
     assertTrue(logs.out().lines().anyMatch(l -> l.startsWith("one ")) && logs.out().lines().anyMatch(l -> l.startsWith("two ")),
         logs.out());

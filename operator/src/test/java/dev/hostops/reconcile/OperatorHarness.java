@@ -24,13 +24,13 @@ import java.util.Set;
  * running as the Helm chart's ServiceAccount under the chart's own cluster-wide RBAC, and real
  * test hosts registered as Host resources. Tests act as the cluster's administrator ({@link #client}).
  */
-final class OperatorHarness implements AutoCloseable {
-  static final String NS = "team";
+public final class OperatorHarness implements AutoCloseable {
+  public static final String NS = "team";
   static final String OPERATOR_NS = "hostops-system";
   static final String LOKI_URL = "http://loki.test:3100/loki/api/v1/push";
-  final KubeApi api;
+  public final KubeApi api;
   /** The administrator's client: what a user's kubectl does. */
-  final KubernetesClient client;
+  public final KubernetesClient client;
   /** The operator's own client: the chart's ServiceAccount, nothing more. */
   final KubernetesClient operatorClient;
   HostopsOperator operator;
@@ -38,7 +38,7 @@ final class OperatorHarness implements AutoCloseable {
 
   final int metricsPort;
 
-  OperatorHarness(Duration resync, Duration sshTimeout) throws Exception {
+  public OperatorHarness(Duration resync, Duration sshTimeout) throws Exception {
     this(resync, sshTimeout, -1);
   }
 
@@ -73,7 +73,7 @@ final class OperatorHarness implements AutoCloseable {
     this.metricsPort = operator.start();
   }
 
-  Host addHost(TestHost testHost, String name, String user, Map<String, String> labels) {
+  public Host addHost(TestHost testHost, String name, String user, Map<String, String> labels) {
     return addHost(testHost, name, user, labels, testHost.port());
   }
 
@@ -95,7 +95,7 @@ final class OperatorHarness implements AutoCloseable {
     return client.resource(host).create();
   }
 
-  static HostService service(String name, String image, String... hosts) {
+  public static HostService service(String name, String image, String... hosts) {
     return Fixtures.service(NS, name, image, hosts);
   }
 
@@ -113,7 +113,7 @@ final class OperatorHarness implements AutoCloseable {
         .withData(data).build()).createOr(r -> r.update());
   }
 
-  HostService create(HostService s) {
+  public HostService create(HostService s) {
     return client.resource(s).create();
   }
 
@@ -152,7 +152,7 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   /** Waits until the service is Ready for its current generation, and returns it. */
-  HostService awaitReady(String name, Duration timeout) {
+  public HostService awaitReady(String name, Duration timeout) {
     Await.until(timeout, () -> ready(get(name)), () -> describe(get(name)));
     return get(name);
   }
@@ -169,7 +169,7 @@ final class OperatorHarness implements AutoCloseable {
         .map(io.fabric8.kubernetes.api.model.Event::getMessage).toList();
   }
 
-  HostService get(String name) {
+  public HostService get(String name) {
     return client.resources(HostService.class).inNamespace(NS).withName(name).get();
   }
 
@@ -191,7 +191,7 @@ final class OperatorHarness implements AutoCloseable {
         && "True".equals(condition(s, "Ready"));
   }
 
-  static String describe(Object o) {
+  public static String describe(Object o) {
     return o == null ? "null" : io.fabric8.kubernetes.client.utils.Serialization.asYaml(o);
   }
 

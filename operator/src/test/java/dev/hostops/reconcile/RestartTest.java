@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hostops.api.HostService;
 import dev.hostops.api.RolloutSpec;
 import dev.hostops.api.RolloutStatus;
+import dev.hostops.testhosts.KubectlPlugin;
 import dev.hostops.testhosts.Registry;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
@@ -90,7 +91,7 @@ class RestartTest {
     assertNotEquals(d1, d2);
     Map<String, String> started = started();
     Sampler sampler = new Sampler();
-    KubectlHostopsTest.Run run = KubectlHostopsTest.run(kubeconfig, "restart", "web");
+    KubectlPlugin.Run run = KubectlPlugin.run(kubeconfig, "restart", "web");
     assertEquals(0, run.exit(), run.err());
     assertTrue(run.out().contains("restarting"), run.out());
     String restartedAt = k8s.get("web").getSpec().restartedAt;
@@ -112,7 +113,7 @@ class RestartTest {
     }
 
     // nothing new pushed: a restart restarts all the same, and says so
-    KubectlHostopsTest.Run again = KubectlHostopsTest.run(kubeconfig, "restart", "web");
+    KubectlPlugin.Run again = KubectlPlugin.run(kubeconfig, "restart", "web");
     assertEquals(0, again.exit(), again.err());
     HostService same = awaitComplete(k8s.get("web").getSpec().restartedAt);
     Map<String, String> third = started();
@@ -129,7 +130,7 @@ class RestartTest {
     String d3 = Registry.push("hostops/demo:latest", "hostops/rs-web:latest");
     dev.hostops.testhosts.NetworkLink.enable(hosts.get(0).name() + "-registry", false);
     try {
-      KubectlHostopsTest.Run blocked = KubectlHostopsTest.run(kubeconfig, "restart", "web");
+      KubectlPlugin.Run blocked = KubectlPlugin.run(kubeconfig, "restart", "web");
       assertEquals(0, blocked.exit(), blocked.err());
       Await.until(Duration.ofSeconds(60), () -> {
         HostService now = k8s.get("web");
@@ -178,7 +179,7 @@ class RestartTest {
       // the same tag looked up by the operator: it cannot, and says so; the hosts are left as they are
       k8s.edit("inner", e -> e.getSpec().update.lookup = "Operator");
       Map<String, String> before = startedOf("inner");
-      KubectlHostopsTest.Run run = KubectlHostopsTest.run(kubeconfig, "restart", "inner");
+      KubectlPlugin.Run run = KubectlPlugin.run(kubeconfig, "restart", "inner");
       assertEquals(0, run.exit(), run.err());
       Await.until(Duration.ofSeconds(60), () -> {
         HostService now = k8s.get("inner");

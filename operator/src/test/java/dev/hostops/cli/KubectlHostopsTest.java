@@ -1,4 +1,4 @@
-package dev.hostops.reconcile;
+package dev.hostops.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hostops.api.EnvVar;
 import dev.hostops.api.HostService;
+import dev.hostops.reconcile.Await;
+import dev.hostops.reconcile.OperatorHarness;
+import dev.hostops.testhosts.KubectlPlugin.Run;
+import dev.hostops.testhosts.KubectlPlugin;
 import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
@@ -14,7 +18,6 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -101,50 +104,8 @@ class KubectlHostopsTest {
   }
 
   /** A run of the plugin: exit code and output. */
-  record Run(int exit, String out, String err) {}
-
-  private static ProcessBuilder plugin(Path config, List<String> args) {
-    List<String> command = new ArrayList<>(List.of(Path.of("../bin/kubectl-hostops").toAbsolutePath().normalize()
-        .toString()));
-    command.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().put("KUBECONFIG", config.toString());
-    pb.environment().put("HOSTOPS_PLUGIN_CLASSPATH", System.getProperty("java.class.path"));
-    return pb;
-  }
-
   private static Run run(String... args) throws Exception {
-    return run(kubeconfig, args);
-  }
-
-  /** The plugin as its own process with the rights in {@code config} (BastionTest runs it too). */
-  static Run run(Path config, String... args) throws Exception {
-    Process p = plugin(config, List.of(args)).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .start();
-    Run r = finish(p, Duration.ofSeconds(60));
-    // each run's output, as the README shows it (target/kubectl-hostops/)
-    Path record = Path.of("target", "kubectl-hostops");
-    Files.createDirectories(record);
-    Files.writeString(record.resolve(String.join("_", args).replaceAll("[^A-Za-z0-9_.-]", "-") + ".txt"),
-        "$ kubectl hostops " + String.join(" ", args) + "\n" + r.out() + r.err() + "(exit " + r.exit() + ")\n");
-    return r;
-  }
-
-  private static Run finish(Process p, Duration timeout) throws Exception {
-    var out = drain(p.getInputStream());
-    var err = drain(p.getErrorStream());
-    assertTrue(p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS), "kubectl hostops did not end");
-    return new Run(p.exitValue(), out.get(), err.get());
-  }
-
-  private static java.util.concurrent.CompletableFuture<String> drain(InputStream in) {
-    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      try {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        return "";
-      }
-    });
+    return KubectlPlugin.run(kubeconfig, args);
   }
 
   /** New SSH logins a host's sshd accepted so far (the operator's own connection is persistent). */
@@ -194,7 +155,7 @@ class KubectlHostopsTest {
   @Test
   void followingEveryHostEndsCleanlyOnCtrlC() throws Exception {
     // through kubectl itself, as a person types it: kubectl finds kubectl-hostops on PATH
-    ProcessBuilder pb = plugin(kubeconfig, List.of());
+    ProcessBuilder pb = KubectlPlugin.plugin(kubeconfig, List.of());
     pb.command(List.of("kubectl", "hostops", "logs", "web", "-f", "--tail", "1"));
     pb.environment().put("PATH", Path.of("../bin").toAbsolutePath().normalize() + ":" + System.getenv("PATH"));
     Process p = pb.start();
@@ -207,7 +168,7 @@ class KubectlHostopsTest {
       }
     });
     reader.start();
-    var err = drain(p.getErrorStream());
+    var err = KubectlPlugin.drain(p.getErrorStream());
     // new lines keep coming from both hosts (the demo writes one a second)
     Await.until(Duration.ofSeconds(30), () -> count(out, "vm1 ") >= 3 && count(out, "vm2 ") >= 3, out::toString);
     assertTrue(vm1.shOk("pgrep -f '^journalctl -u web[.]service' | wc -l").matches("[1-9]\\d*"));
@@ -242,11 +203,11 @@ class KubectlHostopsTest {
     assertEquals(0, words.exit(), words.err());
     assertEquals("$(id -u) ; `x` a  b", words.out().strip());
     // stdin with -i
-    Process p = plugin(kubeconfig, List.of("exec", "web", "-i", "--", "sh", "-c", "read x; echo got-$x")).start();
+    Process p = KubectlPlugin.plugin(kubeconfig, List.of("exec", "web", "-i", "--", "sh", "-c", "read x; echo got-$x")).start();
     try (OutputStream in = p.getOutputStream()) {
       in.write("piped\n".getBytes(StandardCharsets.UTF_8));
     }
-    Run piped = finish(p, Duration.ofSeconds(60));
+    Run piped = KubectlPlugin.finish(p, Duration.ofSeconds(60));
     assertEquals(0, piped.exit(), piped.err());
     assertEquals("got-piped", piped.out().strip());
   }
@@ -256,7 +217,7 @@ class KubectlHostopsTest {
     // script(1) gives the plugin a terminal of its own, as a person's shell has
     String cmd = String.join(" ", List.of(Path.of("../bin/kubectl-hostops").toAbsolutePath().normalize().toString(),
         "exec", "web", "-it", "--", "sh"));
-    ProcessBuilder pb = plugin(kubeconfig, List.of());
+    ProcessBuilder pb = KubectlPlugin.plugin(kubeconfig, List.of());
     pb.command("script", "-qefc", "stty cols 91 rows 33; " + cmd, "/dev/null");
     Process p = pb.start();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -398,13 +359,13 @@ class KubectlHostopsTest {
 
   @Test
   void aMissingPermissionIsOneLineNamingIt() throws Exception {
-    Run r = run(noSecrets, "logs", "web");
+    Run r = KubectlPlugin.run(noSecrets, "logs", "web");
     assertEquals(1, r.exit(), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().startsWith("kubectl hostops logs: forbidden: secrets \"vm1-key\" is forbidden: User "
         + "\"system:serviceaccount:team:viewer\" cannot get resource \"secrets\""), r.err());
     assertFalse((r.out() + r.err()).contains("PRIVATE KEY"));
-    Run status = run(noSecrets, "status");
+    Run status = KubectlPlugin.run(noSecrets, "status");
     assertEquals(0, status.exit(), status.err());
   }
 }
