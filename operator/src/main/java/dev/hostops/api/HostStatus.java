@@ -44,6 +44,10 @@ public class HostStatus {
   @JsonPropertyDescription("The log agent config hostops wrote from LogScrapes, when any selects the host.")
   public LogConfigStatus logConfig;
 
+  @JsonPropertyDescription("Another hostops process seen running jobs on this host between this one's, while the"
+      + " Conflict condition is True: two releases or shards manage the host.")
+  public OtherProcessStatus otherProcess;
+
   @JsonPropertyDescription("Ready (reachable and usable) and Reachable conditions.")
   public List<Condition> conditions = new ArrayList<>();
 }

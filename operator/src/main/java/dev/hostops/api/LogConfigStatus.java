@@ -22,6 +22,10 @@ public class LogConfigStatus {
   @JsonPropertyDescription("Why the config was not changed (e.g. two LogScrapes claim one job name); empty when applied.")
   public String problem;
 
+  @JsonPropertyDescription("The LogScrapes the problem concerns; absent when it concerns every LogScrape selecting "
+      + "this host (a problem of spec.logAgent, or of writing the file).")
+  public List<String> problemScrapes;
+
   @JsonPropertyDescription("When the agent was last told to reload (RFC 3339).")
   public String lastReload;
 }

@@ -52,4 +52,9 @@ public class ServiceOnHost {
 
   @JsonPropertyDescription("What went wrong, or what hostops last did.")
   public String message;
+
+  @JsonPropertyDescription("Why the host is in fault, for machines: LinkLost (no answer, or the link broke), "
+      + "InvalidHost (the Host resource cannot be used to reach it), HostSettings (the Host's own settings keep the "
+      + "service off it) or Failed (the change failed on the host); absent when it is not in fault.")
+  public String reason;
 }

@@ -13,7 +13,22 @@ sealed interface HostOutcome {
   record NotProbed(TargetHost target, ServiceState state, String message) implements HostOutcome {}
 
   /** Could not be reached or changed: what was last seen stays, and the state says it may be stale. */
-  record Fault(TargetHost target, ServiceState state, String message) implements HostOutcome {}
+  record Fault(TargetHost target, ServiceState state, Cause cause, String message) implements HostOutcome {}
+
+  /**
+   * Why a host is in fault, for machines (status.hosts[].reason); the message is for people. A lost link is one
+   * problem however each attempt fails (reset, timeout, closed during the handshake).
+   */
+  enum Cause {
+    /** The host did not answer, or the link broke. */
+    LinkLost,
+    /** The Host resource cannot be used to reach it (its key Secret missing, a bad field). */
+    InvalidHost,
+    /** The Host's own settings (its default pull Secrets) keep this service off it. */
+    HostSettings,
+    /** The host answered and the change failed there, or hostops failed. */
+    Failed
+  }
 
   /**
    * Sent a change, then silent. The script may have reached the host, where it runs to its end: until a probe

@@ -8,6 +8,7 @@ import dev.hostops.api.LogAgentSpec;
 import dev.hostops.api.LogConfigStatus;
 import dev.hostops.api.LogScrape;
 import dev.hostops.api.LoginKeyStatus;
+import dev.hostops.api.OtherProcessStatus;
 import dev.hostops.api.SecretKeyRef;
 import dev.hostops.host.HostBusyException;
 import dev.hostops.host.HostConnection;
@@ -45,12 +46,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -173,7 +174,7 @@ public final class HostReconciler implements Reconciler<Host>, Cleaner<Host> {
       probes.invalidate(key);
       unreachable(host, status, conditions, "Unreachable", e.getMessage(), previous);
     }
-    otherProcess(host, key, previous, conditions);
+    otherProcess(host, key, previous, status, conditions);
     status.conditions = conditions.list();
     if (!Objects.equals(previous.reachable, status.reachable)) {
       LOG.info("host={} reachable={} {}", key, status.reachable, status.message);
@@ -252,7 +253,9 @@ public final class HostReconciler implements Reconciler<Host>, Cleaner<Host> {
     try {
       config = LogConfigRenderer.render(facts.hostname(), agent, lokiUrl, scrapes);
     } catch (LogConfigRenderer.LogConfigException e) {
-      return logProblem(host, before, e.getMessage());
+      LogConfigStatus problem = logProblem(host, before, e.getMessage());
+      problem.problemScrapes = e.scrapes().isEmpty() ? null : List.copyOf(new TreeSet<>(e.scrapes()));
+      return problem;
     }
     ls.path = config.path();
     ls.format = config.format();
@@ -344,12 +347,12 @@ public final class HostReconciler implements Reconciler<Host>, Cleaner<Host> {
    * (host/main.sh names the lock's previous holder), so two releases or shards manage it. It stays while that
    * was seen within {@link #otherProcessMemory}, then reads False; a Host that never had one gets none.
    */
-  private void otherProcess(Host host, String key, HostStatus previous, Conditions conditions) {
+  private void otherProcess(Host host, String key, HostStatus previous, HostStatus status, Conditions conditions) {
     Condition before = previous.conditions == null ? null : previous.conditions.stream()
         .filter(c -> CONFLICT.equals(c.type)).findFirst().orElse(null);
     Duration memory = otherProcessMemory(resync);
-    String message = otherProcessMessage(sessions.otherProcess(key), before, Instant.now(), memory,
-        LockHolder.who());
+    status.otherProcess = otherProcess(sessions.otherProcess(key), previous.otherProcess, Instant.now(), memory);
+    String message = otherProcessMessage(status.otherProcess, LockHolder.who());
     if (message != null) {
       conditions.set(CONFLICT, true, "AnotherHostopsProcess", message);
       if (before == null || !"True".equals(before.status) || !message.equals(before.message)) {
@@ -363,7 +366,6 @@ public final class HostReconciler implements Reconciler<Host>, Cleaner<Host> {
   }
 
   static final String CONFLICT = "Conflict";
-  private static final Pattern SINCE = Pattern.compile(", since ([0-9: -]+ UTC)\\)");
   private static final DateTimeFormatter UTC =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
@@ -374,23 +376,26 @@ public final class HostReconciler implements Reconciler<Host>, Cleaner<Host> {
   }
 
   /**
-   * The Conflict condition's message, or null when there is none: another process {@code seen} within
-   * {@code memory} before {@code now}, named with the time it was first seen (kept from the condition
-   * {@code before} while it names the same process, so an unchanged conflict writes nothing).
+   * The other process of the Conflict condition, or null when there is none: the one {@code seen} within
+   * {@code memory} before {@code now}, with the time it was first seen (kept from {@code before} while it is the
+   * same process, so an unchanged conflict writes nothing).
    */
-  static String otherProcessMessage(OtherProcess seen, Condition before, Instant now, Duration memory,
-                                    String self) {
+  static OtherProcessStatus otherProcess(OtherProcess seen, OtherProcessStatus before, Instant now, Duration memory) {
     if (seen == null || seen.at().plus(memory).isBefore(now)) {
       return null;
     }
-    String named = "another hostops process, " + seen.who() + ", also runs jobs on this host";
-    String since = UTC.format(seen.at());
-    if (before != null && "True".equals(before.status) && before.message != null && before.message.startsWith(named + " (")) {
-      Matcher m = SINCE.matcher(before.message);
-      since = m.find() ? m.group(1) : since;
+    boolean same = before != null && seen.who().equals(before.holder) && before.since != null;
+    return new OtherProcessStatus(seen.who(), same ? before.since : seen.at().truncatedTo(ChronoUnit.SECONDS).toString());
+  }
+
+  /** The Conflict condition's message for the other process (null: none); {@code self}, this process. */
+  static String otherProcessMessage(OtherProcessStatus other, String self) {
+    if (other == null) {
+      return null;
     }
-    return named + " (between jobs of this process, " + self + ", since " + since + "): two releases or shards "
-        + "manage it; declare this host once, in one shard";
+    return "another hostops process, " + other.holder + ", also runs jobs on this host (between jobs of this process, "
+        + self + ", since " + UTC.format(Instant.parse(other.since)) + "): two releases or shards manage it; declare"
+        + " this host once, in one shard";
   }
 
   private void unreachable(Host host, HostStatus status, Conditions conditions, String reason, String message,

@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,12 +83,11 @@ public final class LogScrapeReconciler implements Reconciler<LogScrape> {
         .sorted(Comparator.comparing(h -> h.getMetadata().getName())).toList();
     List<String> bad = new ArrayList<>();
     // a host's problem concerns this LogScrape when it names it, or names no LogScrape at all
-    Pattern mentions = Pattern.compile(
-        "LogScrape " + Pattern.quote(scrape.getMetadata().getName()) + "(?![-a-z0-9.])");
+    String self = scrape.getMetadata().getName();
     for (Host h : selected) {
       LogConfigStatus lc = h.getStatus() == null ? null : h.getStatus().logConfig;
       String name = h.getMetadata().getName();
-      if (lc != null && lc.problem != null && (mentions.matcher(lc.problem).find() || !lc.problem.contains("LogScrape "))) {
+      if (lc != null && lc.problem != null && (lc.problemScrapes == null || lc.problemScrapes.contains(self))) {
         bad.add(name + ": " + lc.problem);
       } else if (lc != null && lc.jobs.containsAll(ids) && lc.problem == null) {
         status.hosts.add(name);

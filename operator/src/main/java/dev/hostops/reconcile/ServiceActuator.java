@@ -151,14 +151,15 @@ final class ServiceActuator {
       Throwable e = failure instanceof CompletionException c && c.getCause() != null
           ? c.getCause() : failure;
       if (e instanceof ServiceSync.ApplyFailedException f) {
-        return new HostOutcome.Fault(t, ServiceState.Error, f.getMessage());
+        return new HostOutcome.Fault(t, ServiceState.Error, HostOutcome.Cause.Failed, f.getMessage());
       }
       if (e instanceof HostException h) {
         // only the apply talks to the host here: the change was sent
         return new HostOutcome.Unanswered(t, ServiceStatusRecorder.UNREACHABLE + h.getMessage());
       }
       LOG.error("hostservice={} host={} unexpected error", ServiceRenderer.owner(service), t.name(), e);
-      return new HostOutcome.Fault(t, ServiceState.Error, e.getClass().getSimpleName() + ": " + e.getMessage());
+      return new HostOutcome.Fault(t, ServiceState.Error, HostOutcome.Cause.Failed,
+          e.getClass().getSimpleName() + ": " + e.getMessage());
     });
   }
 

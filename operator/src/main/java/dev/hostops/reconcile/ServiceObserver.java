@@ -92,7 +92,7 @@ final class ServiceObserver {
         case HOST_LACKS_COMPOSE -> notProbed(t, ServiceState.Refused, "Host " + t.name() + " has neither "
             + "`docker compose` nor `docker-compose`");
         // the Host's own settings (its default pull Secrets): this host waits, the others go on
-        case HOST_SETTINGS -> new Look(null, new HostOutcome.Fault(t, ServiceState.Error,
+        case HOST_SETTINGS -> new Look(null, new HostOutcome.Fault(t, ServiceState.Error, HostOutcome.Cause.HostSettings,
             String.join("; ", e.problems()) + "; nothing is applied on this host until that is fixed"), List.of());
         case SERVICE -> new Look(null, null, e.problems());
       };
@@ -103,9 +103,9 @@ final class ServiceObserver {
       ServiceObservation seen = probe(service, rendered, ssh);
       return new Look(rendered.probed(ssh, seen, ApplyPlanner.plan(desired, seen)), null, List.of());
     } catch (HostTargets.InvalidHostException e) {
-      return fault(rendered, "Host " + t.name() + " " + e.getMessage());
+      return fault(rendered, HostOutcome.Cause.InvalidHost, "Host " + t.name() + " " + e.getMessage());
     } catch (HostException e) {
-      return fault(rendered, ServiceStatusRecorder.UNREACHABLE + e.getMessage());
+      return fault(rendered, HostOutcome.Cause.LinkLost, ServiceStatusRecorder.UNREACHABLE + e.getMessage());
     }
   }
 
@@ -148,7 +148,7 @@ final class ServiceObserver {
     return new Look(null, new HostOutcome.NotProbed(t, state, message), List.of());
   }
 
-  private static Look fault(TargetHost t, String message) {
-    return new Look(null, new HostOutcome.Fault(t, ServiceState.Unreachable, message), List.of());
+  private static Look fault(TargetHost t, HostOutcome.Cause cause, String message) {
+    return new Look(null, new HostOutcome.Fault(t, ServiceState.Unreachable, cause, message), List.of());
   }
 }

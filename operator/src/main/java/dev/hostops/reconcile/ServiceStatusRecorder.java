@@ -233,15 +233,16 @@ final class ServiceStatusRecorder {
     if (entry == null) {
       reported.remove(key);
     } else {
-      reported.put(key, new String[] {entry.state, entry.message});
+      reported.put(key, new String[] {entry.state, entry.message, entry.reason});
     }
     return entry;
   }
 
-  /** The state and message last reported for a service on a host: this process's own, else status's. */
+  /** The state, message and reason last reported for a service on a host: this process's own, else status's. */
   private String[] last(String key, ServiceOnHost before) {
     String[] mine = reported.get(key);
-    return mine != null ? mine : before == null ? new String[] {null, null} : new String[] {before.state, before.message};
+    return mine != null ? mine : before == null ? new String[] {null, null, null}
+        : new String[] {before.state, before.message, before.reason};
   }
 
   private ServiceOnHost entry(HostService service, HostOutcome outcome, String[] last) {
@@ -260,9 +261,9 @@ final class ServiceStatusRecorder {
     } else if (outcome instanceof HostOutcome.NotProbed notProbed) {
       entry = entry(t.name(), notProbed.state(), notProbed.message());
     } else if (outcome instanceof HostOutcome.Fault fault) {
-      entry = fault(service, t, fault.state(), fault.message(), last);
+      entry = fault(service, t, fault.state(), fault.cause(), fault.message(), last);
     } else if (outcome instanceof HostOutcome.Unanswered unanswered) {
-      entry = fault(service, t, ServiceState.Unreachable, unanswered.message(), last);
+      entry = fault(service, t, ServiceState.Unreachable, HostOutcome.Cause.LinkLost, unanswered.message(), last);
       entry.appliedHash = t.desired().hash();
     } else if (outcome instanceof HostOutcome.Held held) {
       entry = observed(t, t.seen());
@@ -332,8 +333,10 @@ final class ServiceStatusRecorder {
     return entry;
   }
 
-  private ServiceOnHost fault(HostService service, TargetHost t, ServiceState state, String message, String[] last) {
+  private ServiceOnHost fault(HostService service, TargetHost t, ServiceState state, HostOutcome.Cause cause,
+                              String message, String[] last) {
     ServiceOnHost entry = entry(t.name(), state, message);
+    entry.reason = cause.name();
     ServiceOnHost before = t.before();
     if (before != null) {
       // What was last seen stays visible; the state says it may be stale.
@@ -343,7 +346,7 @@ final class ServiceStatusRecorder {
       entry.appliedHash = before.appliedHash;
       entry.startedAt = before.startedAt;
     }
-    if (!state.name().equals(last[0]) || !sameProblem(last[1], message)) {
+    if (!state.name().equals(last[0]) || !sameProblem(last[1], last[2], message, cause)) {
       events.warning(service, state.name(), "on " + t.name() + ": " + message);
       LOG.warn("hostservice={} host={} {}: {}", ServiceRenderer.owner(service), t.name(), state, message);
     }
@@ -351,12 +354,12 @@ final class ServiceStatusRecorder {
   }
 
   /**
-   * Whether a fault's message tells the same problem as the one already reported. A lost link is one
-   * problem however each attempt fails (reset, timeout, closed during the handshake): its Warning goes out
-   * once, while the entry shows the latest attempt's words.
+   * Whether a fault tells the same problem as the one already reported ({@code before}, with its reason). A
+   * lost link is one problem however each attempt fails (reset, timeout, closed during the handshake): its
+   * Warning goes out once, while the entry shows the latest attempt's words.
    */
-  static boolean sameProblem(String before, String now) {
-    return now.equals(before) || before != null && before.startsWith(UNREACHABLE) && now.startsWith(UNREACHABLE);
+  static boolean sameProblem(String before, String beforeReason, String now, HostOutcome.Cause cause) {
+    return now.equals(before) || cause == HostOutcome.Cause.LinkLost && cause.name().equals(beforeReason);
   }
 
   /** The status entry for what a probe saw. */

@@ -15,7 +15,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -85,10 +87,20 @@ public final class LogConfigRenderer {
     }
   }
 
-  /** The jobs cannot be merged as they are; each problem names the LogScrape and field. */
+  /**
+   * The jobs cannot be merged as they are; each problem names the LogScrape and field. {@link #scrapes()}: the
+   * LogScrapes the problems concern (empty: every one on the host, as a problem of the Host's agent does).
+   */
   public static final class LogConfigException extends Exception {
-    public LogConfigException(List<String> problems) {
+    private final Set<String> scrapes;
+
+    public LogConfigException(List<String> problems, Set<String> scrapes) {
       super(String.join("; ", problems));
+      this.scrapes = Set.copyOf(scrapes);
+    }
+
+    public Set<String> scrapes() {
+      return scrapes;
     }
   }
 
@@ -119,29 +131,39 @@ public final class LogConfigRenderer {
   public static LogConfig render(String hostname, LogAgentSpec agent, String defaultLokiUrl, List<LogScrape> scrapes)
       throws LogConfigException {
     List<String> problems = new ArrayList<>();
+    Set<String> concerned = new TreeSet<>();
     Map<String, SourcedJob> byName = new TreeMap<>();
     for (LogScrape scrape : scrapes.stream().sorted(Comparator.comparing(s -> s.getMetadata().getName())).toList()) {
+      int known = problems.size();
       for (SourcedJob j : jobs(scrape, problems)) {
         SourcedJob other = byName.putIfAbsent(j.job().name, j);
         if (other != null) {
           problems.add("job " + j.job().name + " is claimed by LogScrape " + other.scrape() + " and LogScrape "
               + j.scrape());
+          concerned.add(other.scrape());
         }
+      }
+      if (problems.size() > known) {
+        concerned.add(scrape.getMetadata().getName());
       }
     }
     problems.addAll(LogScrapeValidation.agentProblems(agent, defaultLokiUrl));
     String lokiUrl = agent != null && agent.lokiUrl != null ? agent.lokiUrl : defaultLokiUrl;
     if (!problems.isEmpty()) {
-      throw new LogConfigException(problems);
+      throw new LogConfigException(problems, concerned);
     }
     List<SourcedJob> jobs = List.copyOf(byName.values());
     String format = agent == null ? "promtail" : agent.formatOrDefault();
     if ("alloy".equals(format)) {
       for (SourcedJob j : jobs) {
+        int known = problems.size();
         alloyStages(j, problems);
+        if (problems.size() > known) {
+          concerned.add(j.scrape());
+        }
       }
       if (!problems.isEmpty()) {
-        throw new LogConfigException(problems);
+        throw new LogConfigException(problems, concerned);
       }
       return new LogConfig(ALLOY_PATH, format, alloy(hostname, lokiUrl, jobs), jobs.stream().map(SourcedJob::id).toList());
     }

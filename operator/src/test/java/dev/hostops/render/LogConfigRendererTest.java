@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class LogConfigRendererTest {
@@ -81,6 +82,18 @@ class LogConfigRendererTest {
         List.of(scrape("a", List.of(job("app", "/var/log/a.log", null)), null),
             scrape("b", null, List.of("app")))));
     assertEquals("job app is claimed by LogScrape a and LogScrape b", e.getMessage());
+    assertEquals(Set.of("a", "b"), e.scrapes(), "the LogScrapes it concerns, as data");
+  }
+
+  @Test
+  void aProblemOfOneLogScrapeConcernsItAloneAndOneOfTheAgentConcernsAll() {
+    var one = assertThrows(LogConfigRenderer.LogConfigException.class, () -> LogConfigRenderer.render("h", null,
+        "http://l", List.of(scrape("bad", List.of(job("rel", "var/log/x.log", null)), null),
+            scrape("good", null, List.of("web")))));
+    assertEquals(Set.of("bad"), one.scrapes(), one.getMessage());
+    var agent = assertThrows(LogConfigRenderer.LogConfigException.class, () -> LogConfigRenderer.render("h", null,
+        null, List.of(scrape("good", null, List.of("web")))));
+    assertEquals(Set.of(), agent.scrapes(), agent.getMessage());
   }
 
   @Test
