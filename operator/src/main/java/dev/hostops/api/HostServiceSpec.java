@@ -2,6 +2,7 @@ package dev.hostops.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -44,6 +45,7 @@ public class HostServiceSpec {
   public List<@Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String> hosts;
 
   @JsonPropertyDescription("Run on every Host whose labels match, like a DaemonSet's node selector.")
+  @SchemaFrom(type = HostSelectorSchema.class)
   public LabelSelector hostSelector;
 
   @JsonPropertyDescription("Published ports, as docker run -p takes them: [ip:][hostPort:]containerPort[/udp].")

@@ -48,6 +48,6 @@ public class HostStatus {
       + " Conflict condition is True: two releases or shards manage the host.")
   public OtherProcessStatus otherProcess;
 
-  @JsonPropertyDescription("Ready (reachable and usable) and Reachable conditions.")
+  @JsonPropertyDescription("Ready (reachable and usable), Reachable, and Conflict (another hostops process runs jobs on this host) conditions.")
   public List<Condition> conditions = new ArrayList<>();
 }

@@ -2,6 +2,7 @@ package dev.hostops.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.List;
@@ -12,6 +13,7 @@ public class LogScrapeSpec {
   public List<@Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String> hosts;
 
   @JsonPropertyDescription("Scrape on every Host whose labels match.")
+  @SchemaFrom(type = HostSelectorSchema.class)
   public LabelSelector hostSelector;
 
   @JsonPropertyDescription("Scrape jobs.")

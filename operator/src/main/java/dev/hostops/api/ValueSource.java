@@ -14,7 +14,7 @@ public class ValueSource {
   public String name;
 
   @Pattern("^[-._a-zA-Z0-9]+$")
-  @JsonPropertyDescription("Key inside it. For envFrom, leave empty to use every key as a variable.")
+  @JsonPropertyDescription("Key inside it.")
   public String key;
 
   public ValueSource() {}

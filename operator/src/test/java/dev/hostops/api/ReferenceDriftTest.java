@@ -69,4 +69,13 @@ class ReferenceDriftTest {
       assertTrue(host.contains("| " + field + " |"), field);
     }
   }
+
+  @Test
+  void everyFieldIsDescribed() throws IOException {
+    for (String crd : PAGE_OF.keySet()) {
+      List<String> bare = ReferencePages.page(Files.readString(CRDS.resolve(crd)), crd).lines()
+          .filter(l -> l.startsWith("| `") && l.endsWith("|  |")).toList();
+      assertEquals(List.of(), bare, crd + ": fields kubectl explain shows without a word");
+    }
+  }
 }
