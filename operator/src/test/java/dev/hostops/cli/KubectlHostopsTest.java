@@ -234,7 +234,17 @@ class KubectlHostopsTest {
     in.write("[ -t 0 ] && echo is-a-$((6*7))-tty; stty size\n".getBytes(StandardCharsets.UTF_8));
     in.flush();
     Await.until(Duration.ofSeconds(30), () -> out.toString(StandardCharsets.UTF_8).contains("is-a-42-tty"), out::toString);
-    Await.until(Duration.ofSeconds(10), () -> out.toString(StandardCharsets.UTF_8).contains("33 91"), out::toString);
+    // docker exec sets its terminal's size just after the shell starts (a race Docker's own client retries), so
+    // under load the first `stty size` can come too early: asked again, the size must arrive
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!out.toString(StandardCharsets.UTF_8).contains("33 91") && System.nanoTime() < deadline) {
+      Thread.sleep(2000);
+      if (!out.toString(StandardCharsets.UTF_8).contains("33 91")) {
+        in.write("stty size\n".getBytes(StandardCharsets.UTF_8));
+        in.flush();
+      }
+    }
+    Await.until(Duration.ofSeconds(5), () -> out.toString(StandardCharsets.UTF_8).contains("33 91"), out::toString);
     // Ctrl-C reaches the command in the container, not the plugin: the sleep ends, the shell goes on
     in.write("sleep 60\n".getBytes(StandardCharsets.UTF_8));
     in.flush();

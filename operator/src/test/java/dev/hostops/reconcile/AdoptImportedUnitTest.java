@@ -204,10 +204,7 @@ class AdoptImportedUnitTest {
         "the old unit is no longer among the service's files");
     String started = startedAt("museum-nginx");
     // a later resync finds nothing to do: nothing restarted, the old unit stays gone
-    k8s.client.resources(HostService.class).inNamespace(NS).withName("museum-nginx").edit(h -> {
-      h.getMetadata().setAnnotations(Map.of("touched", "1"));
-      return h;
-    });
+    k8s.edit("museum-nginx", h -> h.getMetadata().setAnnotations(Map.of("touched", "1")));
     Thread.sleep(3000);
     assertEquals(started, startedAt("museum-nginx"));
     assertEquals("not-found", host.shOk("systemctl show -p LoadState --value museum.nginx.service"));
@@ -247,10 +244,7 @@ class AdoptImportedUnitTest {
     // a working directory full of what systemd and a shell would expand reaches docker exec as written
     String hostile = "/var/logs/w 100% $HOME ${X} %H $(touch /tmp/hostops-pwned) ;x";
     host.shOk("mkdir -p '/root" + hostile + "'");
-    k8s.client.resources(HostService.class).inNamespace(NS).withName("proxy").edit(h -> {
-      h.getSpec().reloadWorkdir = hostile;
-      return h;
-    });
+    k8s.edit("proxy", h -> h.getSpec().reloadWorkdir = hostile);
     Await.until(WAIT, () -> host.sh("cat /etc/systemd/system/proxy.service").stdout().contains("w 100%% $$HOME"),
         () -> host.sh("cat /etc/systemd/system/proxy.service").stdout());
     k8s.awaitReady("proxy", WAIT);

@@ -483,11 +483,7 @@ class HostFaultsTest {
     k8s.create(busybox(name, healthy, "healthy", "faulty"));
     k8s.awaitReady(name, WAIT);
     // one Host names a default pull Secret that does not exist: a problem of that host, not of the service
-    k8s.client.resources(dev.hostops.api.Host.class).inNamespace(NS).withName("healthy")
-        .edit(h -> {
-          h.getSpec().imagePullSecrets = List.of(new dev.hostops.api.ObjectName("no-such-secret"));
-          return h;
-        });
+    k8s.editHost("healthy", h -> h.getSpec().imagePullSecrets = List.of(new dev.hostops.api.ObjectName("no-such-secret")));
     try {
       k8s.edit(name, e -> e.getSpec().env = List.of(new EnvVar("V", "two")));
       Await.until(WAIT, () -> "Error".equals(entry(name, "healthy").state)
@@ -515,11 +511,7 @@ class HostFaultsTest {
           + String.join("\n", k8s.events("faulty", "Unreachable")));
     } finally {
       faultyLink.whole();
-      k8s.client.resources(dev.hostops.api.Host.class).inNamespace(NS).withName("healthy")
-          .edit(h -> {
-            h.getSpec().imagePullSecrets = null;
-            return h;
-          });
+      k8s.editHost("healthy", h -> h.getSpec().imagePullSecrets = null);
     }
     k8s.awaitReady(name, WAIT);
     assertTrue(healthy.shOk("docker inspect -f '{{json .Config.Env}}' " + name).contains("\"V=two\""));

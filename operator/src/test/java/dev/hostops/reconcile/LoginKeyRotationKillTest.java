@@ -17,6 +17,7 @@ import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,10 +96,18 @@ class LoginKeyRotationKillTest {
       String secretName = "vm-key-" + (step + 1);
       secret(k, secretName, next);
       OperatorProcess paused = operator("rk-" + step, Map.of("JAVA_TOOL_OPTIONS", "-Dhostops.faults.pauseRotationAfterStep=" + step));
-      k.resource(host(k)).edit(h -> {
+      for (int attempt = 1; ; attempt++) { // read anew and retried when the operator wrote the Host meanwhile
+        Host h = host(k);
         h.getSpec().sshKeySecretRef = new SecretKeyRef(secretName, "ssh-privatekey");
-        return h;
-      });
+        try {
+          k.resource(h).update();
+          break;
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 409 || attempt == 5) {
+            throw e;
+          }
+        }
+      }
       Path log = Path.of("target", "operator-rk-" + step + ".log");
       String pausedLine = "login key rotation paused after step " + step;
       Await.until(WAIT, () -> {

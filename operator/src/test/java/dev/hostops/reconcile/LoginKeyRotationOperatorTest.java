@@ -77,10 +77,7 @@ class LoginKeyRotationOperatorTest {
         throw new IllegalStateException("operator stopped after step 1");
       }
     };
-    k8s.client.resource(k8s.host("vm")).edit(h -> {
-      h.getSpec().sshKeySecretRef = new SecretKeyRef("vm-key-2", "ssh-privatekey");
-      return h;
-    });
+    k8s.editHost("vm", h -> h.getSpec().sshKeySecretRef = new SecretKeyRef("vm-key-2", "ssh-privatekey"));
     Await.until(WAIT, () -> LoginKey.fingerprint(second).equals(k8s.host("vm").getStatus().loginKey.fingerprint),
         () -> describe(k8s.host("vm")));
     assertTrue(stopped.get(), "the rotation was stopped once and finished by a later reconcile");

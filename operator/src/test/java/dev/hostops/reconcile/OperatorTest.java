@@ -147,18 +147,12 @@ class OperatorTest {
     assertEquals("active", two.shOk("systemctl is-active both"));
 
     // a host that stops matching loses the service
-    // a patch, not an update: the operator writes the Host's status meanwhile (a PUT would meet a 409)
-    k8s.client.resource(k8s.host("two")).edit(h -> {
-      h.getMetadata().setLabels(Map.of("role", "other"));
-      return h;
-    });
+    // the operator writes the Host's status meanwhile: the edit is read anew and retried on a conflict
+    k8s.editHost("two", h -> h.getMetadata().setLabels(Map.of("role", "other")));
     Await.until(WAIT, () -> "1/1".equals(k8s.get("both").getStatus().readyHosts)
         && !two.sh("test -e /etc/systemd/system/both.service").ok(), () -> describe(k8s.get("both")));
     assertFalse(two.sh("docker inspect both").ok());
-    k8s.client.resource(k8s.host("two")).edit(h -> {
-      h.getMetadata().setLabels(Map.of("role", "web"));
-      return h;
-    });
+    k8s.editHost("two", h -> h.getMetadata().setLabels(Map.of("role", "web")));
     k8s.client.resource(k8s.get("both")).delete();
     Await.until(WAIT, () -> k8s.get("both") == null, () -> describe(k8s.get("both")));
     assertFalse(one.sh("test -e /etc/systemd/system/both.service").ok());

@@ -20,6 +20,7 @@ import dev.hostops.testhosts.TestHost;
 import dev.hostops.testhosts.TestHosts;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import java.time.Duration;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,13 +84,17 @@ class ShardTest {
   }
 
   private static void relabel(String kind, String name, String shard) {
-    var resources = "host".equals(kind) ? k8s.client.resources(Host.class) : k8s.client.resources(HostService.class);
-    resources.inNamespace(NS).withName(name).edit(o -> {
+    java.util.function.Consumer<HasMetadata> relabel = o -> {
       Map<String, String> labels = new HashMap<>(o.getMetadata().getLabels() == null ? Map.of() : o.getMetadata().getLabels());
       labels.put(Shard.LABEL, shard);
       o.getMetadata().setLabels(labels);
-      return o;
-    });
+    };
+    // read anew and retried when the operator wrote the resource meanwhile (a 409)
+    if ("host".equals(kind)) {
+      k8s.editHost(name, relabel::accept);
+    } else {
+      k8s.edit(name, relabel::accept);
+    }
   }
 
   private static boolean reachable(String host) {
